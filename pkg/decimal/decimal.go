@@ -111,7 +111,7 @@ func parse(s string) (Decimal, error) {
 	}
 	var coef uint64
 	scale := 0
-	digits := 0     // significant digits kept in coef
+	digits := 0 // significant digits kept in coef
 	seenDigit := false
 	seenDot := false
 	overflow := false
