@@ -1,0 +1,37 @@
+# The README's two quick-start commands are `make demo` and `make test`.
+GO ?= go
+BIN := bin
+
+.PHONY: all build test demo lint fuzz bench man completions clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/keycrm-sync ./cmd/keycrm-mock
+
+# The whole test suite, race detector on.
+test:
+	$(GO) test -race -count=1 ./...
+
+# Runs the main job on the bundled emulator and demo data.
+demo: build
+	./scripts/demo.sh
+
+lint:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+# Go benchmarks of the hot paths (readers, planner, emulator, client decoding).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+man: build
+	$(BIN)/keycrm-sync man manpages
+
+completions: build
+	mkdir -p completions
+	for sh in bash zsh fish powershell; do $(BIN)/keycrm-sync completion $$sh > completions/keycrm-sync.$$sh; done
+
+clean:
+	rm -rf $(BIN) dist manpages completions

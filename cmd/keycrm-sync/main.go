@@ -1,0 +1,34 @@
+// Command keycrm-sync keeps products and stock identical across KeyCRM, online
+// shops and ERPs. All logic lives in internal/cli so tests can run it in-process.
+package main
+
+import (
+	"os"
+	"runtime/debug"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/cli"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
+)
+
+// Set by the release build (-ldflags -X).
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], iostreams.System(), buildInfo()))
+}
+
+func buildInfo() cmdutil.BuildInfo {
+	b := cmdutil.BuildInfo{Version: version, Commit: commit, Date: date}
+	if b.Version == "" {
+		b.Version = "dev"
+		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			b.Version = info.Main.Version
+		}
+	}
+	return b
+}

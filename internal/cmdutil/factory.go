@@ -1,0 +1,225 @@
+// Package cmdutil holds what every keycrm-sync command shares: the Factory of lazily
+// built dependencies (configuration, the KeyCRM client, the state directory), the
+// global options, and the error types the CLI maps to exit codes.
+package cmdutil
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/config"
+	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
+)
+
+// DefaultAPIURL is KeyCRM's production API root.
+const DefaultAPIURL = "https://openapi.keycrm.app/v1"
+
+// Environment variables of the command-line contract.
+const (
+	EnvAPIURL  = "KEYCRM_API_URL"
+	EnvAPIKey  = "KEYCRM_API_KEY"
+	EnvProfile = "KEYCRM_SYNC_PROFILE"
+)
+
+// BuildInfo identifies the binary.
+type BuildInfo struct {
+	Version, Commit, Date string
+}
+
+// GlobalOptions are the root command's persistent flags.
+type GlobalOptions struct {
+	APIURL     string
+	APIKeyFile string
+	Rate       int
+	Retries    int
+	Timeout    time.Duration
+	ConfigFile string
+	Profile    string
+	StateDir   string
+	Output     string
+	Quiet      bool
+	Verbose    bool
+	NoProgress bool
+
+	// Flags is the root's persistent flag set, to tell a flag given on the command
+	// line from its default (precedence: flag > environment > config > default).
+	Flags *pflag.FlagSet
+}
+
+// Factory builds what commands need, once and only when asked, so that a command
+// that never talks to KeyCRM never asks for a key.
+type Factory struct {
+	IO     *iostreams.IOStreams
+	Build  BuildInfo
+	Getenv func(string) string
+	Now    func() time.Time
+	Global *GlobalOptions
+
+	configOnce sync.Once
+	config     *config.Config
+	configErr  error
+}
+
+// NewFactory returns a Factory reading the process environment.
+func NewFactory(ios *iostreams.IOStreams, build BuildInfo) *Factory {
+	return &Factory{IO: ios, Build: build, Getenv: os.Getenv, Now: time.Now, Global: &GlobalOptions{}}
+}
+
+// Config loads the configuration file once.
+func (f *Factory) Config() (*config.Config, error) {
+	f.configOnce.Do(func() {
+		path, err := config.Find(f.Global.ConfigFile, f.Getenv)
+		if err != nil {
+			f.configErr = err
+			return
+		}
+		f.config, f.configErr = config.Load(path)
+	})
+	return f.config, f.configErr
+}
+
+func (f *Factory) changed(flag string) bool {
+	return f.Global.Flags != nil && f.Global.Flags.Changed(flag)
+}
+
+// APIURL resolves the base URL: flag > KEYCRM_API_URL > config api.url > default.
+func (f *Factory) APIURL() (string, error) {
+	if f.changed("api-url") {
+		return strings.TrimSuffix(f.Global.APIURL, "/"), nil
+	}
+	if v := f.Getenv(EnvAPIURL); v != "" {
+		return strings.TrimSuffix(v, "/"), nil
+	}
+	c, err := f.Config()
+	if err != nil {
+		return "", err
+	}
+	if c.API.URL != "" {
+		return strings.TrimSuffix(c.API.URL, "/"), nil
+	}
+	return DefaultAPIURL, nil
+}
+
+// ErrNoKey is returned when a command needs the API and no key is configured.
+var ErrNoKey = errors.New("no KeyCRM API key: set KEYCRM_API_KEY, or pass --api-key-file FILE, or set api.key_file in the config file")
+
+// APIKey resolves the key: --api-key-file > KEYCRM_API_KEY > config api.key_file.
+// No flag takes the key itself: it would leak through ps and shell history.
+func (f *Factory) APIKey() (string, error) {
+	var key string
+	var err error
+	switch {
+	case f.changed("api-key-file"):
+		key, err = readKeyFile(f.Global.APIKeyFile)
+	case f.Getenv(EnvAPIKey) != "":
+		key = strings.TrimSpace(f.Getenv(EnvAPIKey))
+	default:
+		c, cerr := f.Config()
+		if cerr != nil {
+			return "", cerr
+		}
+		if c.API.KeyFile == "" {
+			return "", ErrNoKey
+		}
+		key, err = readKeyFile(config.ExpandHome(c.API.KeyFile, f.Getenv))
+	}
+	if err != nil {
+		return "", err
+	}
+	if key == "" {
+		return "", ErrNoKey
+	}
+	f.IO.AddSecret(key)
+	return key, nil
+}
+
+// readKeyFile returns the first line of the file, trimmed.
+func readKeyFile(path string) (string, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("API key file: %w", err)
+	}
+	defer file.Close()
+	line, err := bufio.NewReader(file).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("API key file %s is empty", path)
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// Rate resolves --rate > config api.rate > 60.
+func (f *Factory) Rate() (int, error) {
+	rate := f.Global.Rate
+	if !f.changed("rate") {
+		c, err := f.Config()
+		if err != nil {
+			return 0, err
+		}
+		if c.API.Rate != 0 {
+			rate = c.API.Rate
+		}
+	}
+	if rate < 1 {
+		return 0, UsageErrorf("--rate must be at least 1 request per minute, not %d", rate)
+	}
+	return rate, nil
+}
+
+// Retries resolves --retries > config api.retries > 5.
+func (f *Factory) Retries() (int, error) {
+	retries := f.Global.Retries
+	if !f.changed("retries") {
+		c, err := f.Config()
+		if err != nil {
+			return 0, err
+		}
+		if c.API.Retries != nil {
+			retries = *c.API.Retries
+		}
+	}
+	if retries < 0 {
+		return 0, UsageErrorf("--retries must not be negative, not %d", retries)
+	}
+	return retries, nil
+}
+
+// Timeout resolves --timeout > config api.timeout > 30s.
+func (f *Factory) Timeout() (time.Duration, error) {
+	timeout := f.Global.Timeout
+	if !f.changed("timeout") {
+		c, err := f.Config()
+		if err != nil {
+			return 0, err
+		}
+		if c.API.Timeout != 0 {
+			timeout = time.Duration(c.API.Timeout)
+		}
+	}
+	if timeout <= 0 {
+		return 0, UsageErrorf("--timeout must be positive, not %s", timeout)
+	}
+	return timeout, nil
+}
+
+// StateDir resolves --state-dir > $XDG_STATE_HOME/keycrm-sync > ~/.local/state/keycrm-sync.
+func (f *Factory) StateDir() (string, error) {
+	if f.Global.StateDir != "" {
+		return f.Global.StateDir, nil
+	}
+	if d := f.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "keycrm-sync"), nil
+	}
+	home := f.Getenv("HOME")
+	if home == "" {
+		return "", errors.New("cannot find a state directory: set --state-dir, XDG_STATE_HOME or HOME")
+	}
+	return filepath.Join(home, ".local", "state", "keycrm-sync"), nil
+}
