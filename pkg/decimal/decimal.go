@@ -231,6 +231,11 @@ func (d Decimal) MarshalJSON() ([]byte, error) { return d.Append(nil), nil }
 // UnmarshalJSON accepts a JSON number, or a number in a JSON string as some PHP APIs
 // send it.
 func (d *Decimal) UnmarshalJSON(b []byte) error {
+	// JSON null leaves the value alone, as encoding/json does for its own types: a
+	// null in a field KeyCRM documents as a number must not fail a whole page.
+	if string(b) == "null" {
+		return nil
+	}
 	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
 		b = b[1 : len(b)-1]
 	}

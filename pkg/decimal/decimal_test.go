@@ -213,3 +213,15 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// A JSON null leaves a non-pointer Decimal as it was, as encoding/json does for its
+// own types.
+func TestJSONNullKeepsValue(t *testing.T) {
+	var r struct {
+		P Decimal `json:"price"`
+	}
+	r.P = MustParse("7")
+	if err := json.Unmarshal([]byte(`{"price":null}`), &r); err != nil || r.P != MustParse("7") {
+		t.Fatalf("null: %v %v", r.P, err)
+	}
+}
