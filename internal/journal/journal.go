@@ -1,0 +1,374 @@
+// Package journal records every write run so it can be audited and reverted. A run's
+// journal is one JSON-lines file, <state-dir>/runs/<RUN_ID>.jsonl, created 0600 and
+// appended (and synced) record by record: the plan first, then each batch as it is
+// answered, then the read-back and the outcome. A run killed half-way still leaves a
+// journal that says which batches were sent and what they replaced.
+package journal
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+)
+
+// Run statuses of `runs`.
+const (
+	StatusApplied  = "applied"
+	StatusPartial  = "partial"
+	StatusFailed   = "failed"
+	StatusRefused  = "refused"
+	StatusReverted = "reverted"
+)
+
+// Batch statuses.
+const (
+	BatchApplied = "applied" // the API accepted every entry
+	BatchPartial = "partial" // a 422 named some entries; the rest were sent again
+	BatchFailed  = "failed"  // nothing of the batch is known to have been applied
+)
+
+// record is one line of a journal; Type says which fields are set.
+type record struct {
+	Type string    `json:"type"`
+	At   time.Time `json:"at"`
+
+	// start
+	RunID   string     `json:"run_id,omitempty"`
+	Command string     `json:"command,omitempty"`
+	Forced  bool       `json:"forced,omitempty"`
+	Plan    *plan.Plan `json:"plan,omitempty"`
+
+	// batch
+	Batch *Batch `json:"batch,omitempty"`
+
+	// readback
+	NotTaken        []plan.Change `json:"not_taken,omitempty"`
+	ChangedElsewhere []plan.Change `json:"changed_elsewhere,omitempty"`
+
+	// finish
+	Outcome *Outcome `json:"outcome,omitempty"`
+
+	// reverted
+	By string `json:"by,omitempty"`
+}
+
+// Batch is one write request's worth of entries and what became of them. The
+// entries' From values are the values the run replaced.
+type Batch struct {
+	N           int           `json:"n"`
+	WarehouseID int64         `json:"warehouse_id,omitempty"`
+	Entries     []plan.Change `json:"entries"`
+	Status      string        `json:"status"`
+	// Failed are entries the API rejected (422 naming them) or that were never
+	// acknowledged; empty when Status is applied.
+	Failed []plan.Change `json:"failed,omitempty"`
+	Error  string        `json:"error,omitempty"`
+	Stale  []plan.Change `json:"stale,omitempty"`
+}
+
+// Outcome closes a run.
+type Outcome struct {
+	Status   string `json:"status"`
+	Applied  int    `json:"applied"`
+	Failed   int    `json:"failed"`
+	Requests int    `json:"requests"`
+	Error    string `json:"error,omitempty"`
+}
+
+// Journal is an open run journal.
+type Journal struct {
+	RunID string
+	path  string
+	file  *os.File
+	now   func() time.Time
+}
+
+var runIDPattern = regexp.MustCompile(`^\d{8}T\d{6}Z-[0-9a-f]{4}$`)
+
+// NewRunID returns a run id: YYYYMMDDTHHMMSSZ-xxxx, UTC, sortable by time.
+func NewRunID(now time.Time) string {
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+func runsDir(stateDir string) string { return filepath.Join(stateDir, "runs") }
+
+// Start creates the journal of a new run and records its plan.
+func Start(stateDir string, now func() time.Time, p *plan.Plan, forced bool) (*Journal, error) {
+	dir := runsDir(stateDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create journal directory: %w", err)
+	}
+	id := NewRunID(now())
+	path := filepath.Join(dir, id+".jsonl")
+	file, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create journal: %w", err)
+	}
+	j := &Journal{RunID: id, path: path, file: file, now: now}
+	if err := j.write(record{Type: "start", RunID: id, Command: p.Command, Forced: forced, Plan: p}); err != nil {
+		_ = file.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+// Path is the journal file.
+func (j *Journal) Path() string { return j.path }
+
+func (j *Journal) write(r record) error {
+	r.At = j.now().UTC()
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", j.RunID, err)
+	}
+	if _, err := j.file.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("journal %s: %w", j.RunID, err)
+	}
+	// A journal that is lost with the machine is no journal: sync each record.
+	if err := j.file.Sync(); err != nil {
+		return fmt.Errorf("journal %s: %w", j.RunID, err)
+	}
+	return nil
+}
+
+// Batch records one batch's outcome.
+func (j *Journal) Batch(b Batch) error { return j.write(record{Type: "batch", Batch: &b}) }
+
+// ReadBack records entries that did not take and entries someone else changed.
+func (j *Journal) ReadBack(notTaken, elsewhere []plan.Change) error {
+	return j.write(record{Type: "readback", NotTaken: notTaken, ChangedElsewhere: elsewhere})
+}
+
+// Finish records the outcome and closes the journal.
+func (j *Journal) Finish(o Outcome) error {
+	err := j.write(record{Type: "finish", Outcome: &o})
+	if cerr := j.file.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("journal %s: %w", j.RunID, cerr)
+	}
+	return err
+}
+
+// Run is a journal read back.
+type Run struct {
+	RunID      string
+	Command    string
+	StartedAt  time.Time
+	FinishedAt *time.Time
+	Forced     bool
+	Plan       *plan.Plan
+	Batches    []Batch
+	NotTaken   []plan.Change
+	Elsewhere  []plan.Change
+	Outcome    *Outcome
+	RevertedBy string
+}
+
+// Summary is a run as `runs -o json` lists it.
+type Summary struct {
+	RunID      string     `json:"run_id"`
+	Command    string     `json:"command"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+	Status     string     `json:"status"`
+	Applied    int        `json:"applied"`
+	Failed     int        `json:"failed"`
+	Requests   int        `json:"requests"`
+	Source     string     `json:"source"`
+	Target     string     `json:"target"`
+}
+
+// Status is the run's status: reverted once a revert run succeeded; the recorded
+// outcome when the run finished; for a run that died, partial if a batch was
+// applied, else failed.
+func (r *Run) Status() string {
+	switch {
+	case r.RevertedBy != "":
+		return StatusReverted
+	case r.Outcome != nil:
+		return r.Outcome.Status
+	}
+	for _, b := range r.Batches {
+		if b.Status != BatchFailed {
+			return StatusPartial
+		}
+	}
+	return StatusFailed
+}
+
+// Summary condenses the run for listing.
+func (r *Run) Summary() Summary {
+	s := Summary{RunID: r.RunID, Command: r.Command, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Status: r.Status()}
+	if r.Outcome != nil {
+		s.Applied, s.Failed, s.Requests = r.Outcome.Applied, r.Outcome.Failed, r.Outcome.Requests
+	}
+	if r.Plan != nil {
+		s.Source = r.Plan.Source.Location
+		s.Target = r.Plan.Target.Location
+		if r.Plan.Target.APIURL != nil {
+			s.Target = *r.Plan.Target.APIURL
+		}
+	}
+	return s
+}
+
+// Applied lists the entries the run changed: those of accepted batches, less the
+// ones the API rejected and the ones the read-back found not taken. Their From
+// values are what revert puts back.
+func (r *Run) Applied() []plan.Change {
+	notTaken := map[string]bool{}
+	for _, c := range r.NotTaken {
+		notTaken[entryKey(c)] = true
+	}
+	var out []plan.Change
+	for _, b := range r.Batches {
+		if b.Status == BatchFailed {
+			continue
+		}
+		failed := map[string]bool{}
+		for _, c := range b.Failed {
+			failed[entryKey(c)] = true
+		}
+		for _, c := range b.Entries {
+			if k := entryKey(c); !failed[k] && !notTaken[k] {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+func entryKey(c plan.Change) string {
+	return fmt.Sprintf("%d/%d/%s", c.OfferID, c.WarehouseID, c.Field)
+}
+
+// ErrNoRun is returned for an unknown run id.
+var ErrNoRun = errors.New("no such run")
+
+// Load reads the journal of runID.
+func Load(stateDir, runID string) (*Run, error) {
+	if !runIDPattern.MatchString(runID) {
+		return nil, fmt.Errorf("%q is not a run id (they look like 20261127T101500Z-1a2b)", runID)
+	}
+	path := filepath.Join(runsDir(stateDir), runID+".jsonl")
+	file, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("run %s: %w (see keycrm-sync runs)", runID, ErrNoRun)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	run := &Run{RunID: runID}
+	sc := bufio.NewScanner(file)
+	sc.Buffer(make([]byte, 1<<20), 1<<30)
+	line := 0
+	for sc.Scan() {
+		line++
+		var rec record
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			// A run killed while writing leaves a cut last line; everything
+			// before it is still the truth.
+			if !sc.Scan() {
+				break
+			}
+			return nil, fmt.Errorf("journal %s line %d: %w", path, line, err)
+		}
+		run.apply(rec)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	return run, nil
+}
+
+func (r *Run) apply(rec record) {
+	switch rec.Type {
+	case "start":
+		r.Command, r.StartedAt, r.Forced, r.Plan = rec.Command, rec.At, rec.Forced, rec.Plan
+	case "batch":
+		if rec.Batch != nil {
+			r.Batches = append(r.Batches, *rec.Batch)
+		}
+	case "readback":
+		r.NotTaken = append(r.NotTaken, rec.NotTaken...)
+		r.Elsewhere = append(r.Elsewhere, rec.ChangedElsewhere...)
+	case "finish":
+		at := rec.At
+		r.FinishedAt, r.Outcome = &at, rec.Outcome
+	case "reverted":
+		r.RevertedBy = rec.By
+	}
+}
+
+// List returns every journaled run, newest first.
+func List(stateDir string) ([]*Run, error) {
+	entries, err := os.ReadDir(runsDir(stateDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var runs []*Run
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".jsonl")
+		if !ok || !runIDPattern.MatchString(id) {
+			continue
+		}
+		r, err := Load(stateDir, id)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	slices.SortFunc(runs, func(a, b *Run) int { return strings.Compare(b.RunID, a.RunID) })
+	return runs, nil
+}
+
+// MarkReverted appends to runID's journal that run by reverted it.
+func MarkReverted(stateDir, runID, by string, now func() time.Time) error {
+	path := filepath.Join(runsDir(stateDir), runID+".jsonl")
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("mark run %s reverted: %w", runID, err)
+	}
+	j := &Journal{RunID: runID, path: path, file: file, now: now}
+	err = j.write(record{Type: "reverted", By: by})
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Prune deletes the journals of runs started before cutoff and returns their ids.
+func Prune(stateDir string, cutoff time.Time) ([]string, error) {
+	runs, err := List(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, r := range runs {
+		if r.StartedAt.IsZero() || !r.StartedAt.Before(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(runsDir(stateDir), r.RunID+".jsonl")); err != nil {
+			return removed, err
+		}
+		removed = append(removed, r.RunID)
+	}
+	return removed, nil
+}

@@ -1,0 +1,108 @@
+package plan
+
+import (
+	"runtime"
+	"strconv"
+	"testing"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
+)
+
+// sku writes the i-th generated SKU into buf, as a reader would hand it over.
+func genSKU(buf []byte, i int) string {
+	buf = append(buf[:0], "SKU-"...)
+	return string(strconv.AppendInt(buf, int64(i), 10))
+}
+
+// genSnapshot returns n offers with one warehouse; every 20th differs from genItem.
+func genSnapshot(n int) Snapshot {
+	s := Snapshot{Complete: true, Offers: make([]Offer, n)}
+	var buf []byte
+	for i := range s.Offers {
+		q := decimal.FromInt(int64(i % 50))
+		if i%20 == 0 {
+			q = decimal.FromInt(int64(i%50 + 1))
+		}
+		s.Offers[i] = Offer{ID: int64(i + 1), SKU: genSKU(buf, i), Stock: map[int64]Stock{1: {Quantity: q}}, Total: Stock{Quantity: q}}
+	}
+	return s
+}
+
+func genItem(buf []byte, i int) catalog.Item {
+	return catalog.Item{SKU: genSKU(buf, i), Quantity: catalog.Known(decimal.FromInt(int64(i % 50))),
+		Pos: catalog.Position{File: "stock.csv", Row: i + 2}}
+}
+
+// BenchmarkPlan100k plans 100k source items against a 100k-offer snapshot: indexing,
+// Finish and Compute, the whole pure part of a push-stock. Source rows arrive in
+// reverse order so the index has real sorting to do.
+func BenchmarkPlan100k(b *testing.B) {
+	const n = 100_000
+	target := genSnapshot(n)
+	items := make([]catalog.Item, n)
+	var buf []byte
+	for i := range items {
+		items[i] = genItem(buf, n-1-i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		x, err := NewIndex(IndexOptions{Warehouse: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, it := range items {
+			if err := x.Item(it); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := x.Finish(); err != nil {
+			b.Fatal(err)
+		}
+		p, err := Compute(CmdPushStock, x, target, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p.Summary.Changes != n/20 {
+			b.Fatalf("changes %d, want %d", p.Summary.Changes, n/20)
+		}
+	}
+}
+
+// TestIndexMemory streams a million items into an index and reports what each costs
+// once finished, and what the whole build allocated. The budget is what keeps a
+// million-row source planning within ~250 MB peak RSS alongside the KeyCRM snapshot.
+func TestIndexMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a million-item index")
+	}
+	const n = 1_000_000
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+
+	x, err := NewIndex(IndexOptions{Warehouse: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf []byte
+	for i := range n {
+		if err := x.Item(genItem(buf, (i*7919)%n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	live := float64(after.HeapAlloc-before.HeapAlloc) / n
+	total := float64(after.TotalAlloc-before.TotalAlloc) / n
+	t.Logf("1M items: %.0f bytes/item live after Finish, %.0f bytes/item allocated in all, heap peak ~%d MB",
+		live, total, after.HeapSys>>20)
+	if live > 100 {
+		t.Errorf("%.0f bytes per item live; the budget is 100", live)
+	}
+	runtime.KeepAlive(x)
+}

@@ -1,0 +1,394 @@
+package plan
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
+)
+
+// Options are the flags that shape a plan besides the index's routing.
+type Options struct {
+	// Source and Target describe the two sides for the plan's header. Compute
+	// fills Source.Items and Target.WarehouseIDs.
+	Source Source
+	Target Target
+	DryRun bool
+	// Delta is set for sources holding changes only (CommerceML
+	// СодержитТолькоИзменения="true"): absence from them says nothing, so
+	// missing_in_source is not computed and --missing zero is refused.
+	Delta bool
+	// MissingZero is push-stock --missing zero.
+	MissingZero bool
+	// Fields are the fields diff compares (default quantity). push-stock always
+	// compares the quantity.
+	Fields []string
+	// Stock is diff --stock; "" means on-hand. push-stock writes on-hand stock.
+	Stock StockMode
+}
+
+// Errors of Compute; all are usage errors (exit 2), found before anything is written.
+var (
+	ErrMissingZeroDelta      = errors.New("--missing zero refused: the source holds changes only, so a SKU absent from it is not known to be gone")
+	ErrMissingZeroIncomplete = errors.New("--missing zero needs the whole KeyCRM catalogue, but only the source's SKUs were read")
+	ErrNeedWarehouse         = errors.New("push-stock needs --warehouse ID or --warehouse-map NAME=ID")
+)
+
+// Compute compares what the source says with what the target holds now and returns
+// the plan of cmd (CmdPushStock or CmdDiff). It never writes and never fails on data:
+// rows it cannot use are listed as duplicates or problems. It fails only on options
+// that do not fit together.
+func Compute(cmd string, idx *Index, target Snapshot, opt Options) (*Plan, error) {
+	if idx == nil || !idx.finished {
+		return nil, errors.New("compute plan: source index not finished")
+	}
+	if idx.err != nil {
+		return nil, fmt.Errorf("compute plan: %w", idx.err)
+	}
+	c := &computer{x: idx, t: &target, mode: opt.Stock}
+	if err := c.configure(cmd, opt); err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	c.p = newPlan(cmd, opt, idx)
+	if c.listMissing {
+		c.p.MissingInSource = []Missing{}
+	}
+	c.merge(c.sortedOffers())
+	c.finish()
+	return c.p, nil
+}
+
+// computer holds one Compute run.
+type computer struct {
+	x *Index
+	t *Snapshot
+	p *Plan
+
+	fields      []int // positions in fields, ascending
+	mode        StockMode
+	listMissing bool // missing_in_source is computed
+	zero        bool // --missing zero
+
+	matched, changed, zeroed int
+}
+
+func (c *computer) configure(cmd string, opt Options) error {
+	switch c.mode {
+	case "":
+		c.mode = OnHand
+	case OnHand, Available:
+	default:
+		return fmt.Errorf("--stock %q: want on-hand or available", c.mode)
+	}
+	names := opt.Fields
+	switch cmd {
+	case CmdPushStock:
+		if c.x.targets[0] == 0 {
+			return ErrNeedWarehouse
+		}
+		if c.mode != OnHand {
+			return errors.New("push-stock writes on-hand stock; --stock applies to diff and pull-stock")
+		}
+		if len(names) > 0 && !slices.Equal(names, []string{catalog.FieldQuantity}) {
+			return errors.New("push-stock writes only the quantity; use edit-products for other fields")
+		}
+		names = []string{catalog.FieldQuantity}
+	case CmdDiff:
+		if opt.MissingZero {
+			return errors.New("--missing applies to push-stock only")
+		}
+		if len(names) == 0 {
+			names = []string{catalog.FieldQuantity}
+		}
+	default:
+		return fmt.Errorf("cannot compute a plan for command %q", cmd)
+	}
+	for _, name := range names {
+		i, err := lookupField(name)
+		if err != nil {
+			return err
+		}
+		if k := fields[i].keep; k != 0 && c.x.keep&k == 0 {
+			return fmt.Errorf("field %q was not kept when the source was indexed", name)
+		}
+		c.fields = append(c.fields, i)
+	}
+	slices.Sort(c.fields)
+	c.fields = slices.Compact(c.fields)
+
+	c.listMissing = c.t.Complete && !opt.Delta
+	if opt.MissingZero {
+		switch {
+		case opt.Delta:
+			return ErrMissingZeroDelta
+		case !c.t.Complete:
+			return ErrMissingZeroIncomplete
+		}
+		c.zero = true
+	}
+	return nil
+}
+
+func newPlan(cmd string, opt Options, idx *Index) *Plan {
+	p := &Plan{
+		Version:         Version,
+		Command:         cmd,
+		DryRun:          opt.DryRun,
+		Source:          opt.Source,
+		Target:          opt.Target,
+		Changes:         []Change{},
+		MissingInTarget: []Missing{},
+		Duplicates:      []Duplicate{},
+		Problems:        []catalog.Problem{},
+		Guards:          []Guard{},
+	}
+	p.Target.WarehouseIDs = []int64{}
+	if idx.targets[0] != 0 {
+		p.Target.WarehouseIDs = slices.Clone(idx.targets)
+	}
+	return p
+}
+
+// sortedOffers returns the positions of the comparable offers, ordered by SKU (then id,
+// so duplicates list their offers in order). It sorts small keys rather than positions
+// into the offers, which would chase a pointer into a large struct on every comparison.
+func (c *computer) sortedOffers() []int32 {
+	type key struct {
+		sku string
+		id  int64
+		pos int32
+	}
+	offers := c.t.Offers
+	keys := make([]key, 0, len(offers))
+	for i := range offers {
+		if o := &offers[i]; o.SKU != "" && !c.t.Excluded[o.SKU] {
+			keys = append(keys, key{o.SKU, o.ID, int32(i)})
+		}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.sku != b.sku {
+			return strings.Compare(a.sku, b.sku)
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	ord := make([]int32, len(keys))
+	for i, k := range keys {
+		ord[i] = k.pos
+	}
+	return ord
+}
+
+// merge walks the source's items and the target's offers, both in SKU order, one SKU
+// at a time.
+func (c *computer) merge(ord []int32) {
+	src, offers := c.x.entries, c.t.Offers
+	i, k := 0, 0
+	for i < len(src) || k < len(ord) {
+		var d int
+		switch {
+		case i == len(src):
+			d = 1
+		case k == len(ord):
+			d = -1
+		default:
+			d = compareSKU(c.x.bytes(src[i].sku), offers[ord[k]].SKU)
+		}
+		var items []entry
+		if d <= 0 {
+			j := i + 1
+			for j < len(src) && src[j].sku == src[i].sku {
+				j++
+			}
+			items, i = src[i:j], j
+		}
+		var group []int32
+		if d >= 0 {
+			l := k + 1
+			for l < len(ord) && offers[ord[l]].SKU == offers[ord[k]].SKU {
+				l++
+			}
+			group, k = ord[k:l], l
+		}
+		c.sku(items, group)
+	}
+}
+
+// compareSKU orders source SKU bytes against a target SKU without allocating.
+func compareSKU(b []byte, s string) int {
+	switch {
+	case string(b) == s:
+		return 0
+	case string(b) < s:
+		return -1
+	}
+	return 1
+}
+
+// sku plans one SKU: items are its source entries, group its target offers; either
+// may be empty.
+func (c *computer) sku(items []entry, group []int32) {
+	switch {
+	case len(group) > 1:
+		c.targetDuplicate(group) // the source's items are left out
+	case len(items) == 0:
+		c.missingInSource(&c.t.Offers[group[0]])
+	case items[0].flags&flagSeen != 0:
+		// Seen only as a duplicate, a problem or an unmapped row: nothing to
+		// compare, and never missing on either side.
+	case len(c.t.Excluded) > 0 && c.t.Excluded[string(c.x.bytes(items[0].sku))]:
+		// The target holds the SKU but cannot compare it.
+	case len(group) == 0:
+		c.missingInTarget(items)
+	default:
+		c.match(items, &c.t.Offers[group[0]])
+	}
+}
+
+func (c *computer) targetDuplicate(group []int32) {
+	d := Duplicate{SKU: c.t.Offers[group[0]].SKU, OfferIDs: make([]int64, len(group))}
+	for i, o := range group {
+		d.OfferIDs[i] = c.t.Offers[o].ID
+	}
+	c.p.Duplicates = append(c.p.Duplicates, d)
+}
+
+func (c *computer) missingInSource(o *Offer) {
+	if c.listMissing {
+		c.p.MissingInSource = append(c.p.MissingInSource, Missing{SKU: o.SKU, OfferID: o.ID})
+	}
+	if !c.zero {
+		return
+	}
+	// With a map, every mapped KeyCRM warehouse is the source's to keep in step.
+	for _, wh := range c.x.targets {
+		st := o.Stock[wh]
+		if st.Unknown || st.Quantity.Sign() <= 0 {
+			continue
+		}
+		c.p.Changes = append(c.p.Changes, Change{
+			SKU: o.SKU, OfferID: o.ID, WarehouseID: wh, Field: catalog.FieldQuantity,
+			From: NumberValue(st.Quantity), To: NumberValue(decimal.Zero),
+		})
+		c.zeroed++
+	}
+}
+
+func (c *computer) missingInTarget(items []entry) {
+	sku := c.x.text(items[0].sku)
+	for i := range items {
+		m := Missing{SKU: sku}
+		if c.x.byMap {
+			m.WarehouseID = c.x.targets[items[i].wh]
+		}
+		c.p.MissingInTarget = append(c.p.MissingInTarget, m)
+	}
+}
+
+// match compares each of a SKU's items with its one offer. Per-SKU fields are compared
+// once, on the SKU's first item, so they count towards one item only.
+func (c *computer) match(items []entry, o *Offer) {
+	for i := range items {
+		e := &items[i]
+		c.matched++
+		if e.flags&flagHeld != 0 {
+			continue // a problem row may have carried part of it: unknown, never a change
+		}
+		changed := false
+		for _, fi := range c.fields {
+			f := &fields[fi]
+			if !f.perWarehouse && e.flags&flagFirst == 0 {
+				continue
+			}
+			to, ok := f.source(c.x, e)
+			if !ok {
+				continue // an unknown value is never a change
+			}
+			var wh int64
+			if f.perWarehouse {
+				wh = c.x.targets[e.wh]
+			}
+			from, ok, err := f.target(o, wh, c.mode)
+			if err != nil {
+				c.p.Problems = append(c.p.Problems, catalog.Problem{
+					File: c.p.Target.Location, Field: f.name, SKU: o.SKU, Error: err.Error(),
+				})
+				continue
+			}
+			if !ok || from.Equal(to) {
+				continue
+			}
+			c.p.Changes = append(c.p.Changes, Change{
+				SKU: o.SKU, OfferID: o.ID, WarehouseID: wh, Field: f.name, From: from, To: to,
+			})
+			changed = true
+		}
+		if changed {
+			c.changed++
+		}
+	}
+}
+
+// finish gathers the lists, sorts what the merge did not already order and counts.
+func (c *computer) finish() {
+	p := c.p
+	slices.SortFunc(p.Changes, compareChanges)
+	p.Duplicates = append(p.Duplicates, c.x.dups...)
+	p.Duplicates = append(p.Duplicates, c.t.Duplicates...)
+	slices.SortFunc(p.Duplicates, compareDuplicates)
+	// The source's problems in row order first, then the target's, then those
+	// found while comparing (already appended, so rotate them to the end).
+	found := p.Problems
+	p.Problems = make([]catalog.Problem, 0, len(c.x.problems)+len(c.t.Problems)+len(found))
+	p.Problems = append(p.Problems, c.x.problems...)
+	p.Problems = append(p.Problems, c.t.Problems...)
+	p.Problems = append(p.Problems, found...)
+
+	p.Summary = Summary{
+		Matched:         c.matched,
+		Unchanged:       c.matched - c.changed,
+		Changes:         c.changed + c.zeroed,
+		MissingInTarget: len(p.MissingInTarget),
+		Duplicates:      len(p.Duplicates),
+		Problems:        len(p.Problems),
+	}
+	if p.MissingInSource != nil {
+		n := len(p.MissingInSource)
+		p.Summary.MissingInSource = &n
+	}
+	p.Source.Items = c.matched + len(p.MissingInTarget)
+}
+
+func compareChanges(a, b Change) int {
+	return cmp.Or(strings.Compare(a.SKU, b.SKU), cmp.Compare(a.WarehouseID, b.WarehouseID),
+		cmp.Compare(fieldOrder(a.Field), fieldOrder(b.Field)), strings.Compare(a.Field, b.Field))
+}
+
+// fieldOrder is a field's place in contract order; names of no known field (a plan
+// read back from a newer version) sort last, by name.
+func fieldOrder(name string) int {
+	if i := fieldIndex(name); i >= 0 {
+		return i
+	}
+	return len(fields)
+}
+
+// compareDuplicates orders by SKU; for one SKU the source's come first, then KeyCRM's,
+// then those of a source read as the target.
+func compareDuplicates(a, b Duplicate) int {
+	return cmp.Or(strings.Compare(a.SKU, b.SKU), cmp.Compare(dupSide(a), dupSide(b)),
+		strings.Compare(a.Warehouse, b.Warehouse), slices.Compare(a.Rows, b.Rows))
+}
+
+func dupSide(d Duplicate) int {
+	switch {
+	case d.Side == SideTarget:
+		return 2
+	case len(d.OfferIDs) > 0:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,543 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+)
+
+// TestComputeRules proves the planning rules of cli.md sections 3 and 4, one row per
+// rule.
+func TestComputeRules(t *testing.T) {
+	wh1 := IndexOptions{Warehouse: 1}
+	complete := func(offers ...Offer) Snapshot { return Snapshot{Complete: true, Offers: offers} }
+	priced := func(o Offer, price, purchased string) Offer {
+		o.Price, o.PurchasedPrice = num(price), num(purchased)
+		return o
+	}
+	named := func(o Offer, name string) Offer { o.Name = name; return o }
+	tests := []struct {
+		rule     string
+		cmd      string // default push-stock
+		index    IndexOptions
+		opt      Options
+		rows     []row
+		against  []row // diff --against: the target is this source
+		target   Snapshot
+		changes  []string
+		mit      []string
+		mis      []string // nil: expected null
+		dups     []string
+		problems []string
+		whs      string // Target.WarehouseIDs, when checked
+		summary  string
+	}{
+		{
+			rule:    "matched items with a new quantity change, the others are unchanged",
+			index:   wh1,
+			rows:    []row{{sku: "A", qty: "5"}, {sku: "B", qty: "3"}},
+			target:  complete(offer(17, "A", "1:3"), offer(18, "B", "1:3")),
+			changes: []string{"A/17/1 quantity 3→5"},
+			mis:     []string{},
+			whs:     "[1]",
+			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "the same item twice is a duplicate: all its rows are left out and reported",
+			index:   wh1,
+			rows:    []row{{sku: "D", qty: "1"}, {sku: "A", qty: "4"}, {sku: "D", qty: "2"}, {sku: "D", qty: "3"}},
+			target:  complete(offer(1, "D", "1:9"), offer(2, "A", "1:4")),
+			mis:     []string{},
+			dups:    []string{"D rows [2 4 5]"},
+			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 1 problems 0",
+		},
+		{
+			rule:    "missing zero never zeroes a SKU the source holds as a duplicate",
+			index:   wh1,
+			opt:     Options{MissingZero: true},
+			rows:    []row{{sku: "D", qty: "1"}, {sku: "A", qty: "4"}, {sku: "D", qty: "2"}},
+			target:  complete(offer(1, "D", "1:9"), offer(2, "A", "1:4")),
+			mis:     []string{},
+			dups:    []string{"D rows [2 4]"},
+			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 1 problems 0",
+		},
+		{
+			rule:     "a problem row's SKU is never missing in source, so missing zero never zeroes it",
+			index:    wh1,
+			opt:      Options{MissingZero: true},
+			rows:     []row{{sku: "E", qty: "abc", problem: "not a number"}, {sku: "A", qty: "4"}},
+			target:   complete(offer(1, "E", "1:7"), offer(2, "A", "1:4")),
+			mis:      []string{},
+			problems: []string{"2 E quantity: not a number"},
+			summary:  "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 1",
+		},
+		{
+			rule:    "an unknown quantity is never a change and never zeroed",
+			index:   wh1,
+			opt:     Options{MissingZero: true},
+			rows:    []row{{sku: "U"}, {sku: "A", qty: "4"}},
+			target:  complete(offer(1, "U", "1:7"), offer(2, "A", "1:4")),
+			mis:     []string{},
+			summary: "matched 2 unchanged 2 changes 0 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:     "a SKU with a problem row is held back: its other rows are not written",
+			index:    wh1,
+			rows:     []row{{sku: "H", wh: "Київ", qty: "3"}, {sku: "H", qty: "-1", problem: "negative quantity"}},
+			target:   complete(offer(1, "H", "1:10")),
+			mis:      []string{},
+			problems: []string{"3 H quantity: negative quantity"},
+			summary:  "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 1",
+		},
+		{
+			rule:    "KeyCRM offers with a null or empty SKU are never matched, listed or zeroed",
+			index:   wh1,
+			opt:     Options{MissingZero: true},
+			rows:    []row{{sku: "A", qty: "4"}},
+			target:  complete(offer(1, "", "1:5"), offer(2, "A", "1:4"), offer(3, "", "1:1")),
+			mis:     []string{},
+			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "a SKU held by several KeyCRM offers is a target duplicate: listed, neither matched nor missing",
+			index:   wh1,
+			rows:    []row{{sku: "T", qty: "5"}, {sku: "A", qty: "1"}},
+			target:  complete(offer(3, "T", "1:1"), offer(2, "T", "1:1"), offer(4, "A", "1:1")),
+			mis:     []string{},
+			dups:    []string{"T offers [2 3]"},
+			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 1 problems 0",
+		},
+		{
+			rule:    "a target duplicate absent from the source is not missing in source and not zeroed",
+			index:   wh1,
+			opt:     Options{MissingZero: true},
+			rows:    []row{{sku: "A", qty: "1"}},
+			target:  complete(offer(5, "Z", "1:3"), offer(6, "Z", "1:4"), offer(4, "A", "1:1")),
+			mis:     []string{},
+			dups:    []string{"Z offers [5 6]"},
+			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 1 problems 0",
+		},
+		{
+			rule:  "a warehouse map adds up the source warehouses mapped to one KeyCRM warehouse",
+			index: IndexOptions{WarehouseMap: map[string]int64{"Київ": 1, "Бровари": 1, "Львів": 2}},
+			rows: []row{{sku: "A", wh: "Київ", qty: "2"}, {sku: "A", wh: "Бровари", qty: "3"},
+				{sku: "A", wh: "Львів", qty: "4"}},
+			target:  complete(offer(7, "A", "1:5", "2:1")),
+			changes: []string{"A/7/2 quantity 1→4"},
+			mis:     []string{},
+			whs:     "[1 2]",
+			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:  "rows of unmapped warehouses are problems, never written, and their SKUs are seen",
+			index: IndexOptions{WarehouseMap: map[string]int64{"Київ": 1}},
+			opt:   Options{MissingZero: true},
+			rows: []row{{sku: "A", wh: "Київ", qty: "2"}, {sku: "A", wh: "Одеса", qty: "9"},
+				{sku: "B", wh: "Одеса", qty: "1"}},
+			target: complete(offer(1, "A", "1:2"), offer(2, "B", "1:5")),
+			mis:    []string{},
+			problems: []string{"3 A warehouse: no --warehouse-map entry for this warehouse",
+				"4 B warehouse: no --warehouse-map entry for this warehouse"},
+			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 2",
+		},
+		{
+			rule:  "map keys match the source warehouse's name before its id",
+			index: IndexOptions{WarehouseMap: map[string]int64{"Основний": 1, "wh-2": 2}},
+			rows: []row{{sku: "A", wh: "wh-1", whName: "Основний", qty: "3"},
+				{sku: "A", wh: "wh-2", whName: "Запасний", qty: "4"}},
+			target:  complete(offer(1, "A", "1:0", "2:0")),
+			changes: []string{"A/1/1 quantity 0→3", "A/1/2 quantity 0→4"},
+			mis:     []string{},
+			summary: "matched 2 unchanged 0 changes 2 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "a per-warehouse source given --warehouse sends each SKU's total",
+			index:   wh1,
+			rows:    []row{{sku: "A", wh: "Київ", qty: "2"}, {sku: "A", wh: "Львів", qty: "3.5"}},
+			target:  complete(offer(1, "A", "1:1")),
+			changes: []string{"A/1/1 quantity 1→5.5"},
+			mis:     []string{},
+			summary: "matched 1 unchanged 0 changes 1 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "one unknown warehouse row makes the SKU's total unknown",
+			index:   wh1,
+			rows:    []row{{sku: "A", wh: "Київ", qty: "2"}, {sku: "A", wh: "Львів"}},
+			target:  complete(offer(1, "A", "1:9")),
+			mis:     []string{},
+			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:  "a duplicate in one source warehouse leaves the SKU's total out",
+			index: wh1,
+			rows: []row{{sku: "A", wh: "Київ", qty: "2"}, {sku: "A", wh: "Київ", qty: "3"},
+				{sku: "A", wh: "Львів", qty: "4"}},
+			target:  complete(offer(1, "A", "1:0")),
+			mis:     []string{},
+			dups:    []string{"A in Київ rows [2 3]"},
+			summary: "matched 0 unchanged 0 changes 0 mit 0 mis 0 dups 1 problems 0",
+		},
+		{
+			rule:    "missing keep lists KeyCRM offers absent from the source and source items absent from KeyCRM",
+			index:   wh1,
+			rows:    []row{{sku: "A", qty: "1"}, {sku: "B", qty: "2"}},
+			target:  complete(offer(1, "A", "1:1"), offer(44, "C", "1:3")),
+			mit:     []string{"B"},
+			mis:     []string{"C#44"},
+			summary: "matched 1 unchanged 1 changes 0 mit 1 mis 1 dups 0 problems 0",
+		},
+		{
+			rule:    "missing_in_source is null when only the source's SKUs were read",
+			index:   wh1,
+			rows:    []row{{sku: "A", qty: "1"}},
+			target:  Snapshot{Offers: []Offer{offer(1, "A", "1:1"), offer(44, "C", "1:3")}},
+			summary: "matched 1 unchanged 1 changes 0 mit 0 mis null dups 0 problems 0",
+		},
+		{
+			rule:    "missing_in_source is null for a delta source",
+			index:   wh1,
+			opt:     Options{Delta: true},
+			rows:    []row{{sku: "A", qty: "1"}},
+			target:  complete(offer(1, "A", "1:1"), offer(44, "C", "1:3")),
+			summary: "matched 1 unchanged 1 changes 0 mit 0 mis null dups 0 problems 0",
+		},
+		{
+			rule:    "missing zero sets offers absent from the source to 0 where they hold stock; unchanged + changes = matched + zeroed",
+			index:   wh1,
+			opt:     Options{MissingZero: true},
+			rows:    []row{{sku: "A", qty: "1"}, {sku: "B", qty: "1"}},
+			target:  complete(offer(1, "A", "1:2"), offer(2, "B", "1:1"), offer(44, "C", "1:3"), offer(45, "Z", "1:0"), offer(46, "N")),
+			changes: []string{"A/1/1 quantity 2→1", "C/44/1 quantity 3→0"},
+			mis:     []string{"C#44", "N#46", "Z#45"},
+			summary: "matched 2 unchanged 1 changes 2 mit 0 mis 3 dups 0 problems 0",
+		},
+		{
+			rule:    "missing zero with a map zeroes every mapped KeyCRM warehouse and no other",
+			index:   IndexOptions{WarehouseMap: map[string]int64{"Київ": 1, "Львів": 2}},
+			opt:     Options{MissingZero: true},
+			rows:    []row{{sku: "A", wh: "Київ", qty: "1"}},
+			target:  complete(offer(1, "A", "1:1"), offer(2, "C", "1:3", "2:4", "3:5")),
+			changes: []string{"C/2/1 quantity 3→0", "C/2/2 quantity 4→0"},
+			mis:     []string{"C#2"},
+			summary: "matched 1 unchanged 1 changes 2 mit 0 mis 1 dups 0 problems 0",
+		},
+		{
+			rule:    "items missing in KeyCRM are listed per item, with the warehouse when routing by map",
+			index:   IndexOptions{WarehouseMap: map[string]int64{"Київ": 1, "Львів": 2}},
+			rows:    []row{{sku: "B", wh: "Київ", qty: "1"}, {sku: "B", wh: "Львів", qty: "2"}},
+			target:  complete(),
+			mit:     []string{"B@1", "B@2"},
+			mis:     []string{},
+			summary: "matched 0 unchanged 0 changes 0 mit 2 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "an offer with no stock entry in the warehouse holds 0 there",
+			index:   IndexOptions{Warehouse: 2},
+			rows:    []row{{sku: "A", qty: "3"}, {sku: "Z", qty: "0"}},
+			target:  complete(offer(1, "A", "1:3"), offer(2, "Z", "1:5")),
+			changes: []string{"A/1/2 quantity 0→3"},
+			mis:     []string{},
+			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "diff without a warehouse option compares KeyCRM's total over all warehouses",
+			cmd:     CmdDiff,
+			rows:    []row{{sku: "A", wh: "Київ", qty: "2"}, {sku: "A", wh: "Львів", qty: "3"}, {sku: "B", wh: "Київ", qty: "4"}},
+			target:  complete(offer(1, "A", "1:4", "2:1"), offer(2, "B", "1:1", "2:1")),
+			changes: []string{"B/2/0 quantity 2→4"},
+			mis:     []string{},
+			whs:     "[]",
+			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "diff compares on-hand stock by default, reserve included",
+			cmd:     CmdDiff,
+			rows:    []row{{sku: "A", qty: "3"}},
+			target:  complete(offer(1, "A", "1:5/2")),
+			changes: []string{"A/1/0 quantity 5→3"},
+			mis:     []string{},
+			summary: "matched 1 unchanged 0 changes 1 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "diff --stock available is quantity minus reserve over the warehouses, floored at 0",
+			cmd:     CmdDiff,
+			opt:     Options{Stock: Available},
+			rows:    []row{{sku: "A", qty: "3"}, {sku: "B", qty: "0"}, {sku: "C", qty: "1"}},
+			target:  complete(offer(1, "A", "1:5/2"), offer(2, "B", "1:1/4"), offer(3, "C", "1:2/0", "2:4/3")),
+			changes: []string{"C/3/0 quantity 3→1"},
+			mis:     []string{},
+			summary: "matched 3 unchanged 2 changes 1 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "diff --warehouse compares that warehouse only",
+			cmd:     CmdDiff,
+			index:   IndexOptions{Warehouse: 2},
+			rows:    []row{{sku: "A", qty: "3"}},
+			target:  complete(offer(1, "A", "1:3", "2:1")),
+			changes: []string{"A/1/2 quantity 1→3"},
+			mis:     []string{},
+			whs:     "[2]",
+			summary: "matched 1 unchanged 0 changes 1 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "numbers compare by value: 5 = 5.000 and 20.25 = 20.250 are no change",
+			cmd:     CmdDiff,
+			index:   IndexOptions{Fields: []string{"price"}},
+			opt:     Options{Fields: []string{"quantity", "price"}},
+			rows:    []row{{sku: "A", qty: "5.000", price: "20.250"}},
+			target:  complete(priced(offer(1, "A", "1:5"), "20.25", "")),
+			mis:     []string{},
+			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:  "diff compares prices once per SKU, with no warehouse id; an unknown price is no change",
+			cmd:   CmdDiff,
+			index: IndexOptions{Fields: []string{"price", "purchased_price"}},
+			opt:   Options{Fields: []string{"purchased_price", "quantity", "price"}},
+			rows: []row{{sku: "A", qty: "5", price: "10", purchased: "7"},
+				{sku: "B", qty: "1", price: "3"}},
+			target:  complete(priced(offer(1, "A", "1:5"), "12", "7"), priced(offer(2, "B", "1:1"), "", "2")),
+			changes: []string{"A/1/0 price 12→10"},
+			mis:     []string{},
+			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:  "per-SKU field changes count towards the SKU's first item",
+			cmd:   CmdDiff,
+			index: IndexOptions{WarehouseMap: map[string]int64{"K": 1, "L": 2}, Fields: []string{"price"}},
+			opt:   Options{Fields: []string{"quantity", "price"}},
+			rows: []row{{sku: "A", wh: "K", qty: "1", price: "10"},
+				{sku: "A", wh: "L", qty: "2", price: "10"}},
+			target:  complete(priced(offer(1, "A", "1:1", "2:0"), "9", "")),
+			changes: []string{"A/1/0 price 9→10", "A/1/2 quantity 0→2"},
+			mis:     []string{},
+			summary: "matched 2 unchanged 0 changes 2 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "diff compares names as text",
+			cmd:     CmdDiff,
+			index:   IndexOptions{Fields: []string{"name"}},
+			opt:     Options{Fields: []string{"name"}},
+			rows:    []row{{sku: "A", qty: "1", name: "Чай & кава"}, {sku: "B", qty: "1", name: "Same"}},
+			target:  complete(named(offer(1, "A"), "Чай"), named(offer(2, "B"), "Same")),
+			changes: []string{"A/1/0 name Чай→Чай & кава"},
+			mis:     []string{},
+			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:  "rows of one SKU that disagree on a per-SKU field leave it unknown and report it",
+			cmd:   CmdDiff,
+			index: IndexOptions{WarehouseMap: map[string]int64{"K": 1, "L": 2}, Fields: []string{"price"}},
+			opt:   Options{Fields: []string{"price"}},
+			rows: []row{{sku: "A", wh: "K", qty: "1", price: "10"}, {sku: "A", wh: "L", qty: "1", price: "11"},
+				{sku: "A", wh: "L2", qty: "1", price: "10"}},
+			target:   complete(priced(offer(1, "A", "1:1"), "9", "")),
+			mis:      []string{},
+			problems: []string{"2 A price: the rows of this SKU give different values; left unknown", "4 A warehouse: no --warehouse-map entry for this warehouse"},
+			summary:  "matched 2 unchanged 2 changes 0 mit 0 mis 0 dups 0 problems 2",
+		},
+		{
+			rule:     "a sum beyond the decimal range is a problem, never a panic",
+			index:    wh1,
+			rows:     []row{{sku: "A", wh: "K", qty: "5000000000000000000"}, {sku: "A", wh: "L", qty: "5e18"}},
+			target:   complete(offer(1, "A", "1:1")),
+			mis:      []string{},
+			problems: []string{"2 A quantity: the quantities of this SKU add up beyond the number range"},
+			summary:  "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 1",
+		},
+		{
+			rule:     "an available figure beyond the decimal range is a problem, never a panic",
+			cmd:      CmdDiff,
+			opt:      Options{Stock: Available, Target: Target{Location: "keycrm"}},
+			rows:     []row{{sku: "A", qty: "1"}},
+			target:   complete(offer(1, "A", "1:-5000000000000000000/5000000000000000000")),
+			mis:      []string{},
+			problems: []string{"0 A quantity: available = -5000000000000000000 - 5000000000000000000: number out of range"},
+			summary:  "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 1",
+		},
+		{
+			rule:     "an empty SKU is a problem row",
+			index:    wh1,
+			rows:     []row{{sku: " \u00a0", qty: "1"}, {sku: "A", qty: "1"}},
+			target:   complete(offer(1, "A", "1:1")),
+			mis:      []string{},
+			problems: []string{"2  sku: empty SKU"},
+			summary:  "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 1",
+		},
+		{
+			rule: "diff --against compares two sources: no offer ids, the target side's duplicates and problem SKUs are excluded",
+			cmd:  CmdDiff,
+			rows: []row{{sku: "A", qty: "5"}, {sku: "B", qty: "2"}, {sku: "C", qty: "1"}, {sku: "X", qty: "1"}},
+			against: []row{{sku: "A", qty: "4"}, {sku: "B", qty: "2"}, {sku: "B", qty: "3"}, {sku: "E", qty: "9"},
+				{sku: "X", qty: "?", problem: "not a number"}},
+			changes:  []string{"A/0/0 quantity 4→5"},
+			mit:      []string{"C"},
+			mis:      []string{"E"},
+			dups:     []string{"B rows [3 4] (target)"},
+			problems: []string{"6 X quantity: not a number"},
+			summary:  "matched 1 unchanged 0 changes 1 mit 1 mis 1 dups 1 problems 1",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rule, func(t *testing.T) {
+			cmd := tt.cmd
+			if cmd == "" {
+				cmd = CmdPushStock
+			}
+			target := tt.target
+			if tt.against != nil {
+				var err error
+				if target, err = feed(t, tt.index, tt.against...).AsTarget(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := Compute(cmd, feed(t, tt.index, tt.rows...), target, tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := func(what string, got, want []string) {
+				t.Helper()
+				if want == nil {
+					want = []string{}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s:\n got %q\nwant %q", what, got, want)
+				}
+			}
+			check("changes", changeStrings(p.Changes), tt.changes)
+			check("missing_in_target", missingStrings(p.MissingInTarget), tt.mit)
+			check("duplicates", dupStrings(p.Duplicates), tt.dups)
+			check("problems", problemStrings(p.Problems), tt.problems)
+			if tt.mis == nil {
+				if p.MissingInSource != nil {
+					t.Errorf("missing_in_source = %q, want null", missingStrings(p.MissingInSource))
+				}
+			} else {
+				check("missing_in_source", missingStrings(p.MissingInSource), tt.mis)
+			}
+			if got := summaryString(p.Summary); got != tt.summary {
+				t.Errorf("summary:\n got %s\nwant %s", got, tt.summary)
+			}
+			if p.Source.Items != p.Summary.Matched+p.Summary.MissingInTarget {
+				t.Errorf("source.items = %d, want matched + missing_in_target = %d", p.Source.Items, p.Summary.Matched+p.Summary.MissingInTarget)
+			}
+			if tt.whs != "" {
+				if got := fmt.Sprint(p.Target.WarehouseIDs); got != tt.whs {
+					t.Errorf("warehouse_ids = %s, want %s", got, tt.whs)
+				}
+			}
+		})
+	}
+}
+
+// TestComputeRefuses proves the option combinations Compute refuses before planning.
+func TestComputeRefuses(t *testing.T) {
+	complete := Snapshot{Complete: true}
+	tests := []struct {
+		rule   string
+		cmd    string
+		index  IndexOptions
+		opt    Options
+		target Snapshot
+		want   error
+	}{
+		{rule: "missing zero is refused for a delta source", cmd: CmdPushStock, index: IndexOptions{Warehouse: 1},
+			opt: Options{MissingZero: true, Delta: true}, target: complete, want: ErrMissingZeroDelta},
+		{rule: "missing zero needs the whole catalogue", cmd: CmdPushStock, index: IndexOptions{Warehouse: 1},
+			opt: Options{MissingZero: true}, want: ErrMissingZeroIncomplete},
+		{rule: "push-stock needs a warehouse option", cmd: CmdPushStock, target: complete, want: ErrNeedWarehouse},
+		{rule: "push-stock writes only the quantity", cmd: CmdPushStock, index: IndexOptions{Warehouse: 1, Fields: []string{"price"}},
+			opt: Options{Fields: []string{"price"}}},
+		{rule: "push-stock writes on-hand stock", cmd: CmdPushStock, index: IndexOptions{Warehouse: 1},
+			opt: Options{Stock: Available}},
+		{rule: "diff has no --missing", cmd: CmdDiff, opt: Options{MissingZero: true}, target: complete},
+		{rule: "diff compares only fields the index kept", cmd: CmdDiff, opt: Options{Fields: []string{"price"}}},
+		{rule: "diff compares only known fields", cmd: CmdDiff, opt: Options{Fields: []string{"colour"}}},
+		{rule: "--stock takes on-hand or available", cmd: CmdDiff, opt: Options{Stock: "reserved"}},
+		{rule: "only planning commands compute", cmd: "import"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rule, func(t *testing.T) {
+			p, err := Compute(tt.cmd, feed(t, tt.index, row{sku: "A", qty: "1"}), tt.target, tt.opt)
+			if err == nil {
+				t.Fatalf("planned %+v, want an error", p.Summary)
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("error %q, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestIndexRefuses proves the index's own usage errors.
+func TestIndexRefuses(t *testing.T) {
+	for _, tt := range []struct {
+		rule string
+		opt  IndexOptions
+		want error
+	}{
+		{"--warehouse and --warehouse-map together", IndexOptions{Warehouse: 1, WarehouseMap: map[string]int64{"K": 2}}, ErrWarehouseOptions},
+		{"a map to a non-positive id", IndexOptions{WarehouseMap: map[string]int64{"K": 0}}, nil},
+		{"a map with an empty name", IndexOptions{WarehouseMap: map[string]int64{" ": 1}}, nil},
+		{"a negative warehouse", IndexOptions{Warehouse: -1}, nil},
+		{"an unknown field", IndexOptions{Fields: []string{"colour"}}, nil},
+	} {
+		t.Run(tt.rule, func(t *testing.T) {
+			_, err := NewIndex(tt.opt)
+			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Errorf("error %v, want %v", err, tt.want)
+			}
+		})
+	}
+	t.Run("a map for a source without a warehouse field", func(t *testing.T) {
+		x, err := NewIndex(IndexOptions{WarehouseMap: map[string]int64{"K": 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := x.Item(catalog.Item{SKU: "A", Quantity: num("1")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.Finish(); !errors.Is(err, ErrNoWarehouseField) {
+			t.Errorf("Finish: %v, want %v", err, ErrNoWarehouseField)
+		}
+		if err := x.Item(catalog.Item{SKU: "B"}); err == nil {
+			t.Error("Item after Finish: no error")
+		}
+	})
+}
+
+// TestDiffers proves diff's verdict: every change and every missing SKU counts unless
+// its class is ignored; duplicates and problems never do.
+func TestDiffers(t *testing.T) {
+	base := func() *Plan {
+		return &Plan{Duplicates: []Duplicate{{SKU: "D"}}, Problems: []catalog.Problem{{Row: 2}}}
+	}
+	withChange, withMIT, withMIS := base(), base(), base()
+	withChange.Changes = []Change{{SKU: "A"}}
+	withMIT.MissingInTarget = []Missing{{SKU: "B"}}
+	withMIS.MissingInSource = []Missing{{SKU: "C"}}
+	for _, tt := range []struct {
+		name           string
+		p              *Plan
+		ignMIS, ignMIT bool
+		want           bool
+	}{
+		{"no difference", base(), false, false, false},
+		{"a change", withChange, true, true, true},
+		{"missing in target", withMIT, false, false, true},
+		{"missing in target ignored", withMIT, false, true, false},
+		{"missing in source", withMIS, false, false, true},
+		{"missing in source ignored", withMIS, true, false, false},
+	} {
+		if got := tt.p.Differs(tt.ignMIS, tt.ignMIT); got != tt.want {
+			t.Errorf("%s: Differs = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The index is what readers stream into.
+var _ connector.Sink = (*Index)(nil)

@@ -1,0 +1,668 @@
+package plan
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
+)
+
+// IndexOptions say how source items are routed to KeyCRM warehouses and which fields
+// besides the quantity are kept. At most one of Warehouse and WarehouseMap is set.
+type IndexOptions struct {
+	// Warehouse is --warehouse ID: every item goes to this KeyCRM warehouse; a
+	// per-warehouse source sends each SKU's total there.
+	Warehouse int64
+	// WarehouseMap is --warehouse-map NAME=ID: a source warehouse's name (else its
+	// id) to a KeyCRM warehouse id. Several source warehouses may share one KeyCRM
+	// warehouse; their quantities add up. Rows of unmapped warehouses become
+	// problems and are never written.
+	WarehouseMap map[string]int64
+	// Fields lists the fields to keep besides the quantity (price,
+	// purchased_price, name). Keeping only what the command compares is what lets
+	// a million-row source fit in memory.
+	Fields []string
+}
+
+// Errors of NewIndex and Finish, all usage or source errors (exit 2).
+var (
+	ErrWarehouseOptions = errors.New("--warehouse and --warehouse-map cannot be used together")
+	ErrNoWarehouseField = errors.New("--warehouse-map needs a source with a warehouse field")
+	ErrSourceTooLarge   = errors.New("source too large to index")
+	errFinished         = errors.New("index already finished")
+)
+
+// Index is the source side of a plan, built by streaming: it implements the reader's
+// sink (Item and Problem), then Finish settles duplicates, routing and sums.
+//
+// An item is one (SKU, source warehouse) pair. The same pair twice is a duplicate:
+// every row of it is left out and reported with all its rows. Every SKU the source
+// mentions — valid, duplicate, problem row, unmapped warehouse, unknown quantity — is
+// remembered as seen and is never missing in the source. A SKU with a problem row is
+// held back: its values count as unknown, because the row that could not be read may
+// have carried part of its stock.
+//
+// Entries are compact and pointer-free (SKU bytes live in one arena), so a million
+// rows cost tens of megabytes and no garbage-collector scanning.
+type Index struct {
+	opt   IndexOptions
+	byMap bool
+	keep  keepBits
+	// targets are the KeyCRM warehouse ids items are routed to, ascending: the
+	// --warehouse id, the map's distinct ids, or a single 0 meaning totals.
+	targets []int64
+
+	arena []byte
+	// chunks hold the entries while reading; Finish joins them into entries.
+	// Growing one slice instead would copy it again and again and leave each old
+	// copy as garbage, about five times its final size for a million rows.
+	chunks  [][]entry
+	count   int // entries in chunks
+	entries []entry
+	ext     []extra
+	whs     []srcWarehouse
+	whByKey map[string]uint32
+	files   []string
+	fileIdx map[string]uint16
+
+	problems []catalog.Problem
+	dups     []Duplicate
+
+	sawPlain, sawWarehouse bool
+	finished               bool
+	err                    error
+}
+
+// span is a run of bytes in the arena.
+type span struct{ off, n uint32 }
+
+// entry is one source row while reading; after Finish, one planned item (a SKU in one
+// routed KeyCRM warehouse) or a marker for a SKU that was seen but yields no item.
+type entry struct {
+	sku span
+	qty decimal.Decimal
+	// row is the first source row of the item (1-based, header counted).
+	row int32
+	// wh indexes Index.whs while reading and Index.targets after Finish.
+	wh    uint32
+	ext   uint32 // index into Index.ext when optional fields are kept
+	file  uint16 // index into Index.files
+	flags entryFlags
+}
+
+type entryFlags uint8
+
+const (
+	flagKnown    entryFlags = 1 << iota // the quantity is known
+	flagProblem                         // marker: a problem row carried this SKU
+	flagUnmapped                        // a row of a warehouse the map does not name
+	flagHeld                            // after Finish: a problem row held the SKU back
+	flagSeen                            // after Finish: seen, but no planned item
+	flagFirst                           // after Finish: the SKU's first item, which carries its per-SKU fields
+)
+
+// noWarehouse sorts problem markers after a SKU's rows; no interned warehouse gets it.
+const noWarehouse = math.MaxUint32
+
+// extra holds the optional per-SKU fields.
+type extra struct {
+	price, purchasedPrice catalog.Num
+	name                  span
+}
+
+// srcWarehouse is a source warehouse and where it is routed.
+type srcWarehouse struct {
+	key, name string
+	target    uint32 // index into Index.targets
+	mapped    bool
+}
+
+// NewIndex checks the options and returns an empty index.
+func NewIndex(opt IndexOptions) (*Index, error) {
+	opt.WarehouseMap = maps.Clone(opt.WarehouseMap) // routing reads it lazily
+	x := &Index{
+		opt:     opt,
+		byMap:   len(opt.WarehouseMap) > 0,
+		whByKey: map[string]uint32{},
+		fileIdx: map[string]uint16{},
+	}
+	switch {
+	case opt.Warehouse != 0 && x.byMap:
+		return nil, ErrWarehouseOptions
+	case opt.Warehouse < 0:
+		return nil, fmt.Errorf("--warehouse %d: a KeyCRM warehouse id is a positive number", opt.Warehouse)
+	case x.byMap:
+		for name, id := range opt.WarehouseMap {
+			if strings.TrimSpace(name) == "" || id <= 0 {
+				return nil, fmt.Errorf("--warehouse-map %q=%d: want NAME=ID with a positive KeyCRM warehouse id", name, id)
+			}
+			x.targets = append(x.targets, id)
+		}
+		slices.Sort(x.targets)
+		x.targets = slices.Compact(x.targets)
+	default:
+		x.targets = []int64{opt.Warehouse} // 0: totals over all warehouses
+	}
+	for _, name := range opt.Fields {
+		i, err := lookupField(name)
+		if err != nil {
+			return nil, fmt.Errorf("index fields: %w", err)
+		}
+		x.keep |= fields[i].keep
+	}
+	// Index 0 is the "no warehouse" of plain sources.
+	x.whs = []srcWarehouse{x.route("", "")}
+	x.whByKey[""] = 0
+	return x, nil
+}
+
+// route decides where rows of one source warehouse go. Map keys match the warehouse's
+// name first, then its id, as an operator names warehouses the way the file shows them.
+func (x *Index) route(key, name string) srcWarehouse {
+	w := srcWarehouse{key: key, name: name, mapped: true}
+	if !x.byMap {
+		return w
+	}
+	var id int64
+	ok := false
+	if name != "" {
+		id, ok = x.opt.WarehouseMap[name]
+	}
+	if !ok && key != "" {
+		id, ok = x.opt.WarehouseMap[key]
+	}
+	w.mapped = ok
+	if ok {
+		w.target = uint32(slices.Index(x.targets, id))
+	}
+	return w
+}
+
+// display is how a source warehouse is named in reports.
+func (w *srcWarehouse) display() string {
+	if w.name != "" {
+		return w.name
+	}
+	return w.key
+}
+
+// Item records one source item. It returns an error only when the index cannot grow
+// further or was already finished.
+func (x *Index) Item(it catalog.Item) error {
+	if x.finished {
+		return errFinished
+	}
+	if x.err != nil {
+		return x.err
+	}
+	sku := catalog.NormalizeSKU(it.SKU)
+	if sku == "" {
+		x.problems = append(x.problems, catalog.Problem{
+			File: it.Pos.File, Row: it.Pos.Row, Column: it.Pos.Column,
+			Field: catalog.FieldSKU, Value: it.SKU, Error: "empty SKU",
+		})
+		return nil
+	}
+	e, err := x.newEntry(sku, it.Pos)
+	if err != nil {
+		return err
+	}
+	if it.Warehouse == "" {
+		x.sawPlain = true
+	} else {
+		x.sawWarehouse = true
+	}
+	e.wh = x.warehouse(it.Warehouse, it.WarehouseName)
+	if w := &x.whs[e.wh]; !w.mapped {
+		e.flags = flagUnmapped
+		x.push(e)
+		x.problems = append(x.problems, unmappedProblem(it, sku, w))
+		return nil
+	}
+	if it.Quantity.Known {
+		e.qty = it.Quantity.V
+		e.flags = flagKnown
+	}
+	if x.keep != 0 {
+		ex, err := x.extraFrom(it)
+		if err != nil {
+			return err
+		}
+		e.ext = uint32(len(x.ext))
+		x.ext = append(x.ext, ex)
+	}
+	x.push(e)
+	return nil
+}
+
+func unmappedProblem(it catalog.Item, sku string, w *srcWarehouse) catalog.Problem {
+	msg := "no --warehouse-map entry for this warehouse"
+	if w.key == "" {
+		msg = "row has no warehouse for --warehouse-map to route"
+	}
+	return catalog.Problem{
+		File: it.Pos.File, Row: it.Pos.Row, Column: it.Pos.Column,
+		Field: catalog.FieldWarehouse, SKU: sku, Value: w.display(), Error: msg,
+	}
+}
+
+// Problem records a row the reader could not use. Its SKU, when it has one, is seen
+// (never missing in the source) and held back. Calls after Finish are ignored.
+func (x *Index) Problem(p catalog.Problem) {
+	if x.finished {
+		return
+	}
+	x.problems = append(x.problems, p)
+	sku := catalog.NormalizeSKU(p.SKU)
+	if sku == "" || x.err != nil {
+		return
+	}
+	e, err := x.newEntry(sku, catalog.Position{File: p.File, Row: p.Row})
+	if err != nil {
+		return // x.err is set; Finish reports it
+	}
+	e.wh = noWarehouse
+	e.flags = flagProblem
+	x.push(e)
+}
+
+// Chunk sizes: small sources stay small, large ones grow in steps of 2.5 MB.
+const (
+	minChunk = 256
+	maxChunk = 1 << 16
+)
+
+func (x *Index) push(e entry) {
+	n := len(x.chunks)
+	if n == 0 || len(x.chunks[n-1]) == cap(x.chunks[n-1]) {
+		x.chunks = append(x.chunks, make([]entry, 0, min(max(x.count, minChunk), maxChunk)))
+		n++
+	}
+	x.chunks[n-1] = append(x.chunks[n-1], e)
+	x.count++
+}
+
+// join moves the chunks into one slice for sorting, releasing each as it goes.
+func (x *Index) join() {
+	x.entries = make([]entry, 0, x.count)
+	for i, c := range x.chunks {
+		x.entries = append(x.entries, c...)
+		x.chunks[i] = nil
+	}
+	x.chunks = nil
+}
+
+func (x *Index) newEntry(sku string, pos catalog.Position) (entry, error) {
+	if int64(x.count) >= math.MaxUint32-1 {
+		x.err = ErrSourceTooLarge
+		return entry{}, x.err
+	}
+	s, err := x.store(sku)
+	if err != nil {
+		return entry{}, err
+	}
+	f, err := x.file(pos.File)
+	if err != nil {
+		return entry{}, err
+	}
+	// Rows beyond int32 are beyond any real file; they only order and report.
+	row := int32(min(max(int64(pos.Row), 0), math.MaxInt32))
+	return entry{sku: s, row: row, file: f}, nil
+}
+
+// store copies s into the arena. Copying (rather than keeping the reader's string)
+// also avoids pinning whatever line buffer the reader sliced it from.
+func (x *Index) store(s string) (span, error) {
+	if int64(len(x.arena))+int64(len(s)) > math.MaxUint32 {
+		x.err = ErrSourceTooLarge
+		return span{}, x.err
+	}
+	sp := span{off: uint32(len(x.arena)), n: uint32(len(s))}
+	x.arena = append(x.arena, s...)
+	return sp, nil
+}
+
+func (x *Index) text(s span) string { return string(x.bytes(s)) }
+
+func (x *Index) bytes(s span) []byte { return x.arena[s.off : s.off+s.n] }
+
+func (x *Index) file(name string) (uint16, error) {
+	if i, ok := x.fileIdx[name]; ok {
+		return i, nil
+	}
+	if len(x.files) > math.MaxUint16 {
+		x.err = fmt.Errorf("%w: more than %d files", ErrSourceTooLarge, math.MaxUint16)
+		return 0, x.err
+	}
+	i := uint16(len(x.files))
+	x.files = append(x.files, name)
+	x.fileIdx[name] = i
+	return i, nil
+}
+
+func (x *Index) warehouse(key, name string) uint32 {
+	if i, ok := x.whByKey[key]; ok {
+		return i
+	}
+	i := uint32(len(x.whs))
+	x.whs = append(x.whs, x.route(key, name))
+	x.whByKey[key] = i
+	return i
+}
+
+func (x *Index) extraFrom(it catalog.Item) (extra, error) {
+	var ex extra
+	if x.keep&keepPrice != 0 {
+		ex.price = it.Price
+	}
+	if x.keep&keepPurchasedPrice != 0 {
+		ex.purchasedPrice = it.PurchasedPrice
+	}
+	if x.keep&keepName != 0 && it.Name != "" {
+		s, err := x.store(it.Name)
+		if err != nil {
+			return ex, err
+		}
+		ex.name = s
+	}
+	return ex, nil
+}
+
+// extraOf returns an item's optional fields; all unknown when none were kept.
+func (x *Index) extraOf(e *entry) extra {
+	if int(e.ext) >= len(x.ext) {
+		return extra{}
+	}
+	return x.ext[e.ext]
+}
+
+// Finish settles the index: duplicates are found and left out, rows are routed and
+// summed per SKU and KeyCRM warehouse, SKUs with problem rows are held back. It must be
+// called once after the last Item; calling it again returns the first result.
+func (x *Index) Finish() error {
+	if x.finished {
+		return x.err
+	}
+	x.finished = true
+	if x.err != nil {
+		return x.err
+	}
+	if x.byMap && x.sawPlain && !x.sawWarehouse {
+		x.err = ErrNoWarehouseField
+		return x.err
+	}
+	x.join()
+	slices.SortFunc(x.entries, func(a, b entry) int {
+		// Spelled out rather than cmp.Or, which would compute every comparison: this
+		// runs some twenty million times for a million rows.
+		if c := bytes.Compare(x.bytes(a.sku), x.bytes(b.sku)); c != 0 {
+			return c
+		}
+		if a.wh != b.wh {
+			return cmp.Compare(a.wh, b.wh)
+		}
+		return cmp.Compare(a.row, b.row)
+	})
+	x.compact()
+	slices.SortStableFunc(x.problems, func(a, b catalog.Problem) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Row, b.Row))
+	})
+	slices.SortFunc(x.dups, compareDuplicates)
+	x.whByKey, x.fileIdx = nil, nil
+	return nil
+}
+
+// compact rewrites the sorted rows, in place, into planned items: one per SKU and
+// routed warehouse, or one seen-marker per SKU that yields none. In place is safe
+// because a SKU never yields more entries than it has rows, and its rows are read
+// before its items are written.
+func (x *Index) compact() {
+	in := x.entries
+	out := in[:0]
+	var sums []sum // scratch, reused: most SKUs have one sum
+	for i := 0; i < len(in); {
+		j := i + 1
+		for j < len(in) && in[j].sku.n == in[i].sku.n && bytes.Equal(x.bytes(in[j].sku), x.bytes(in[i].sku)) {
+			j++
+		}
+		out, sums = x.compactSKU(in[i:j], out, sums[:0])
+		i = j
+	}
+	x.entries = out
+}
+
+// sum accumulates the rows of one SKU routed to one KeyCRM warehouse.
+type sum struct {
+	target   uint32
+	qty      decimal.Decimal
+	row      int32
+	file     uint16
+	known    bool
+	overflow bool
+	dup      bool // a duplicate routed here: the whole item is left out
+}
+
+func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []sum) {
+	sku := rows[0].sku
+	firstRow, firstFile := rows[0].row, rows[0].file
+	held := false
+	var merged extraMerge
+	for a := 0; a < len(rows); {
+		b := a + 1
+		for b < len(rows) && rows[b].wh == rows[a].wh {
+			b++
+		}
+		e := rows[a]
+		switch {
+		case e.flags&flagProblem != 0:
+			held = true
+		case e.flags&flagUnmapped != 0:
+			// Already reported as problems when read; never written.
+		case b-a > 1:
+			x.addDuplicate(rows[a:b])
+			var i int
+			sums, i = addTo(sums, x.whs[e.wh].target, e)
+			sums[i].dup = true
+		default:
+			sums, _ = addTo(sums, x.whs[e.wh].target, e)
+			if x.keep != 0 {
+				x.merge(&merged, e.ext)
+			}
+		}
+		a = b
+	}
+	slices.SortFunc(sums, func(a, b sum) int { return cmp.Compare(a.target, b.target) })
+	if merged.n > 0 {
+		x.ext[merged.slot] = merged.ex
+		x.conflictProblems(merged.conflicts, sku, firstRow, firstFile)
+	}
+	n := 0
+	for _, s := range sums {
+		if s.dup {
+			continue
+		}
+		e := entry{sku: sku, qty: s.qty, row: s.row, wh: s.target, ext: merged.slot, file: s.file}
+		if s.known && !s.overflow {
+			e.flags |= flagKnown
+		}
+		if s.overflow {
+			x.problems = append(x.problems, catalog.Problem{
+				File: x.files[s.file], Row: int(s.row), Field: catalog.FieldQuantity, SKU: x.text(sku),
+				Error: "the quantities of this SKU add up beyond the number range",
+			})
+		}
+		if held {
+			e.flags |= flagHeld
+		}
+		if n == 0 {
+			e.flags |= flagFirst
+		}
+		out = append(out, e)
+		n++
+	}
+	if n == 0 {
+		out = append(out, entry{sku: sku, row: firstRow, file: firstFile, flags: flagSeen})
+	}
+	return out, sums
+}
+
+// addTo adds a row to the sum of its target warehouse and returns that sum's index.
+func addTo(sums []sum, target uint32, e entry) ([]sum, int) {
+	known := e.flags&flagKnown != 0
+	i := slices.IndexFunc(sums, func(s sum) bool { return s.target == target })
+	if i < 0 {
+		return append(sums, sum{target: target, qty: e.qty, row: e.row, file: e.file, known: known}), len(sums)
+	}
+	s := &sums[i]
+	if e.row < s.row {
+		s.row, s.file = e.row, e.file
+	}
+	if s.known && known && !s.overflow {
+		q, err := s.qty.Add(e.qty)
+		s.qty, s.overflow = q, err != nil
+	}
+	s.known = s.known && known
+	return sums, i
+}
+
+func (x *Index) addDuplicate(rows []entry) {
+	d := Duplicate{SKU: x.text(rows[0].sku), Rows: make([]int, len(rows))}
+	for i, e := range rows {
+		d.Rows[i] = int(e.row)
+	}
+	slices.Sort(d.Rows)
+	if w := &x.whs[rows[0].wh]; w.key != "" {
+		d.Warehouse = w.display()
+	}
+	x.dups = append(x.dups, d)
+}
+
+// extraMerge combines the per-SKU fields of a SKU's rows (one per source warehouse).
+// Rows that disagree on a known value make it unknown and a problem: which one is
+// right cannot be told.
+type extraMerge struct {
+	ex        extra
+	slot      uint32 // the first row's slot, reused for the merged fields
+	n         int
+	conflicts keepBits
+}
+
+func (x *Index) merge(m *extraMerge, slot uint32) {
+	ex := x.ext[slot]
+	m.n++
+	if m.n == 1 {
+		m.ex, m.slot = ex, slot
+		return
+	}
+	m.conflicts = mergeNum(&m.ex.price, ex.price, keepPrice, m.conflicts)
+	m.conflicts = mergeNum(&m.ex.purchasedPrice, ex.purchasedPrice, keepPurchasedPrice, m.conflicts)
+	switch {
+	case ex.name.n == 0 || m.conflicts&keepName != 0:
+	case m.ex.name.n == 0:
+		m.ex.name = ex.name
+	case !bytes.Equal(x.bytes(m.ex.name), x.bytes(ex.name)):
+		m.conflicts |= keepName
+		m.ex.name = span{}
+	}
+}
+
+// mergeNum folds v into dst and returns conflicts with bit added when they disagree;
+// dst then becomes unknown and stays so.
+func mergeNum(dst *catalog.Num, v catalog.Num, bit, conflicts keepBits) keepBits {
+	switch {
+	case !v.Known || conflicts&bit != 0:
+	case !dst.Known:
+		*dst = v
+	case dst.V != v.V:
+		*dst = catalog.Num{}
+		conflicts |= bit
+	}
+	return conflicts
+}
+
+func (x *Index) conflictProblems(conflicts keepBits, sku span, row int32, file uint16) {
+	for i := range fields {
+		if f := &fields[i]; f.keep != 0 && conflicts&f.keep != 0 {
+			x.problems = append(x.problems, catalog.Problem{
+				File: x.files[file], Row: int(row), Field: f.name, SKU: x.text(sku),
+				Error: "the rows of this SKU give different values; left unknown",
+			})
+		}
+	}
+}
+
+// AsTarget turns a finished index into a Snapshot, for diff --against LOCATION: one
+// offer per SKU (no offer id) with its stock per routed warehouse and in total. SKUs
+// with a duplicate, or seen only in problem rows, are Excluded: they are compared with
+// nothing and missing from nothing.
+func (x *Index) AsTarget() (Snapshot, error) {
+	if !x.finished {
+		return Snapshot{}, errors.New("index not finished")
+	}
+	if x.err != nil {
+		return Snapshot{}, x.err
+	}
+	s := Snapshot{Complete: true, Excluded: map[string]bool{}, Problems: x.problems}
+	for _, d := range x.dups {
+		d.Side = SideTarget
+		s.Duplicates = append(s.Duplicates, d)
+		s.Excluded[d.SKU] = true
+	}
+	x.eachSKU(func(items []entry) {
+		sku := x.text(items[0].sku)
+		if items[0].flags&flagSeen != 0 || s.Excluded[sku] {
+			s.Excluded[sku] = true
+			return
+		}
+		s.Offers = append(s.Offers, x.offer(sku, items))
+	})
+	return s, nil
+}
+
+func (x *Index) offer(sku string, items []entry) Offer {
+	o := Offer{SKU: sku}
+	held := items[0].flags&flagHeld != 0
+	if !held {
+		ex := x.extraOf(&items[0])
+		o.Price, o.PurchasedPrice, o.Name = ex.price, ex.purchasedPrice, x.text(ex.name)
+	}
+	for i, e := range items {
+		st := Stock{Quantity: e.qty, Unknown: held || e.flags&flagKnown == 0}
+		if wh := x.targets[e.wh]; wh != 0 {
+			if o.Stock == nil {
+				o.Stock = make(map[int64]Stock, len(items))
+			}
+			o.Stock[wh] = st
+		}
+		if i == 0 {
+			o.Total = st
+			continue
+		}
+		o.Total.Unknown = o.Total.Unknown || st.Unknown
+		if !o.Total.Unknown {
+			q, err := o.Total.Quantity.Add(st.Quantity)
+			o.Total.Quantity, o.Total.Unknown = q, err != nil
+		}
+	}
+	return o
+}
+
+// eachSKU calls fn with each SKU's entries of a finished index, in SKU order.
+func (x *Index) eachSKU(fn func(items []entry)) {
+	es := x.entries
+	for i := 0; i < len(es); {
+		j := i + 1
+		for j < len(es) && es[j].sku == es[i].sku {
+			j++
+		}
+		fn(es[i:j])
+		i = j
+	}
+}

@@ -1,0 +1,191 @@
+package plan
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
+)
+
+// StaleEntry is a change whose expected current value no longer holds in the target.
+type StaleEntry struct {
+	Change
+	// Expected is what the target should hold: the plan's From for apply, the
+	// value the run wrote (To) for revert.
+	Expected Value
+	// Live is what the target holds now; the zero Value when the offer is gone or
+	// the value cannot be read.
+	Live Value
+}
+
+// Stale lists the changes of a saved plan whose From no longer equals the live value
+// (apply PLAN.json checks this before writing; someone changed the target since the
+// plan was made). Entries without an offer id cannot be checked and are stale.
+func Stale(p *Plan, live Snapshot) []StaleEntry {
+	byID := offersByID(live)
+	var stale []StaleEntry
+	for _, c := range p.Changes {
+		v, ok := liveValue(byID, c)
+		if !ok || !v.Equal(c.From) {
+			stale = append(stale, StaleEntry{Change: c, Expected: c.From, Live: v})
+		}
+	}
+	return stale
+}
+
+// Revert builds the plan that puts back each applied entry's From, with the live value
+// as the new From. An entry whose live value is no longer what the run wrote is stale
+// (someone changed it since); it stays in the plan, so --force can still write it,
+// unless its offer is gone. Entries whose live value already equals From need nothing.
+// The caller fills in Source (the run) and the target's API URL.
+func Revert(applied []Change, live Snapshot) (*Plan, []StaleEntry) {
+	p := &Plan{
+		Version:         Version,
+		Command:         CmdRevert,
+		Target:          Target{Location: "keycrm", WarehouseIDs: []int64{}},
+		Changes:         []Change{},
+		MissingInTarget: []Missing{},
+		Duplicates:      []Duplicate{},
+		Problems:        []catalog.Problem{},
+		Guards:          []Guard{},
+	}
+	byID := offersByID(live)
+	type item struct{ offer, wh int64 }
+	matched, changed := map[item]bool{}, map[item]bool{}
+	var stale []StaleEntry
+	for _, a := range applied {
+		v, ok := liveValue(byID, a)
+		if !ok || !v.Equal(a.To) {
+			stale = append(stale, StaleEntry{Change: a, Expected: a.To, Live: v})
+		}
+		if !ok {
+			continue
+		}
+		key := item{a.OfferID, a.WarehouseID}
+		matched[key] = true
+		if v.Equal(a.From) {
+			continue
+		}
+		changed[key] = true
+		p.Changes = append(p.Changes, Change{
+			SKU: a.SKU, OfferID: a.OfferID, WarehouseID: a.WarehouseID, Field: a.Field, From: v, To: a.From,
+		})
+		if a.WarehouseID != 0 && !slices.Contains(p.Target.WarehouseIDs, a.WarehouseID) {
+			p.Target.WarehouseIDs = append(p.Target.WarehouseIDs, a.WarehouseID)
+		}
+	}
+	slices.SortFunc(p.Changes, compareChanges)
+	slices.Sort(p.Target.WarehouseIDs)
+	p.Summary = Summary{Matched: len(matched), Changes: len(changed), Unchanged: len(matched) - len(changed)}
+	p.Source.Items = len(matched)
+	return p, stale
+}
+
+func offersByID(s Snapshot) map[int64]*Offer {
+	m := make(map[int64]*Offer, len(s.Offers))
+	for i := range s.Offers {
+		if id := s.Offers[i].ID; id != 0 {
+			m[id] = &s.Offers[i]
+		}
+	}
+	return m
+}
+
+// liveValue reads a change's field from the live offer, as written (on-hand stock).
+func liveValue(byID map[int64]*Offer, c Change) (Value, bool) {
+	o := byID[c.OfferID]
+	i := fieldIndex(c.Field)
+	if o == nil || i < 0 {
+		return Value{}, false
+	}
+	f := &fields[i]
+	var wh int64
+	if f.perWarehouse {
+		wh = c.WarehouseID
+	}
+	v, ok, err := f.target(o, wh, OnHand)
+	if err != nil || !ok {
+		return Value{}, false
+	}
+	return v, true
+}
+
+// StaleError refuses a plan whose entries no longer hold (exit 3 unless --force).
+type StaleError struct {
+	Entries []StaleEntry
+}
+
+// staleShown is how many entries the message spells out; the rest are counted.
+const staleShown = 5
+
+func (e *StaleError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "stale plan: %d %s changed in KeyCRM since", len(e.Entries), plural(len(e.Entries), "entry has", "entries have"))
+	for i, s := range e.Entries {
+		if i == staleShown {
+			fmt.Fprintf(&b, "; and %d more", len(e.Entries)-staleShown)
+			break
+		}
+		sep := ": "
+		if i > 0 {
+			sep = "; "
+		}
+		live := "gone"
+		if !s.Live.IsZero() {
+			live = "now " + s.Live.String()
+		}
+		fmt.Fprintf(&b, "%s%s %s expected %s, %s", sep, s.where(), s.Field, s.Expected, live)
+	}
+	return b.String()
+}
+
+// where names an entry's SKU, offer and warehouse for messages.
+func (c Change) where() string {
+	s := c.SKU
+	var ids []string
+	if c.OfferID != 0 {
+		ids = append(ids, fmt.Sprintf("offer %d", c.OfferID))
+	}
+	if c.WarehouseID != 0 {
+		ids = append(ids, fmt.Sprintf("warehouse %d", c.WarehouseID))
+	}
+	if len(ids) > 0 {
+		s += " (" + strings.Join(ids, ", ") + ")"
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// StockWrite is one offer's new on-hand quantity in one warehouse.
+type StockWrite struct {
+	OfferID  int64
+	Quantity decimal.Decimal
+}
+
+// StockWrites groups the plan's quantity changes by KeyCRM warehouse id, each group
+// sorted by offer id: PUT /offers/stocks takes one warehouse and up to 10 000 offers
+// a request, so the writer sends ceil(len/10000) requests per warehouse. Entries
+// without an offer or a warehouse (diff plans) are not writes and are skipped.
+func (p *Plan) StockWrites() map[int64][]StockWrite {
+	out := map[int64][]StockWrite{}
+	for _, c := range p.Changes {
+		q, ok := c.To.Number()
+		if c.Field != catalog.FieldQuantity || !ok || c.OfferID == 0 || c.WarehouseID == 0 {
+			continue
+		}
+		out[c.WarehouseID] = append(out[c.WarehouseID], StockWrite{OfferID: c.OfferID, Quantity: q})
+	}
+	for _, ws := range out {
+		slices.SortFunc(ws, func(a, b StockWrite) int { return cmp.Compare(a.OfferID, b.OfferID) })
+	}
+	return out
+}

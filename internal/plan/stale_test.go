@@ -1,0 +1,125 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
+)
+
+// ch parses "SKU/OFFER/WAREHOUSE FIELD FROM→TO" (the spelling of changeStrings).
+func ch(s string) Change {
+	var c Change
+	id, rest, _ := strings.Cut(s, " ")
+	field, vals, _ := strings.Cut(rest, " ")
+	from, to, _ := strings.Cut(vals, "→")
+	parts := strings.Split(id, "/")
+	c.SKU, c.Field = parts[0], field
+	fmt.Sscan(parts[1], &c.OfferID)
+	fmt.Sscan(parts[2], &c.WarehouseID)
+	c.From, c.To = NumberValue(decimal.MustParse(from)), NumberValue(decimal.MustParse(to))
+	return c
+}
+
+func staleStrings(ss []StaleEntry) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		live := "gone"
+		if !s.Live.IsZero() {
+			live = s.Live.String()
+		}
+		out[i] = fmt.Sprintf("%s %s expected %s live %s", s.SKU, s.Field, s.Expected, live)
+	}
+	return out
+}
+
+func TestStale(t *testing.T) {
+	p := &Plan{Changes: []Change{
+		ch("A/17/1 quantity 3→5"),
+		ch("B/18/1 quantity 2→0"),
+		ch("C/19/0 price 10→12"),
+		ch("G/99/1 quantity 1→2"),
+		ch("N/20/2 quantity 0→4"),
+	}}
+	c := offer(19, "C")
+	c.Price = num("11")
+	live := Snapshot{Offers: []Offer{offer(17, "A", "1:3"), offer(18, "B", "1:1"), c, offer(20, "N", "1:5")}}
+	got := staleStrings(Stale(p, live))
+	want := []string{"B quantity expected 2 live 1", "C price expected 10 live 11", "G quantity expected 1 live gone"}
+	if !slices.Equal(got, want) {
+		t.Errorf("stale\n got %q\nwant %q", got, want)
+	}
+
+	msg := (&StaleError{Entries: Stale(p, live)}).Error()
+	wantMsg := "stale plan: 3 entries have changed in KeyCRM since: B (offer 18, warehouse 1) quantity expected 2, now 1; " +
+		"C (offer 19) price expected 10, now 11; G (offer 99, warehouse 1) quantity expected 1, gone"
+	if msg != wantMsg {
+		t.Errorf("message\n got %s\nwant %s", msg, wantMsg)
+	}
+}
+
+func TestStaleErrorShowsFirstEntries(t *testing.T) {
+	var e StaleError
+	for i := range 8 {
+		e.Entries = append(e.Entries, StaleEntry{Change: ch(fmt.Sprintf("S%d/%d/1 quantity 1→2", i, i+1)), Expected: NumberValue(decimal.FromInt(1))})
+	}
+	if msg := e.Error(); !strings.HasSuffix(msg, "; and 3 more") || strings.Contains(msg, "S5") {
+		t.Errorf("message %s", msg)
+	}
+}
+
+func TestRevert(t *testing.T) {
+	applied := []Change{
+		ch("B/18/1 quantity 2→0"),
+		ch("A/17/1 quantity 3→5"),
+		ch("C/19/0 price 10→12"),
+		ch("G/99/1 quantity 1→2"),
+	}
+	c := offer(19, "C")
+	c.Price = num("10")
+	live := Snapshot{Offers: []Offer{offer(17, "A", "1:5"), offer(18, "B", "1:1"), c}}
+	p, stale := Revert(applied, live)
+
+	if got, want := changeStrings(p.Changes), []string{"A/17/1 quantity 5→3", "B/18/1 quantity 1→2"}; !slices.Equal(got, want) {
+		t.Errorf("changes\n got %q\nwant %q", got, want)
+	}
+	want := []string{"B quantity expected 0 live 1", "C price expected 12 live 10", "G quantity expected 2 live gone"}
+	if got := staleStrings(stale); !slices.Equal(got, want) {
+		t.Errorf("stale\n got %q\nwant %q", got, want)
+	}
+	if got, want := summaryString(p.Summary), "matched 3 unchanged 1 changes 2 mit 0 mis null dups 0 problems 0"; got != want {
+		t.Errorf("summary %s, want %s", got, want)
+	}
+	if p.Command != CmdRevert || !slices.Equal(p.Target.WarehouseIDs, []int64{1}) {
+		t.Errorf("command %s, warehouses %v", p.Command, p.Target.WarehouseIDs)
+	}
+}
+
+func TestStockWrites(t *testing.T) {
+	p := &Plan{Changes: []Change{
+		ch("A/5/1 quantity 3→5"),
+		ch("B/3/1 quantity 2→0"),
+		ch("C/4/2 quantity 1.5→2.25"),
+		ch("D/6/0 price 1→2"),
+		ch("E/0/0 quantity 1→2"), // a diff entry: no offer, no warehouse
+	}}
+	got := fmt.Sprint(p.StockWrites())
+	if want := "map[1:[{3 0} {5 5}] 2:[{4 2.25}]]"; got != want {
+		t.Errorf("StockWrites = %s, want %s", got, want)
+	}
+}
+
+func TestZeroesMissing(t *testing.T) {
+	target := Snapshot{Complete: true, Offers: []Offer{offer(1, "A", "1:1"), offer(2, "C", "1:3")}}
+	for _, zero := range []bool{false, true} {
+		p, err := Compute(CmdPushStock, feed(t, IndexOptions{Warehouse: 1}, row{sku: "A", qty: "1"}), target, Options{MissingZero: zero})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.ZeroesMissing(); got != zero {
+			t.Errorf("--missing zero %v: ZeroesMissing = %v", zero, got)
+		}
+	}
+}

@@ -1,0 +1,206 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// planNames are the plans package plan pins as JSON golden files; rendering them here
+// keeps the two packages' golden files about the same plans.
+var planNames = []string{"push-stock", "diff", "diff-against", "applied"}
+
+func planPath(name string) string {
+	return filepath.Join("..", "plan", "testdata", name+".json")
+}
+
+func loadPlan(t *testing.T, name string) *plan.Plan {
+	t.Helper()
+	b, err := os.ReadFile(planPath(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p plan.Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	return &p
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test -update rewrites it); got:\n%s", path, got)
+	}
+}
+
+// TestPlanFormats renders each pinned plan in each format against golden files.
+func TestPlanFormats(t *testing.T) {
+	for _, name := range planNames {
+		for _, format := range []string{FormatTable, FormatJSON, FormatCSV} {
+			t.Run(name+"."+format, func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := Plan(&buf, loadPlan(t, name), format); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, filepath.Join("testdata", name+"."+format+".golden"), buf.Bytes())
+			})
+		}
+	}
+}
+
+// TestJSONIsTheContract proves -o json prints exactly the pinned contract JSON.
+func TestJSONIsTheContract(t *testing.T) {
+	for _, name := range planNames {
+		var buf bytes.Buffer
+		if err := Plan(&buf, loadPlan(t, name), FormatJSON); err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(planPath(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), want) {
+			t.Errorf("%s: -o json differs from the plan's JSON:\n%s", name, buf.Bytes())
+		}
+	}
+}
+
+func TestTableFitsEightyColumns(t *testing.T) {
+	for _, name := range planNames {
+		var buf bytes.Buffer
+		if err := Plan(&buf, loadPlan(t, name), FormatTable); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(buf.String(), "\n") {
+			if n := utf8.RuneCountInString(line); n > lineWidth {
+				t.Errorf("%s: line of %d columns: %q", name, n, line)
+			}
+			if strings.HasSuffix(line, " ") {
+				t.Errorf("%s: trailing blanks: %q", name, line)
+			}
+		}
+	}
+}
+
+func TestEmptyPlan(t *testing.T) {
+	p := &plan.Plan{Version: plan.Version, Command: plan.CmdPushStock}
+	var table, csv bytes.Buffer
+	if err := Plan(&table, p, FormatTable); err != nil || table.Len() != 0 {
+		t.Errorf("table of an empty plan: %q, %v; want nothing", table.String(), err)
+	}
+	if err := Plan(&csv, p, FormatCSV); err != nil || csv.String() != "kind,sku,offer_id,warehouse_id,field,from,to,row,column,error\n" {
+		t.Errorf("CSV of an empty plan: %q, %v; want the header only", csv.String(), err)
+	}
+}
+
+func TestUnknownFormat(t *testing.T) {
+	if err := Plan(&bytes.Buffer{}, &plan.Plan{}, "yaml"); err == nil {
+		t.Error("yaml: no error")
+	}
+}
+
+// TestDecimalsShortest proves decimals print in shortest plain form in every format.
+func TestDecimalsShortest(t *testing.T) {
+	p := &plan.Plan{Command: plan.CmdPushStock, Changes: []plan.Change{{
+		SKU: "A", OfferID: 1, WarehouseID: 1, Field: "quantity",
+		From: plan.NumberValue(decimal.MustParse("1234.50")), To: plan.NumberValue(decimal.MustParse("20.250")),
+	}, {
+		SKU: "B", OfferID: 2, WarehouseID: 1, Field: "quantity",
+		From: plan.NumberValue(decimal.MustParse("5.000")), To: plan.NumberValue(decimal.MustParse("1e2")),
+	}}}
+	for _, format := range []string{FormatTable, FormatJSON, FormatCSV} {
+		var buf bytes.Buffer
+		if err := Plan(&buf, p, format); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		for _, want := range []string{"1234.5", "20.25", "5", "100"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: %s missing in\n%s", format, want, out)
+			}
+		}
+		for _, bad := range []string{"1234.50", "20.250", "5.0", "1e2", "e+"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s: %s printed in\n%s", format, bad, out)
+			}
+		}
+	}
+}
+
+// TestProblemsInPackages names the file of a problem only when it is not the source.
+func TestProblemsInPackages(t *testing.T) {
+	p := &plan.Plan{Command: plan.CmdPushStock, Source: plan.Source{Location: "exchange.zip"}, Problems: []catalog.Problem{
+		{File: "offers.xml", Row: 40, Column: "Предложение/Количество", Field: "quantity", SKU: "A", Value: "x", Error: "not a number"},
+		{File: "exchange.zip", Row: 3, Field: "sku", Error: "empty SKU"},
+	}}
+	var buf bytes.Buffer
+	if err := Plan(&buf, p, FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	want := "kind,sku,offer_id,warehouse_id,field,from,to,row,column,error\n" +
+		"problem,A,,,quantity,,,40,offers.xml: Предложение/Количество,\"not a number: \"\"x\"\"\"\n" +
+		"problem,,,,sku,,,3,,empty SKU\n"
+	if buf.String() != want {
+		t.Errorf("CSV\n got %s\nwant %s", buf.String(), want)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	dryRun := loadPlan(t, "push-stock")
+	dryRun.CheckGuards(plan.Limits{MaxChanges: limit(t, "100%"), MaxZeroed: limit(t, "10%")}, false)
+	planned := loadPlan(t, "push-stock")
+	planned.DryRun = false
+	planned.Guards = nil
+	for _, tt := range []struct {
+		name string
+		p    *plan.Plan
+		want string
+	}{
+		{"refused", loadPlan(t, "push-stock"),
+			"push-stock: 3 matched, 2 to change, 1 not in KeyCRM, 2 duplicates, 1 problems (refused by max-changes)"},
+		{"dry run", dryRun,
+			"push-stock: 3 matched, 2 to change, 1 not in KeyCRM, 2 duplicates, 1 problems (dry run)"},
+		{"planned", planned,
+			"push-stock: 3 matched, 2 to change, 1 not in KeyCRM, 2 duplicates, 1 problems (planned)"},
+		{"applied", loadPlan(t, "applied"),
+			"push-stock: 2 matched, 2 to change, 0 not in KeyCRM, 0 duplicates, 0 problems (applied 2, failed 0)"},
+		{"diff, missing_in_source not computed", loadPlan(t, "diff"),
+			"diff: 2 matched, 2 differ, 1 not in KeyCRM, 0 duplicates, 1 problems"},
+		{"diff against another location", loadPlan(t, "diff-against"),
+			"diff: 1 matched, 1 differ, 0 not in target, 1 not in source, 1 duplicates, 0 problems"},
+	} {
+		if got := Summary(tt.p); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func limit(t *testing.T, s string) plan.Limit {
+	t.Helper()
+	l, err := plan.ParseLimit(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}

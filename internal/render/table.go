@@ -1,0 +1,165 @@
+package render
+
+import (
+	"bytes"
+	"io"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// Table layout. The table aims at 80 columns: columns no entry uses are left out, text
+// values (names) wrap at valueWidth, and the note takes what is left of the line, but
+// never less than minNoteWidth. SKUs never wrap: people copy them.
+const (
+	lineWidth    = 80
+	valueWidth   = 16
+	minNoteWidth = 20
+	columnGap    = "  "
+)
+
+var tableHeader = []string{"KIND", "SKU", "OFFER", "WH", "FIELD", "FROM", "TO", "NOTE"}
+
+// Positions in tableHeader that get special treatment.
+const (
+	colFrom = 5
+	colTo   = 6
+	colNote = 7
+)
+
+// narrow measures text as Western terminals show it. The width setting is pinned, not
+// guessed from the locale as tablewriter would, so the same plan always renders the
+// same table (Cyrillic is "ambiguous width" to East Asian locales).
+var narrow = twwidth.Options{EastAsianWidth: false}
+
+// writeTable writes one row per entry; a plan without entries writes nothing (the
+// summary line says so).
+func writeTable(w io.Writer, p *plan.Plan) error {
+	es := entries(p)
+	if len(es) == 0 {
+		return nil
+	}
+	missing := "not in KeyCRM"
+	if p.Target.APIURL == nil {
+		missing = "not in target"
+	}
+	labels := map[string]string{
+		KindChange: "change", KindMissingInTarget: missing, KindMissingInSource: "not in source",
+		KindDuplicate: "duplicate", KindProblem: "problem",
+	}
+	rows := make([][]string, len(es))
+	for i, e := range es {
+		rows[i] = []string{labels[e.kind], e.sku, e.offer, e.warehouse, e.field, e.from, e.to, e.note}
+	}
+	keep := usedColumns(rows)
+	header := pick(tableHeader, keep)
+	for i := range rows {
+		rows[i] = pick(rows[i], keep)
+	}
+
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf,
+		tablewriter.WithEastAsian(tw.Off),
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders:  tw.BorderNone,
+			Symbols:  tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{Separators: tw.SeparatorsNone, Lines: tw.LinesNone},
+		})),
+		tablewriter.WithConfig(tableConfig(maxWidths(header, rows, keep))),
+	)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	_, err := w.Write(trimLines(buf.Bytes()))
+	return err
+}
+
+// usedColumns lists the columns some row fills; KIND and SKU always show.
+func usedColumns(rows [][]string) []int {
+	keep := []int{0, 1}
+	for col := 2; col < len(tableHeader); col++ {
+		for _, r := range rows {
+			if r[col] != "" {
+				keep = append(keep, col)
+				break
+			}
+		}
+	}
+	return keep
+}
+
+func pick(cells []string, cols []int) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = cells[c]
+	}
+	return out
+}
+
+// maxWidths caps the value columns and gives the note the rest of the line. Keys are
+// positions among the kept columns.
+func maxWidths(header []string, rows [][]string, keep []int) map[int]int {
+	caps := map[int]int{}
+	used := 0
+	note := -1
+	for i, col := range keep {
+		if col == colNote {
+			note = i
+			continue
+		}
+		w := twwidth.WidthWithOptions(header[i], narrow)
+		for _, r := range rows {
+			w = max(w, twwidth.WidthWithOptions(r[i], narrow))
+		}
+		if col == colFrom || col == colTo {
+			caps[i] = valueWidth
+			w = min(w, valueWidth)
+		}
+		used += w + len(columnGap)
+	}
+	if note >= 0 {
+		caps[note] = max(minNoteWidth, lineWidth-used)
+	}
+	return caps
+}
+
+// tableConfig pins every setting the output depends on: headers exactly as written
+// (tablewriter's auto-format would rewrite them), left alignment, a two-space gap and
+// no padding before the first column.
+func tableConfig(caps map[int]int) tablewriter.Config {
+	widths := tw.NewMapper[int, int]()
+	for col, w := range caps {
+		widths.Set(col, w)
+	}
+	padding := tw.CellPadding{Global: tw.Padding{Left: "", Right: columnGap, Overwrite: true}}
+	left := tw.CellAlignment{Global: tw.AlignLeft}
+	return tablewriter.Config{
+		Header: tw.CellConfig{
+			Formatting: tw.CellFormatting{AutoFormat: tw.Off, AutoWrap: tw.WrapNone},
+			Padding:    padding,
+			Alignment:  left,
+		},
+		Row: tw.CellConfig{
+			Formatting:   tw.CellFormatting{AutoFormat: tw.Off, AutoWrap: tw.WrapNormal},
+			Padding:      padding,
+			Alignment:    left,
+			ColMaxWidths: tw.CellWidth{PerColumn: widths},
+		},
+	}
+}
+
+// trimLines drops the blanks tablewriter pads every line with.
+func trimLines(b []byte) []byte {
+	lines := bytes.Split(b, []byte("\n"))
+	for i, l := range lines {
+		lines[i] = bytes.TrimRight(l, " ")
+	}
+	return bytes.Join(lines, []byte("\n"))
+}
