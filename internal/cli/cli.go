@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/keycrm-sync/keycrm-sync/internal/cmd/doctor"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/man"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/version"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
@@ -71,6 +72,7 @@ refuses suspicious plans, journals what it replaced and can revert it.`,
 	g.Flags = pf
 
 	root.AddCommand(
+		doctor.NewCmdDoctor(f, nil),
 		version.NewCmdVersion(f),
 		man.NewCmdMan(f),
 	)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/config"
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
+	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
 )
 
 // DefaultAPIURL is KeyCRM's production API root.
@@ -66,6 +68,11 @@ type Factory struct {
 	configOnce sync.Once
 	config     *config.Config
 	configErr  error
+
+	clientOnce sync.Once
+	client     *keycrm.Client
+	clientErr  error
+	hooks      []func(keycrm.RequestInfo)
 }
 
 // NewFactory returns a Factory reading the process environment.
@@ -222,4 +229,60 @@ func (f *Factory) StateDir() (string, error) {
 		return "", errors.New("cannot find a state directory: set --state-dir, XDG_STATE_HOME or HOME")
 	}
 	return filepath.Join(home, ".local", "state", "keycrm-sync"), nil
+}
+
+// KeyCRM builds the process's one API client (one client means one shared request
+// budget) from the resolved URL, key, rate, retries and timeout. With -v each request
+// is logged: method, path, status, duration; never a header, so never the key.
+func (f *Factory) KeyCRM() (*keycrm.Client, error) {
+	f.clientOnce.Do(func() { f.client, f.clientErr = f.newClient() })
+	return f.client, f.clientErr
+}
+
+// KeyCRMWith is KeyCRM with hook also told about every request (doctor reads the
+// budget headers this way). It must be called before the client is first built.
+func (f *Factory) KeyCRMWith(hook func(keycrm.RequestInfo)) (*keycrm.Client, error) {
+	f.hooks = append(f.hooks, hook)
+	return f.KeyCRM()
+}
+
+func (f *Factory) newClient() (*keycrm.Client, error) {
+	url, err := f.APIURL()
+	if err != nil {
+		return nil, err
+	}
+	key, err := f.APIKey()
+	if err != nil {
+		return nil, err
+	}
+	rate, err := f.Rate()
+	if err != nil {
+		return nil, err
+	}
+	retries, err := f.Retries()
+	if err != nil {
+		return nil, err
+	}
+	timeout, err := f.Timeout()
+	if err != nil {
+		return nil, err
+	}
+	return keycrm.New(keycrm.Options{
+		BaseURL:   url,
+		APIKey:    keycrm.Secret(key),
+		PerMinute: rate,
+		Retries:   &retries,
+		Timeout:   timeout,
+		UserAgent: "keycrm-sync/" + f.Build.Version,
+		OnRequest: func(ri keycrm.RequestInfo) {
+			status := strconv.Itoa(ri.Status)
+			if ri.Err != nil && ri.Status == 0 {
+				status = "failed"
+			}
+			f.IO.Verbosef("%s %s %s %s", ri.Method, ri.Path, status, ri.Duration.Round(time.Millisecond))
+			for _, h := range f.hooks {
+				h(ri)
+			}
+		},
+	})
 }

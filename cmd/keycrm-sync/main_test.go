@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/cli"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
+	"github.com/keycrm-sync/keycrm-sync/internal/mockcli"
+	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
+	"github.com/keycrm-sync/keycrm-sync/pkg/keycrmmock"
+)
+
+var update = flag.Bool("update", false, "rewrite the cmp files of the scripts")
+
+// testKey is the emulator key the scripts use; TestScripts fails if any output of
+// any script contains it.
+const testKey = "test-key-Zq8v3"
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"keycrm-sync": func() { os.Exit(mainGuardingKey()) },
+		"keycrm-mock": func() { os.Exit(mockcli.Main(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar: the binary as a user runs it, against
+// the emulator over real HTTP.
+func TestScripts(t *testing.T) {
+	root := testenv.ModuleRoot(t)
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join(root, "testdata", "script"),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       *update,
+		Setup: func(e *testscript.Env) error {
+			// No real KeyCRM settings may leak into a script.
+			for _, k := range []string{"KEYCRM_API_URL", "KEYCRM_API_KEY", "KEYCRM_SYNC_PROFILE", "NO_COLOR"} {
+				e.Setenv(k, "")
+			}
+			e.Setenv("HOME", filepath.Join(e.WorkDir, "home"))
+			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, "home", ".config"))
+			e.Setenv("XDG_STATE_HOME", filepath.Join(e.WorkDir, "home", ".state"))
+			e.Setenv("DEMO", filepath.Join(root, "testdata", "demo"))
+			e.Setenv("FIXTURES", os.Getenv(testenv.FixturesEnv))
+			e.Values[mockKey{}] = &mockHolder{}
+			e.Defer(func() {
+				if s := e.Values[mockKey{}].(*mockHolder).server; s != nil {
+					s.Close()
+				}
+			})
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"mock":      cmdMock,
+			"mockstat":  cmdMockStat,
+			"mockdump":  cmdMockDump,
+			"mockreset": cmdMockReset,
+			"exitcode":  cmdExitCode,
+		},
+	})
+}
+
+type mockKey struct{}
+
+type mockHolder struct {
+	server *httptest.Server
+	mock   *keycrmmock.Server
+	base   int64 // Stats().Requests at the last mockstat reset
+}
+
+func holder(ts *testscript.TestScript) *mockHolder {
+	return ts.Value(mockKey{}).(*mockHolder)
+}
+
+// mock SEED [--faults SPEC] [--fault-seed N] [--rate-limit N]
+// starts an in-process emulator seeded from SEED (a file in the script's work
+// directory or $DEMO/...) and points KEYCRM_API_URL and KEYCRM_API_KEY at it.
+func cmdMock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: mock SEED [--faults SPEC] [--fault-seed N] [--rate-limit N]")
+	}
+	st, err := keycrmmock.LoadSeed(ts.MkAbs(args[0]))
+	ts.Check(err)
+	// Like the keycrm-mock binary: KeyCRM's 60 a minute unless a script says
+	// otherwise (--rate-limit 0 turns it off).
+	opt := keycrmmock.Options{APIKey: testKey, RateLimit: 60}
+	for i := 1; i+1 < len(args); i += 2 {
+		switch args[i] {
+		case "--faults":
+			opt.Faults, err = keycrmmock.ParseFaults(args[i+1])
+			ts.Check(err)
+		case "--fault-seed":
+			opt.FaultSeed, err = strconv.ParseInt(args[i+1], 10, 64)
+			ts.Check(err)
+		case "--rate-limit":
+			opt.RateLimit, err = strconv.Atoi(args[i+1])
+			ts.Check(err)
+		default:
+			ts.Fatalf("mock: unknown option %s", args[i])
+		}
+	}
+	h := holder(ts)
+	if h.server != nil {
+		h.server.Close()
+	}
+	h.mock = keycrmmock.New(st, opt)
+	h.server = httptest.NewServer(h.mock)
+	h.base = 0
+	ts.Setenv("KEYCRM_API_URL", h.server.URL+"/v1")
+	ts.Setenv("KEYCRM_API_KEY", testKey)
+}
+
+// mockstat requests N | ROUTE N | throttled N: the emulator saw exactly N requests
+// (in all, on one route as "PUT /offers/stocks", or refused by its rate limit).
+func cmdMockStat(ts *testscript.TestScript, neg bool, args []string) {
+	h := holder(ts)
+	if h.mock == nil || len(args) != 2 {
+		ts.Fatalf("usage: mockstat requests|throttled|'METHOD /path' N (after mock)")
+	}
+	want, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	s := h.mock.Stats()
+	var got int64
+	switch args[0] {
+	case "requests":
+		got = s.Requests
+	case "throttled":
+		got = s.Throttled
+	default:
+		got = s.ByRoute[args[0]]
+	}
+	if (got == want) == neg {
+		ts.Fatalf("mockstat %s: got %d, want %s%d (by route: %v)", args[0], got, map[bool]string{true: "not ", false: ""}[neg], want, s.ByRoute)
+	}
+}
+
+// mockdump FILE writes the emulator's state as JSON, for cmp.
+func cmdMockDump(ts *testscript.TestScript, neg bool, args []string) {
+	h := holder(ts)
+	if neg || h.mock == nil || len(args) != 1 {
+		ts.Fatalf("usage: mockdump FILE (after mock)")
+	}
+	b, err := json.MarshalIndent(h.mock.State(), "", "  ")
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), append(b, '\n'), 0o644))
+}
+
+// mockreset puts the emulator back to its seed and zeroes its counters.
+func cmdMockReset(ts *testscript.TestScript, neg bool, args []string) {
+	h := holder(ts)
+	if neg || h.mock == nil || len(args) != 0 {
+		ts.Fatalf("usage: mockreset (after mock)")
+	}
+	h.mock.Reset()
+}
+
+// exitcode N PROG ARGS... runs PROG and checks its exit status exactly; testscript's
+// "! exec" only knows "non-zero", and codes 1 to 4 mean different things here.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		got = exit.ExitCode()
+	default:
+		ts.Fatalf("exitcode: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// mainGuardingKey runs the CLI as the scripts' keycrm-sync with stdout and stderr
+// passed through a check: if the emulator's key ever appears in either, the run
+// exits 99 whatever it would have returned, so every script is also a leak test.
+func mainGuardingKey() int {
+	stdout, stderr := os.Stdout, os.Stderr
+	leaked := make(chan bool, 2)
+	pipe := func(dst *os.File) *os.File {
+		r, w, err := os.Pipe()
+		if err != nil {
+			panic(err)
+		}
+		go func() {
+			var seen bytes.Buffer
+			_, _ = io.Copy(io.MultiWriter(dst, &seen), r)
+			leaked <- bytes.Contains(seen.Bytes(), []byte(testKey))
+		}()
+		return w
+	}
+	os.Stdout, os.Stderr = pipe(stdout), pipe(stderr)
+	code := cli.Main(os.Args[1:], iostreams.System(), cmdutil.BuildInfo{Version: "v0.0.0-test", Commit: "abc1234", Date: "2026-11-27"})
+	_ = os.Stdout.Close()
+	_ = os.Stderr.Close()
+	outLeaked, errLeaked := <-leaked, <-leaked
+	if outLeaked || errLeaked {
+		fmt.Fprintln(stderr, "TEST FAILURE: the API key was printed")
+		return 99
+	}
+	return code
+}

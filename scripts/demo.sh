@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The README quick start: runs keycrm-sync against the bundled KeyCRM emulator and
+# the demo data in testdata/demo. Nothing leaves this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin}
+DEMO=testdata/demo
+work=$(mktemp -d)
+trap 'kill "$mock_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+# The emulator prints its URL as the first line on stdout.
+"$BIN/keycrm-mock" --listen 127.0.0.1:0 --seed "$DEMO/seed.json" >"$work/mock.out" 2>"$work/mock.err" &
+mock_pid=$!
+for _ in $(seq 50); do
+  url=$(sed -n 's/^keycrm-mock listening on //p' "$work/mock.out")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "keycrm-mock did not start:" >&2; cat "$work/mock.err" >&2; exit 1; }
+
+export KEYCRM_API_URL=$url KEYCRM_API_KEY=test-key
+export XDG_STATE_HOME=$work/state
+echo "KeyCRM emulator at $url, seeded from $DEMO/seed.json"
+
+say keycrm-sync doctor
+"$BIN/keycrm-sync" doctor
