@@ -54,7 +54,7 @@ type record struct {
 	Batch *Batch `json:"batch,omitempty"`
 
 	// readback
-	NotTaken        []plan.Change `json:"not_taken,omitempty"`
+	NotTaken         []plan.Change `json:"not_taken,omitempty"`
 	ChangedElsewhere []plan.Change `json:"changed_elsewhere,omitempty"`
 
 	// finish
