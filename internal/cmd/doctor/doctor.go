@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
-	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
 )
 
@@ -137,7 +136,7 @@ func check(ctx context.Context, opts *Options, rep *Report) error {
 	total := first.Total
 	rep.Offers = &total
 	rep.Pages = 1
-	seen := keycrmstore.Warehouses{}
+	seen := map[int64]string{}
 	addWarehouses(seen, first.Data)
 	if opts.Pages > 1 && first.HasNext() {
 		pages := 1
@@ -185,7 +184,7 @@ func newClient(f *cmdutil.Factory, rep *Report) (*keycrm.Client, error) {
 	return client, nil
 }
 
-func addWarehouses(seen keycrmstore.Warehouses, rows []keycrm.OfferStock) {
+func addWarehouses(seen map[int64]string, rows []keycrm.OfferStock) {
 	for _, r := range rows {
 		for _, w := range r.Warehouse {
 			seen[w.ID] = w.Name
