@@ -14,11 +14,13 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/keycrm-sync/keycrm-sync/internal/apply"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/doctor"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/man"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/version"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 )
 
 // Main runs keycrm-sync with args and returns the process exit code. It never calls
@@ -137,11 +139,22 @@ func applyDefaults(flags *pflag.FlagSet, defaults map[string]string, profile str
 func exitCode(ios *iostreams.IOStreams, err error) int {
 	var usage *cmdutil.UsageError
 	var silent *cmdutil.SilentError
+	var refused *plan.RefusedError
+	var stale *plan.StaleError
+	var partial *apply.PartialError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, cmdutil.ErrDifferences):
 		return 1
+	case errors.As(err, &refused), errors.As(err, &stale):
+		// A guard or a stale saved plan refused the run: nothing was written.
+		ios.Errorf("%s", err)
+		return 3
+	case errors.As(err, &partial):
+		// Something was written and not everything took; the journal says what.
+		ios.Errorf("%s", err)
+		return 4
 	case errors.As(err, &silent):
 		return 2
 	case errors.As(err, &usage):

@@ -7,6 +7,7 @@ package iostreams
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -107,16 +108,31 @@ func (s *IOStreams) Errorf(format string, args ...any) {
 	fmt.Fprintf(s.ErrOut, prefix+format+"\n", args...)
 }
 
-// Confirm asks a yes/no question on ErrOut and reads the answer from In. Only "y"
-// or "yes" is a yes; anything else, including end of input, is a no.
-func (s *IOStreams) Confirm(question string) (bool, error) {
+// ConfirmContext asks a yes/no question on ErrOut and reads the answer from In. Only
+// "y" or "yes" is a yes; anything else, including end of input, is a no. A cancelled
+// ctx (Ctrl-C at the prompt) ends the wait with its error.
+func (s *IOStreams) ConfirmContext(ctx context.Context, question string) (bool, error) {
 	fmt.Fprintf(s.ErrOut, "%s [y/N] ", question)
-	line, err := bufio.NewReader(s.In).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return false, fmt.Errorf("read answer: %w", err)
+	type reply struct {
+		line string
+		err  error
 	}
-	answer := strings.ToLower(strings.TrimSpace(line))
-	return answer == "y" || answer == "yes", nil
+	ch := make(chan reply, 1)
+	go func() {
+		line, err := bufio.NewReader(s.In).ReadString('\n')
+		ch <- reply{line, err}
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(s.ErrOut)
+		return false, ctx.Err()
+	case r := <-ch:
+		if r.err != nil && r.err != io.EOF {
+			return false, fmt.Errorf("read answer: %w", r.err)
+		}
+		answer := strings.ToLower(strings.TrimSpace(r.line))
+		return answer == "y" || answer == "yes", nil
+	}
 }
 
 // Bar is a progress indicator; the no-op one is returned when bars are off.

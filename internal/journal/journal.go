@@ -57,6 +57,10 @@ type record struct {
 	NotTaken         []plan.Change `json:"not_taken,omitempty"`
 	ChangedElsewhere []plan.Change `json:"changed_elsewhere,omitempty"`
 
+	// stale: entries of a saved plan or revert written under --force although
+	// their current value had changed
+	Stale []plan.Change `json:"stale,omitempty"`
+
 	// finish
 	Outcome *Outcome `json:"outcome,omitempty"`
 
@@ -75,7 +79,6 @@ type Batch struct {
 	// acknowledged; empty when Status is applied.
 	Failed []plan.Change `json:"failed,omitempty"`
 	Error  string        `json:"error,omitempty"`
-	Stale  []plan.Change `json:"stale,omitempty"`
 }
 
 // Outcome closes a run.
@@ -148,6 +151,11 @@ func (j *Journal) write(r record) error {
 // Batch records one batch's outcome.
 func (j *Journal) Batch(b Batch) error { return j.write(record{Type: "batch", Batch: &b}) }
 
+// Stale records entries written under --force although they were stale.
+func (j *Journal) Stale(entries []plan.Change) error {
+	return j.write(record{Type: "stale", Stale: entries})
+}
+
 // ReadBack records entries that did not take and entries someone else changed.
 func (j *Journal) ReadBack(notTaken, elsewhere []plan.Change) error {
 	return j.write(record{Type: "readback", NotTaken: notTaken, ChangedElsewhere: elsewhere})
@@ -173,6 +181,7 @@ type Run struct {
 	Batches    []Batch
 	NotTaken   []plan.Change
 	Elsewhere  []plan.Change
+	Stale      []plan.Change
 	Outcome    *Outcome
 	RevertedBy string
 }
@@ -306,6 +315,8 @@ func (r *Run) apply(rec record) {
 	case "readback":
 		r.NotTaken = append(r.NotTaken, rec.NotTaken...)
 		r.Elsewhere = append(r.Elsewhere, rec.ChangedElsewhere...)
+	case "stale":
+		r.Stale = append(r.Stale, rec.Stale...)
 	case "finish":
 		at := rec.At
 		r.FinishedAt, r.Outcome = &at, rec.Outcome

@@ -1,0 +1,224 @@
+package apply_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/apply"
+	"github.com/keycrm-sync/keycrm-sync/internal/journal"
+	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
+	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
+	"github.com/keycrm-sync/keycrm-sync/pkg/keycrmmock"
+)
+
+// catalogue is n one-offer products with offer ids 101.. and quantity i in
+// warehouse 1.
+func catalogue(n int) keycrmmock.State {
+	st := keycrmmock.State{Warehouses: []keycrmmock.Warehouse{{ID: 1, Name: "Основний склад"}, {ID: 2, Name: "Склад Київ"}}}
+	for i := range n {
+		sku := fmt.Sprintf("S-%d", i)
+		st.Products = append(st.Products, keycrmmock.Product{ID: int64(i + 1), Name: sku, CurrencyCode: "UAH",
+			Offers: []keycrmmock.Offer{{ID: int64(101 + i), SKU: &sku,
+				Stock: map[string]keycrmmock.Stock{"1": {Quantity: decimal.FromInt(int64(i))}}}}})
+	}
+	return st
+}
+
+// stockPlan sets offer 101+i to quantity to[i] in warehouse wh.
+func stockPlan(wh int64, to ...string) *plan.Plan {
+	p := &plan.Plan{Version: 1, Command: plan.CmdPushStock}
+	for i, q := range to {
+		p.Changes = append(p.Changes, plan.Change{SKU: fmt.Sprintf("S-%d", i), OfferID: int64(101 + i), WarehouseID: wh,
+			Field: "quantity", From: plan.NumberValue(decimal.FromInt(int64(i))), To: plan.NumberValue(decimal.MustParse(q))})
+	}
+	return p
+}
+
+func startJournal(t *testing.T, p *plan.Plan) (*journal.Journal, string) {
+	t.Helper()
+	dir := t.TempDir()
+	j, err := journal.Start(dir, time.Now, p, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = j.Finish(journal.Outcome{Status: "applied"}) })
+	return j, dir
+}
+
+func quantity(t *testing.T, mock *keycrmmock.Server, offer int64, wh string) string {
+	t.Helper()
+	for _, p := range mock.State().Products {
+		for _, o := range p.Offers {
+			if o.ID == offer {
+				return o.Stock[wh].Quantity.String()
+			}
+		}
+	}
+	t.Fatalf("offer %d gone", offer)
+	return ""
+}
+
+func TestBatchesAndReadBack(t *testing.T) {
+	mock, client := testenv.StartMock(t, catalogue(5), keycrmmock.Options{})
+	p := stockPlan(1, "10", "20.25", "0", "7", "9")
+	j, dir := startJournal(t, p)
+	out, err := apply.Stocks(context.Background(), keycrmstore.New(client), p, j, apply.Options{BatchSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Applied) != 5 || len(out.Failed) != 0 || out.Interrupted || !out.Sent {
+		t.Fatalf("outcome %+v", out)
+	}
+	if q := quantity(t, mock, 102, "1"); q != "20.25" {
+		t.Fatalf("offer 102 holds %s", q)
+	}
+	st := mock.Stats()
+	// 5 writes in batches of 2 = 3 requests; reading back 5 ids = 1 request.
+	if st.ByRoute["PUT /offers/stocks"] != 3 || st.ByRoute["GET /offers/stocks"] != 1 {
+		t.Fatalf("requests %v", st.ByRoute)
+	}
+	_ = j.Finish(journal.Outcome{Status: journal.StatusApplied})
+	run, err := journal.Load(dir, j.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Batches) != 3 || len(run.Applied()) != 5 {
+		t.Fatalf("journal: %d batches, %d applied", len(run.Batches), len(run.Applied()))
+	}
+}
+
+// A 422 naming items fails those items; the rest of the batch is sent once more.
+func TestItemErrorsResendTheRest(t *testing.T) {
+	mock, client := testenv.StartMock(t, catalogue(3), keycrmmock.Options{})
+	p := stockPlan(1, "5", "6", "7")
+	p.Changes[1].OfferID = 999 // KeyCRM has no such offer: stocks.1.id is refused
+	j, _ := startJournal(t, p)
+	out, err := apply.Stocks(context.Background(), keycrmstore.New(client), p, j, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Applied) != 2 || len(out.Failed) != 1 || out.Failed[0].OfferID != 999 {
+		t.Fatalf("outcome %+v", out)
+	}
+	if quantity(t, mock, 101, "1") != "5" || quantity(t, mock, 103, "1") != "7" {
+		t.Fatal("the rest of the batch was not applied")
+	}
+	if n := mock.Stats().ByRoute["PUT /offers/stocks"]; n != 2 {
+		t.Fatalf("%d writes, want the refused one and the resend", n)
+	}
+}
+
+// A write whose answer is lost (applied, then the connection dropped) converges:
+// PUT is absolute, so retrying is harmless, and the read-back finds it applied even
+// when every answer is lost.
+func TestAckLostConverges(t *testing.T) {
+	faults, err := keycrmmock.ParseFaults("ack-lost=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mock, client := testenv.StartMock(t, catalogue(2), keycrmmock.Options{Faults: faults, FaultSeed: 1},
+		func(o *keycrm.Options) { o.Retries = new(0) })
+	p := stockPlan(1, "11", "12")
+	j, _ := startJournal(t, p)
+	out, err := apply.Stocks(context.Background(), keycrmstore.New(client), p, j, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Applied) != 2 || len(out.Failed) != 0 {
+		t.Fatalf("outcome %+v", out)
+	}
+	if quantity(t, mock, 101, "1") != "11" {
+		t.Fatal("not applied")
+	}
+}
+
+// A signal between batches: the batch in flight finishes, the rest is not sent and
+// counts as failed.
+func TestInterruptStopsBetweenBatches(t *testing.T) {
+	mock, client := testenv.StartMock(t, catalogue(4), keycrmmock.Options{})
+	p := stockPlan(1, "10", "11", "12", "13")
+	j, _ := startJournal(t, p)
+	ctx, cancel := context.WithCancel(context.Background())
+	store := keycrmstore.New(client)
+	out, err := apply.Stocks(ctx, store, p, j, apply.Options{BatchSize: 2, Progress: func(done, total int) {
+		if done == 2 {
+			cancel()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Interrupted || len(out.Applied) != 2 || len(out.Failed) != 2 {
+		t.Fatalf("outcome %+v", out)
+	}
+	if n := mock.Stats().ByRoute["PUT /offers/stocks"]; n != 1 {
+		t.Fatalf("%d writes after the signal", n)
+	}
+	if quantity(t, mock, 103, "1") != "2" {
+		t.Fatal("a batch after the signal was written")
+	}
+}
+
+// fickle applies writes like KeyCRM, then lets someone else change one offer.
+type fickle struct {
+	store   *keycrmstore.Store
+	mock    *keycrmmock.Server
+	skipped int64 // an offer whose write is silently dropped
+	other   int64 // an offer someone else changes right after
+	reads   int
+}
+
+func (f *fickle) PutStocks(ctx context.Context, wh int64, ws []plan.StockWrite) error {
+	var kept []plan.StockWrite
+	for _, w := range ws {
+		if w.OfferID != f.skipped {
+			kept = append(kept, w)
+		}
+	}
+	if err := f.store.PutStocks(ctx, wh, kept); err != nil {
+		return err
+	}
+	return f.store.PutStocks(ctx, wh, []plan.StockWrite{{OfferID: f.other, Quantity: decimal.FromInt(77)}})
+}
+
+func (f *fickle) ReadByID(ctx context.Context, ids []int64) (plan.Snapshot, error) {
+	f.reads++
+	return f.store.ReadByID(ctx, ids)
+}
+
+func TestReadBackSortsWhatDidNotTake(t *testing.T) {
+	mock, client := testenv.StartMock(t, catalogue(3), keycrmmock.Options{})
+	target := &fickle{store: keycrmstore.New(client), mock: mock, skipped: 101, other: 103}
+	p := stockPlan(1, "5", "6", "7")
+	j, _ := startJournal(t, p)
+	var slept time.Duration
+	out, err := apply.Stocks(context.Background(), target, p, j, apply.Options{Settle: 5 * time.Second,
+		Sleep: func(_ context.Context, d time.Duration) error { slept += d; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Applied) != 1 || out.Applied[0].OfferID != 102 {
+		t.Fatalf("applied %+v", out.Applied)
+	}
+	if len(out.Failed) != 1 || out.Failed[0].OfferID != 101 {
+		t.Fatalf("failed %+v", out.Failed)
+	}
+	if len(out.Elsewhere) != 1 || out.Elsewhere[0].OfferID != 103 {
+		t.Fatalf("elsewhere %+v", out.Elsewhere)
+	}
+	if slept != 5*time.Second || target.reads != 2 {
+		t.Fatalf("settle %s, %d reads: want one re-read after 5s", slept, target.reads)
+	}
+}
+
+func TestPartialErrorMessage(t *testing.T) {
+	e := &apply.PartialError{RunID: "20261127T101500Z-1a2b", Applied: 3, Failed: 1}
+	if got := e.Error(); got != "run 20261127T101500Z-1a2b not everything took: 3 applied, 1 failed; see keycrm-sync runs 20261127T101500Z-1a2b" {
+		t.Fatal(got)
+	}
+}
