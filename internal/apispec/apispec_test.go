@@ -1,4 +1,4 @@
-package apispec
+package apispec_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keycrm-sync/keycrm-sync/internal/apispec"
 	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
 )
 
@@ -18,13 +19,13 @@ func TestEmbeddedCopyIsTheSharedContract(t *testing.T) {
 	if err != nil {
 		testenv.Skip(t, "shared contract not present: %v", err)
 	}
-	if !bytes.Equal(want, Document) {
+	if !bytes.Equal(want, apispec.Document) {
 		t.Fatal("internal/apispec/openapi.yaml differs from shared/keycrm/openapi.yaml: copy it again")
 	}
 }
 
 func TestLoadValidates(t *testing.T) {
-	doc, err := Load()
+	doc, err := apispec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestLoadValidates(t *testing.T) {
 }
 
 func TestRequestChecks(t *testing.T) {
-	v, err := NewValidator("http://127.0.0.1:1/v1")
+	v, err := apispec.NewValidator("http://127.0.0.1:1/v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestRequestChecks(t *testing.T) {
 }
 
 func TestResponseChecks(t *testing.T) {
-	v, err := NewValidator("http://127.0.0.1:1/v1")
+	v, err := apispec.NewValidator("http://127.0.0.1:1/v1")
 	if err != nil {
 		t.Fatal(err)
 	}
