@@ -6,6 +6,8 @@ package connector
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
@@ -46,6 +48,14 @@ type SourceInfo struct {
 	// Warehouses lists the warehouses the source declares, for reporting and
 	// --warehouse-map.
 	Warehouses []Warehouse
+	// Encoding is the text encoding the source was read in ("utf-8",
+	// "windows-1251"); "" for formats that are not plain text.
+	Encoding string
+	// Notes tell the operator how the source was read where that was a guess or
+	// a choice: a detected encoding, the header row found below a title block,
+	// columns that look like a field but were not read, rows skipped, a source
+	// with no data rows. They are warnings to print, never errors.
+	Notes []string
 }
 
 // Warehouse is a warehouse declared by a source.
@@ -87,4 +97,57 @@ type Format interface {
 	Detect(loc Location, head []byte) bool
 	// Open prepares a Reader; it may fail fast (missing file, bad URL).
 	Open(ctx context.Context, loc Location, opt ReadOptions) (Reader, error)
+}
+
+// Limits on a single record, so that a 20,000-column row or a 1 GB line is
+// refused with bounded memory instead of being read.
+const (
+	// MaxColumns is the most cells a record may have.
+	MaxColumns = 1024
+	// MaxRecordBytes is the longest record (a line of text, a row of cells).
+	MaxRecordBytes = 1 << 20
+)
+
+// Errors a reader wraps with the file and position; the command maps every
+// read error to exit code 2.
+var (
+	// ErrTruncated: the source ends in the middle of a record, as a file cut off
+	// by a failed copy or a full disk does.
+	ErrTruncated = errors.New("the file ends in the middle of a record (cut off?)")
+	// ErrTooLarge: a record exceeds MaxColumns or MaxRecordBytes.
+	ErrTooLarge = errors.New("record too large")
+	// ErrUnsupported: a file type keycrm-sync does not read (.xls, .ods).
+	ErrUnsupported = errors.New("unsupported file type")
+	// ErrUnknownFormat: no format recognises the location.
+	ErrUnknownFormat = errors.New("unknown format")
+	// ErrNotText: a text format was given a spreadsheet or archive.
+	ErrNotText = errors.New("not a text file")
+)
+
+// CheckOptions refuses reader flags that format does not use, so that a
+// misplaced --sheet or --key is reported instead of silently ignored. accepted
+// names the flags the format reads ("--encoding", "--sheet", "--map",
+// "--no-header", "--key", "--price-type").
+func CheckOptions(format string, opt ReadOptions, accepted ...string) error {
+	given := map[string]bool{
+		"--encoding":   opt.Encoding != "",
+		"--sheet":      opt.Sheet != "",
+		"--map":        len(opt.Mapping) > 0,
+		"--no-header":  opt.NoHeader,
+		"--key":        opt.Key != "",
+		"--price-type": len(opt.PriceTypes) > 0,
+	}
+	for _, a := range accepted {
+		delete(given, a)
+	}
+	for _, flag := range []string{"--encoding", "--sheet", "--map", "--no-header", "--key", "--price-type"} {
+		if given[flag] {
+			hint := ""
+			if flag == "--key" {
+				hint = "; choose the SKU column with --map sku=HEADER"
+			}
+			return fmt.Errorf("%s does not apply to %s sources%s", flag, format, hint)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,89 @@
+package all
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+)
+
+type count struct{ items int }
+
+func (c *count) Item(catalog.Item) error { c.items++; return nil }
+func (c *count) Problem(catalog.Problem) {}
+
+func TestRegistry(t *testing.T) {
+	r := Registry()
+	if got := r.Names(); !reflect.DeepEqual(got, []string{"csv", "xlsx", "jsonl"}) {
+		t.Errorf("Names() = %q", got)
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"stock.csv":    "sku;qty\nA;1\n",
+		"stock.TSV":    "sku\tqty\nA\t1\n",
+		"stock.txt":    "sku|qty\nA|1\n",
+		"stock.jsonl":  `{"sku": "A", "quantity": 1}` + "\n",
+		"stock.ndjson": `{"sku": "A", "quantity": 1}` + "\n",
+		"stock.dat":    "sku,qty\nA,1\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]string{"stock.csv": "csv", "stock.TSV": "csv", "stock.txt": "csv", "stock.jsonl": "jsonl", "stock.ndjson": "jsonl"} {
+		rd, err := r.Open(context.Background(), filepath.Join(dir, name), connector.ReadOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		c := &count{}
+		if err := rd.Read(context.Background(), c); err != nil || c.items != 1 || rd.Info().Format != want {
+			t.Errorf("%s: %d items, format %q, err %v", name, c.items, rd.Info().Format, err)
+		}
+		rd.Close()
+	}
+
+	// --format overrides detection, also for standard input.
+	rd, err := r.Open(context.Background(), filepath.Join(dir, "stock.dat"), connector.ReadOptions{Format: "csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd.Close()
+	rd, err = r.Open(context.Background(), "-", connector.ReadOptions{Format: "csv", Stdin: strings.NewReader("sku\nA\n")})
+	if err != nil || rd.Info().Format != "csv" {
+		t.Fatalf("stdin as csv: %v", err)
+	}
+	rd.Close()
+	rd, err = r.Open(context.Background(), "-", connector.ReadOptions{Stdin: strings.NewReader(`{"sku":"A"}`)})
+	if err != nil || rd.Info().Format != "jsonl" {
+		t.Fatalf("stdin: %v", err)
+	}
+	rd.Close()
+
+	errs := map[string]struct {
+		loc  string
+		opt  connector.ReadOptions
+		want error
+		msg  string
+	}{
+		"xls":            {"stock.xls", connector.ReadOptions{}, connector.ErrUnsupported, "save it as .xlsx"},
+		"ods":            {"stock.ODS", connector.ReadOptions{}, connector.ErrUnsupported, "save it as .xlsx"},
+		"unknown ext":    {filepath.Join(dir, "stock.dat"), connector.ReadOptions{}, connector.ErrUnknownFormat, `no format reads ".dat" files (known formats: csv, xlsx, jsonl; choose one with --format)`},
+		"no ext":         {"stock", connector.ReadOptions{}, connector.ErrUnknownFormat, "files without an extension"},
+		"directory":      {dir, connector.ReadOptions{}, connector.ErrUnknownFormat, "no format reads a directory"},
+		"database":       {"woocommerce://shop:s3cret@db:3306/wp?prefix=wp_", connector.ReadOptions{}, connector.ErrUnknownFormat, "woocommerce:// locations"},
+		"unknown format": {"stock.csv", connector.ReadOptions{Format: "yml"}, connector.ErrUnknownFormat, `--format "yml": unknown format (known formats: csv, xlsx, jsonl)`},
+	}
+	for name, tt := range errs {
+		_, err := r.Open(context.Background(), tt.loc, tt.opt)
+		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.msg) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: err = %v, want %v with %q", name, err, tt.want, tt.msg)
+		}
+	}
+}
