@@ -12,15 +12,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/cli"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
+	"github.com/keycrm-sync/keycrm-sync/internal/journal"
+	"github.com/keycrm-sync/keycrm-sync/internal/lock"
 	"github.com/keycrm-sync/keycrm-sync/internal/mockcli"
 	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrmmock"
 )
 
@@ -55,6 +60,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, "home", ".config"))
 			e.Setenv("XDG_STATE_HOME", filepath.Join(e.WorkDir, "home", ".state"))
 			e.Setenv("DEMO", filepath.Join(root, "testdata", "demo"))
+			e.Setenv("ROOT", root)
 			e.Setenv("FIXTURES", os.Getenv(testenv.FixturesEnv))
 			e.Values[mockKey{}] = &mockHolder{}
 			e.Defer(func() {
@@ -69,7 +75,13 @@ func TestScripts(t *testing.T) {
 			"mockstat":  cmdMockStat,
 			"mockdump":  cmdMockDump,
 			"mockreset": cmdMockReset,
+			"mockmark":  cmdMockMark,
 			"exitcode":  cmdExitCode,
+			"mockgen":   cmdMockGen,
+			"genstock":  cmdGenStock,
+			"planjson":  cmdPlanJSON,
+			"holdlock":  cmdHoldLock,
+			"lastrun":   cmdLastRun,
 		},
 	})
 }
@@ -79,7 +91,7 @@ type mockKey struct{}
 type mockHolder struct {
 	server *httptest.Server
 	mock   *keycrmmock.Server
-	base   int64 // Stats().Requests at the last mockstat reset
+	mark   keycrmmock.Stats // counts at the last mockmark
 }
 
 func holder(ts *testscript.TestScript) *mockHolder {
@@ -119,13 +131,14 @@ func cmdMock(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	h.mock = keycrmmock.New(st, opt)
 	h.server = httptest.NewServer(h.mock)
-	h.base = 0
+	h.mark = keycrmmock.Stats{}
 	ts.Setenv("KEYCRM_API_URL", h.server.URL+"/v1")
 	ts.Setenv("KEYCRM_API_KEY", testKey)
 }
 
-// mockstat requests N | ROUTE N | throttled N: the emulator saw exactly N requests
-// (in all, on one route as "PUT /offers/stocks", or refused by its rate limit).
+// mockstat requests N | ROUTE N | throttled N: since the last mockmark, the emulator
+// saw exactly N requests (in all, on one route as "PUT /offers/stocks", or refused by
+// its rate limit).
 func cmdMockStat(ts *testscript.TestScript, neg bool, args []string) {
 	h := holder(ts)
 	if h.mock == nil || len(args) != 2 {
@@ -137,11 +150,11 @@ func cmdMockStat(ts *testscript.TestScript, neg bool, args []string) {
 	var got int64
 	switch args[0] {
 	case "requests":
-		got = s.Requests
+		got = s.Requests - h.mark.Requests
 	case "throttled":
-		got = s.Throttled
+		got = s.Throttled - h.mark.Throttled
 	default:
-		got = s.ByRoute[args[0]]
+		got = s.ByRoute[args[0]] - h.mark.ByRoute[args[0]]
 	}
 	if (got == want) == neg {
 		ts.Fatalf("mockstat %s: got %d, want %s%d (by route: %v)", args[0], got, map[bool]string{true: "not ", false: ""}[neg], want, s.ByRoute)
@@ -159,6 +172,15 @@ func cmdMockDump(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), append(b, '\n'), 0o644))
 }
 
+// mockmark starts counting requests afresh for mockstat; the state stays.
+func cmdMockMark(ts *testscript.TestScript, neg bool, args []string) {
+	h := holder(ts)
+	if neg || h.mock == nil || len(args) != 0 {
+		ts.Fatalf("usage: mockmark (after mock)")
+	}
+	h.mark = h.mock.Stats()
+}
+
 // mockreset puts the emulator back to its seed and zeroes its counters.
 func cmdMockReset(ts *testscript.TestScript, neg bool, args []string) {
 	h := holder(ts)
@@ -166,6 +188,7 @@ func cmdMockReset(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: mockreset (after mock)")
 	}
 	h.mock.Reset()
+	h.mark = keycrmmock.Stats{}
 }
 
 // exitcode N PROG ARGS... runs PROG and checks its exit status exactly; testscript's
@@ -219,4 +242,100 @@ func mainGuardingKey() int {
 		return 99
 	}
 	return code
+}
+
+// mockgen N [--rate-limit N] starts an emulator holding N one-offer products: offer
+// id i+1, SKU G-%06d, quantity i%100 in warehouse 1.
+func cmdMockGen(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: mockgen N [--rate-limit N]")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	st := keycrmmock.State{Warehouses: []keycrmmock.Warehouse{{ID: 1, Name: "Основний склад"}}}
+	for i := range n {
+		sku := fmt.Sprintf("G-%06d", i)
+		st.Products = append(st.Products, keycrmmock.Product{ID: int64(i + 1), Name: sku, CurrencyCode: "UAH",
+			Offers: []keycrmmock.Offer{{ID: int64(i + 1), SKU: &sku, Price: decimal.FromInt(100),
+				Stock: map[string]keycrmmock.Stock{"1": {Quantity: decimal.FromInt(int64(i % 100))}}}}})
+	}
+	b, err := json.Marshal(st)
+	ts.Check(err)
+	seed := ts.MkAbs("mockgen-seed.json")
+	ts.Check(os.WriteFile(seed, b, 0o644))
+	cmdMock(ts, false, append([]string{seed}, args[1:]...))
+}
+
+// genstock FILE FROM N CHANGED writes a CSV of the SKUs G-FROM .. G-(FROM+N-1) of a
+// mockgen catalogue with their quantity, the first CHANGED of them one higher.
+func cmdGenStock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: genstock FILE FROM N CHANGED")
+	}
+	from, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	n, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	changed, err := strconv.Atoi(args[3])
+	ts.Check(err)
+	var b bytes.Buffer
+	b.WriteString("sku,quantity\n")
+	for i := from; i < from+n; i++ {
+		q := i % 100
+		if i-from < changed {
+			q++
+		}
+		fmt.Fprintf(&b, "G-%06d,%d\n", i, q)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b.Bytes(), 0o644))
+}
+
+// planjson checks that stdout is one JSON document valid against
+// docs/plan-schema.json, the plan's contract shape.
+func cmdPlanJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: planjson")
+	}
+	schema := planSchema(ts)
+	var v any
+	dec := json.NewDecoder(strings.NewReader(ts.ReadFile("stdout")))
+	ts.Check(dec.Decode(&v))
+	if dec.More() {
+		ts.Fatalf("stdout holds more than one JSON document")
+	}
+	if err := schema.VisitJSON(v); err != nil {
+		ts.Fatalf("the plan breaks docs/plan-schema.json: %v", err)
+	}
+}
+
+func planSchema(ts *testscript.TestScript) *openapi3.Schema {
+	b, err := os.ReadFile(filepath.Join(ts.Getenv("ROOT"), "docs", "plan-schema.json"))
+	ts.Check(err)
+	var s openapi3.Schema
+	ts.Check(json.Unmarshal(b, &s))
+	return &s
+}
+
+// holdlock takes the state directory's lock in this (the test) process until the
+// script ends, to show that a second writer is refused.
+func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: holdlock")
+	}
+	l, err := lock.Acquire(filepath.Join(ts.Getenv("XDG_STATE_HOME"), "keycrm-sync"))
+	ts.Check(err)
+	ts.Defer(func() { _ = l.Release() })
+}
+
+// lastrun VAR sets $VAR to the id of the newest journaled run.
+func cmdLastRun(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: lastrun VAR")
+	}
+	runs, err := journal.List(filepath.Join(ts.Getenv("XDG_STATE_HOME"), "keycrm-sync"))
+	ts.Check(err)
+	if len(runs) == 0 {
+		ts.Fatalf("lastrun: no run journaled")
+	}
+	ts.Setenv(args[0], runs[0].RunID)
 }

@@ -200,7 +200,7 @@ func readBack(ctx context.Context, t Target, attempted []plan.Change, rejected m
 				break
 			}
 		}
-		live, err := t.ReadByID(reads, offerIDs(pending))
+		live, err := t.ReadByID(reads, plan.OfferIDs(pending))
 		if err != nil {
 			return err
 		}
@@ -237,18 +237,6 @@ func quantityOf(o *plan.Offer, wh int64) (plan.Value, bool) {
 		return plan.Value{}, false
 	}
 	return plan.NumberValue(o.Stock[wh].Quantity), true
-}
-
-func offerIDs(cs []plan.Change) []int64 {
-	seen := map[int64]bool{}
-	var ids []int64
-	for _, c := range cs {
-		if !seen[c.OfferID] {
-			seen[c.OfferID] = true
-			ids = append(ids, c.OfferID)
-		}
-	}
-	return ids
 }
 
 type key struct{ offer, wh int64 }

@@ -15,8 +15,13 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/apply"
+	applycmd "github.com/keycrm-sync/keycrm-sync/internal/cmd/apply"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmd/diff"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/doctor"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/man"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmd/pushstock"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmd/revert"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmd/runs"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/version"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
@@ -74,6 +79,11 @@ refuses suspicious plans, journals what it replaced and can revert it.`,
 	g.Flags = pf
 
 	root.AddCommand(
+		pushstock.NewCmdPushStock(f, nil),
+		diff.NewCmdDiff(f, nil),
+		applycmd.NewCmdApply(f, nil),
+		runs.NewCmdRuns(f, nil),
+		revert.NewCmdRevert(f, nil),
 		doctor.NewCmdDoctor(f, nil),
 		version.NewCmdVersion(f),
 		man.NewCmdMan(f),

@@ -139,6 +139,8 @@ func (s *IOStreams) ConfirmContext(ctx context.Context, question string) (bool, 
 type Bar interface {
 	Add(n int)
 	Set(n int)
+	// SetTotal changes the bar's total once it is known.
+	SetTotal(total int64)
 	Describe(text string)
 	Finish()
 }
@@ -168,6 +170,7 @@ type bar struct{ pb *progressbar.ProgressBar }
 
 func (b *bar) Add(n int)            { _ = b.pb.Add(n) }
 func (b *bar) Set(n int)            { _ = b.pb.Set(n) }
+func (b *bar) SetTotal(total int64) { b.pb.ChangeMax64(total) }
 func (b *bar) Describe(text string) { b.pb.Describe(text) }
 func (b *bar) Finish()              { _ = b.pb.Finish() }
 
@@ -175,5 +178,6 @@ type noBar struct{}
 
 func (noBar) Add(int)         {}
 func (noBar) Set(int)         {}
+func (noBar) SetTotal(int64)  {}
 func (noBar) Describe(string) {}
 func (noBar) Finish()         {}

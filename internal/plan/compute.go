@@ -350,7 +350,7 @@ func (c *computer) finish() {
 	p.Summary = Summary{
 		Matched:         c.matched,
 		Unchanged:       c.matched - c.changed,
-		Changes:         c.changed + c.zeroed,
+		Changes:         c.changed,
 		MissingInTarget: len(p.MissingInTarget),
 		Duplicates:      len(p.Duplicates),
 		Problems:        len(p.Problems),

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
@@ -206,14 +207,14 @@ func TestComputeRules(t *testing.T) {
 			summary: "matched 1 unchanged 1 changes 0 mit 0 mis null dups 0 problems 0",
 		},
 		{
-			rule:    "missing zero sets offers absent from the source to 0 where they hold stock; unchanged + changes = matched + zeroed",
+			rule:    "missing zero sets offers absent from the source to 0 where they hold stock; zeroed offers are changes[] entries, not counted as changed items",
 			index:   wh1,
 			opt:     Options{MissingZero: true},
 			rows:    []row{{sku: "A", qty: "1"}, {sku: "B", qty: "1"}},
 			target:  complete(offer(1, "A", "1:2"), offer(2, "B", "1:1"), offer(44, "C", "1:3"), offer(45, "Z", "1:0"), offer(46, "N")),
 			changes: []string{"A/1/1 quantity 2→1", "C/44/1 quantity 3→0"},
 			mis:     []string{"C#44", "N#46", "Z#45"},
-			summary: "matched 2 unchanged 1 changes 2 mit 0 mis 3 dups 0 problems 0",
+			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 3 dups 0 problems 0",
 		},
 		{
 			rule:    "missing zero with a map zeroes every mapped KeyCRM warehouse and no other",
@@ -223,7 +224,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(1, "A", "1:1"), offer(2, "C", "1:3", "2:4", "3:5")),
 			changes: []string{"C/2/1 quantity 3→0", "C/2/2 quantity 4→0"},
 			mis:     []string{"C#2"},
-			summary: "matched 1 unchanged 1 changes 2 mit 0 mis 1 dups 0 problems 0",
+			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 1 dups 0 problems 0",
 		},
 		{
 			rule:    "items missing in KeyCRM are listed per item, with the warehouse when routing by map",
@@ -541,3 +542,17 @@ func TestDiffers(t *testing.T) {
 
 // The index is what readers stream into.
 var _ connector.Sink = (*Index)(nil)
+
+// SKUs names what to look up in KeyCRM: SKUs with a planned item, not those held
+// only as duplicates or problem rows.
+func TestIndexSKUs(t *testing.T) {
+	x := feed(t, IndexOptions{Warehouse: 1},
+		row{sku: "B", qty: "1"},
+		row{sku: "A", qty: ""},
+		row{sku: "D", qty: "1"}, row{sku: "D", qty: "2"},
+		row{sku: "P", qty: "x", problem: "not a number"},
+	)
+	if got := strings.Join(x.SKUs(), ","); got != "A,B" {
+		t.Fatalf("SKUs = %s, want A,B", got)
+	}
+}

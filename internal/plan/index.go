@@ -654,6 +654,19 @@ func (x *Index) offer(sku string, items []entry) Offer {
 	return o
 }
 
+// SKUs lists the SKUs of a finished index that have a planned item, in order: the
+// SKUs to look up in KeyCRM. Duplicates and SKUs seen only in problem rows are not
+// planned, so they need no lookup.
+func (x *Index) SKUs() []string {
+	var out []string
+	x.eachSKU(func(items []entry) {
+		if items[0].flags&flagSeen == 0 {
+			out = append(out, x.text(items[0].sku))
+		}
+	})
+	return out
+}
+
 // eachSKU calls fn with each SKU's entries of a finished index, in SKU order.
 func (x *Index) eachSKU(fn func(items []entry)) {
 	es := x.entries

@@ -69,8 +69,9 @@ type Target struct {
 // plan routes by warehouse, else one SKU).
 type Summary struct {
 	Matched int `json:"matched"`
-	// Unchanged + Changes = Matched, except with --missing zero, where zeroed
-	// offers add to Changes: Unchanged + Changes = Matched + zeroed items.
+	// Unchanged + Changes = Matched. Counts are of source items, so offers that
+	// --missing zero sets to 0 are entries of Changes[] but not counted here: they
+	// are missing in the source, and the max-zeroed guard counts them.
 	Unchanged       int  `json:"unchanged"`
 	Changes         int  `json:"changes"`
 	MissingInTarget int  `json:"missing_in_target"`
@@ -177,18 +178,23 @@ func (p *Plan) Differs(ignoreMissingInSource, ignoreMissingInTarget bool) bool {
 // min-coverage: a saved plan does not record the flag, but only zeroing entries need
 // that guard, and they are recognisable because their SKU is listed as missing in
 // the source.
-func (p *Plan) ZeroesMissing() bool {
+func (p *Plan) ZeroesMissing() bool { return p.ZeroedMissing() > 0 }
+
+// ZeroedMissing counts the change entries that set offers absent from the source to
+// 0 (--missing zero). They are not in Summary.Changes, which counts source items.
+func (p *Plan) ZeroedMissing() int {
 	if len(p.MissingInSource) == 0 {
-		return false
+		return 0
 	}
 	missing := make(map[string]bool, len(p.MissingInSource))
 	for _, m := range p.MissingInSource {
 		missing[m.SKU] = true
 	}
+	n := 0
 	for _, c := range p.Changes {
 		if missing[c.SKU] {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }

@@ -189,3 +189,17 @@ func (p *Plan) StockWrites() map[int64][]StockWrite {
 	}
 	return out
 }
+
+// OfferIDs lists the distinct offer ids of changes, in order of first appearance:
+// what a staleness check or a read-back reads.
+func OfferIDs(changes []Change) []int64 {
+	seen := make(map[int64]bool, len(changes))
+	var ids []int64
+	for _, c := range changes {
+		if c.OfferID != 0 && !seen[c.OfferID] {
+			seen[c.OfferID] = true
+			ids = append(ids, c.OfferID)
+		}
+	}
+	return ids
+}

@@ -60,6 +60,17 @@ func writeTable(w io.Writer, p *plan.Plan) error {
 		rows[i] = pick(rows[i], keep)
 	}
 
+	return table(w, header, rows, maxWidths(header, rows, keep))
+}
+
+// Table prints rows under header in the look of the plan table: no borders, left
+// aligned, no trailing spaces. Other commands (runs) use it for their lists.
+func Table(w io.Writer, header []string, rows [][]string) error {
+	return table(w, header, rows, nil)
+}
+
+// table renders with the given per-column width caps (nil: none).
+func table(w io.Writer, header []string, rows [][]string, caps map[int]int) error {
 	var buf bytes.Buffer
 	t := tablewriter.NewTable(&buf,
 		tablewriter.WithEastAsian(tw.Off),
@@ -68,7 +79,7 @@ func writeTable(w io.Writer, p *plan.Plan) error {
 			Symbols:  tw.NewSymbols(tw.StyleNone),
 			Settings: tw.Settings{Separators: tw.SeparatorsNone, Lines: tw.LinesNone},
 		})),
-		tablewriter.WithConfig(tableConfig(maxWidths(header, rows, keep))),
+		tablewriter.WithConfig(tableConfig(caps)),
 	)
 	t.Header(header)
 	if err := t.Bulk(rows); err != nil {

@@ -1,0 +1,139 @@
+// Package apply implements `keycrm-sync apply PLAN.json`: write a plan saved with
+// --plan-out, after checking that every value it expects still holds.
+package apply
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
+	"github.com/keycrm-sync/keycrm-sync/internal/lock"
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
+)
+
+// Options are apply's inputs.
+type Options struct {
+	F     *cmdutil.Factory
+	Path  string
+	Write writeflow.Options
+}
+
+// NewCmdApply builds the command; runF replaces run in tests.
+func NewCmdApply(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "apply PLAN.json",
+		Short: "Apply a plan saved with --plan-out, if KeyCRM still holds what it expects",
+		Long: `apply writes a plan saved by a write command's --plan-out, behaving like that
+command (lock, guards, confirmation or --yes, journal, read-back). First it reads
+the planned offers again: an entry whose current value is no longer the plan's
+"from" is stale, and a stale plan is refused (exit 3) unless --force. It refuses
+(exit 2) diff plans, plans already applied, and plans made for another API URL.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Path = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	writeflow.AddFlags(cmd, &opts.Write)
+	return cmd
+}
+
+// Load reads a saved plan and refuses what cannot be applied here.
+func Load(path, apiURL string) (*plan.Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	var p plan.Plan
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("read plan %s: not a keycrm-sync plan: %w", path, err)
+	}
+	switch {
+	case p.Version != plan.Version:
+		return nil, fmt.Errorf("plan %s has version %d; this keycrm-sync reads version %d", path, p.Version, plan.Version)
+	case p.Command == plan.CmdDiff:
+		return nil, fmt.Errorf("plan %s was made by diff, which compares and never writes", path)
+	case p.Command != plan.CmdPushStock && p.Command != plan.CmdRevert:
+		return nil, fmt.Errorf("plan %s of command %q cannot be applied by this version", path, p.Command)
+	case p.Result != nil && p.Result.RunID == "":
+		return nil, fmt.Errorf("plan %s was already carried out (it had nothing to change)", path)
+	case p.Result != nil:
+		return nil, fmt.Errorf("plan %s was already applied (run %s)", path, p.Result.RunID)
+	case p.Target.APIURL == nil || *p.Target.APIURL != apiURL:
+		made := "no API URL"
+		if p.Target.APIURL != nil {
+			made = *p.Target.APIURL
+		}
+		return nil, fmt.Errorf("plan %s was made for %s, not %s", path, made, apiURL)
+	}
+	return &p, nil
+}
+
+func run(ctx context.Context, opts *Options) error {
+	f := opts.F
+	client, err := f.KeyCRM()
+	if err != nil {
+		return err
+	}
+	p, err := Load(opts.Path, client.BaseURL())
+	if err != nil {
+		return err
+	}
+	if !opts.Write.DryRun {
+		stateDir, err := f.StateDir()
+		if err != nil {
+			return err
+		}
+		l, err := lock.Acquire(stateDir)
+		if err != nil {
+			return err
+		}
+		defer l.Release()
+	}
+	store := keycrmstore.New(client)
+	live, err := store.ReadByID(ctx, plan.OfferIDs(p.Changes))
+	if err != nil {
+		return err
+	}
+	stale := plan.Stale(p, live)
+	if len(stale) > 0 && !opts.Write.Force {
+		return &plan.StaleError{Entries: stale}
+	}
+	refresh(p, stale)
+	flow := &writeflow.Flow{
+		F:           f,
+		Opts:        &opts.Write,
+		Target:      store,
+		Requests:    client.Requests,
+		MissingZero: p.ZeroesMissing(),
+		Stale:       stale,
+	}
+	return flow.Run(ctx, p)
+}
+
+// refresh puts the live value into the From of stale entries written under
+// --force: the journal must record what was really replaced, or a revert would put
+// back a value KeyCRM never held at the time.
+func refresh(p *plan.Plan, stale []plan.StaleEntry) {
+	for _, s := range stale {
+		for i := range p.Changes {
+			c := &p.Changes[i]
+			if c.OfferID == s.OfferID && c.WarehouseID == s.WarehouseID && c.Field == s.Field && !s.Live.IsZero() {
+				c.From = s.Live
+			}
+		}
+	}
+}

@@ -1,0 +1,191 @@
+// Package diff implements `keycrm-sync diff`: a read-only comparison of a source with
+// KeyCRM, or of two sources, whose exit code answers "are we in sync?" for cron and
+// CI.
+package diff
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/readflow"
+	"github.com/keycrm-sync/keycrm-sync/internal/render"
+)
+
+// Options are diff's inputs.
+type Options struct {
+	F             *cmdutil.Factory
+	From          string
+	Against       string
+	AgainstFormat string
+	Fields        []string
+	Warehouse     int64
+	WarehouseMap  []string
+	Stock         string
+	Ignore        []string
+	Read          readflow.Flags
+}
+
+// comparable are the fields diff can compare with KeyCRM's stock rows.
+var comparable = []string{catalog.FieldQuantity, catalog.FieldPrice, catalog.FieldPurchasedPrice}
+
+// Ignorable classes of --ignore.
+const (
+	ignoreMissingInSource = "missing-in-source"
+	ignoreMissingInTarget = "missing-in-target"
+)
+
+// NewCmdDiff builds the command; runF replaces run in tests.
+func NewCmdDiff(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "diff --from SRC [--against keycrm|LOCATION]",
+		Short: "Compare a source with KeyCRM (or with another source); exit 1 when they differ",
+		Long: `diff compares the source with KeyCRM, or with a second source given by
+--against, and prints the differences in the plan format. It never writes and
+takes no lock; --against LOCATION needs no API key. Exit status: 0 in sync,
+1 differences found, 2 error.`,
+		Example: `  keycrm-sync diff --from stock.xlsx
+  keycrm-sync diff --from stock.csv --warehouse 1 --fields quantity,price -o json
+  keycrm-sync diff --from shop.csv --against erp.xlsx --ignore missing-in-source`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.From, "from", "", "source `LOCATION`: a file, a folder or zip package, - for stdin, or a database URL")
+	fl.StringVar(&opts.Against, "against", "keycrm", "compare with KeyCRM, or with another source `LOCATION`")
+	fl.StringVar(&opts.AgainstFormat, "against-format", "", "read --against as `FORMAT` instead of detecting it")
+	fl.StringSliceVar(&opts.Fields, "fields", []string{catalog.FieldQuantity}, "fields to compare: quantity, price, purchased_price")
+	fl.Int64Var(&opts.Warehouse, "warehouse", 0, "compare stock in this KeyCRM warehouse `ID` (default: the total over all warehouses)")
+	fl.StringArrayVar(&opts.WarehouseMap, "warehouse-map", nil, "route source warehouse `NAME=ID` to a KeyCRM warehouse; repeatable")
+	fl.StringVar(&opts.Stock, "stock", string(plan.OnHand), "KeyCRM stock to compare: on-hand, or available (on hand minus reserve, at least 0)")
+	fl.StringSliceVar(&opts.Ignore, "ignore", nil, "leave missing-in-source and/or missing-in-target out of the verdict (still listed)")
+	readflow.AddFlags(cmd, &opts.Read)
+	return cmd
+}
+
+func (o *Options) validate() error {
+	if o.From == "" {
+		return cmdutil.UsageErrorf("diff needs --from SRC")
+	}
+	if o.Warehouse != 0 && len(o.WarehouseMap) > 0 {
+		return cmdutil.UsageErrorf("%v", plan.ErrWarehouseOptions)
+	}
+	for _, field := range o.Fields {
+		if !slices.Contains(comparable, field) {
+			return cmdutil.UsageErrorf("--fields: cannot compare %q (fields: %s)", field, strings.Join(comparable, ", "))
+		}
+	}
+	if o.Stock != string(plan.OnHand) && o.Stock != string(plan.Available) {
+		return cmdutil.UsageErrorf("--stock is on-hand or available, not %q", o.Stock)
+	}
+	for _, class := range o.Ignore {
+		if class != ignoreMissingInSource && class != ignoreMissingInTarget {
+			return cmdutil.UsageErrorf("--ignore takes %s or %s, not %q", ignoreMissingInSource, ignoreMissingInTarget, class)
+		}
+	}
+	return nil
+}
+
+func run(ctx context.Context, opts *Options) error {
+	f := opts.F
+	idx := plan.IndexOptions{Warehouse: opts.Warehouse}
+	for _, field := range opts.Fields {
+		if field != catalog.FieldQuantity {
+			idx.Fields = append(idx.Fields, field)
+		}
+	}
+	if len(opts.WarehouseMap) > 0 {
+		m, err := readflow.WarehouseMap(f, opts.WarehouseMap)
+		if err != nil {
+			return err
+		}
+		idx.WarehouseMap = m
+	}
+	readOpt, err := opts.Read.Options(f)
+	if err != nil {
+		return err
+	}
+	toKeyCRM := opts.Against == "keycrm"
+	if toKeyCRM {
+		// Fail on a missing key before reading a large file.
+		if _, err := f.KeyCRM(); err != nil {
+			return err
+		}
+	}
+	src, err := readflow.Read(ctx, f, opts.From, readOpt, idx)
+	if err != nil {
+		return err
+	}
+	popt := plan.Options{
+		Source: src.PlanSource(),
+		DryRun: true,
+		Delta:  src.Info.Delta,
+		Fields: opts.Fields,
+		Stock:  plan.StockMode(opts.Stock),
+	}
+	var target plan.Snapshot
+	if toKeyCRM {
+		client, _ := f.KeyCRM()
+		bar := f.IO.Progress("reading KeyCRM", -1, false)
+		target, _, err = keycrmstore.New(client).Snapshot(ctx, keycrmstore.Need{Full: true}, func(done, total int) {
+			bar.SetTotal(int64(total))
+			bar.Set(done)
+		})
+		bar.Finish()
+		if err != nil {
+			return err
+		}
+		apiURL := client.BaseURL()
+		popt.Target = plan.Target{Location: "keycrm", APIURL: &apiURL}
+	} else {
+		againstOpt := readflow.Flags{Format: opts.AgainstFormat}
+		aopt, err := againstOpt.Options(f)
+		if err != nil {
+			return err
+		}
+		// The config mapping describes the --from source; the other side's
+		// headers are recognised by their synonyms.
+		aopt.Mapping = nil
+		other, err := readflow.Read(ctx, f, opts.Against, aopt, idx)
+		if err != nil {
+			return fmt.Errorf("--against: %w", err)
+		}
+		if target, err = other.Index.AsTarget(); err != nil {
+			return err
+		}
+		popt.Target = plan.Target{Location: other.Location.String()}
+	}
+	p, err := plan.Compute(plan.CmdDiff, src.Index, target, popt)
+	if err != nil {
+		return cmdutil.UsageErrorf("%v", err)
+	}
+	if err := render.Plan(f.IO.Out, p, f.Global.Output); err != nil {
+		return err
+	}
+	f.IO.Logf("%s", render.Summary(p))
+	if opts.Read.Strict {
+		if err := readflow.Strict(p); err != nil {
+			return err
+		}
+	}
+	if p.Differs(slices.Contains(opts.Ignore, ignoreMissingInSource), slices.Contains(opts.Ignore, ignoreMissingInTarget)) {
+		return cmdutil.ErrDifferences
+	}
+	return nil
+}

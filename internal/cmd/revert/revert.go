@@ -1,0 +1,130 @@
+// Package revert implements `keycrm-sync revert RUN_ID`: put back every value a run
+// replaced, through the same plan, guards and confirmation as any write.
+package revert
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/journal"
+	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
+	"github.com/keycrm-sync/keycrm-sync/internal/lock"
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
+)
+
+// Options are revert's inputs.
+type Options struct {
+	F     *cmdutil.Factory
+	RunID string
+	Write writeflow.Options
+}
+
+// NewCmdRevert builds the command; runF replaces run in tests.
+func NewCmdRevert(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "revert RUN_ID",
+		Short: "Put back the values a journaled run replaced",
+		Long: `revert reads a run's journal and plans putting back, for each value the run
+wrote, the value it replaced. An entry whose current value is no longer what the
+run wrote was changed since by someone else: the revert is refused (exit 3) unless
+--force. Then it behaves like any write command: guards, confirmation or --yes,
+lock, journal. Runs of import and runs that wrote files cannot be reverted.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.RunID = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	writeflow.AddFlags(cmd, &opts.Write)
+	return cmd
+}
+
+func run(ctx context.Context, opts *Options) error {
+	f := opts.F
+	stateDir, err := f.StateDir()
+	if err != nil {
+		return err
+	}
+	r, err := journal.Load(stateDir, opts.RunID)
+	if err != nil {
+		return err
+	}
+	if err := revertible(r); err != nil {
+		return err
+	}
+	client, err := f.KeyCRM()
+	if err != nil {
+		return err
+	}
+	if u := r.Plan.Target.APIURL; u == nil || *u != client.BaseURL() {
+		return fmt.Errorf("run %s wrote to %s, not %s", r.RunID, deref(u), client.BaseURL())
+	}
+	applied := r.Applied()
+	if len(applied) == 0 {
+		return fmt.Errorf("run %s applied nothing, so there is nothing to revert", r.RunID)
+	}
+	if !opts.Write.DryRun {
+		l, err := lock.Acquire(stateDir)
+		if err != nil {
+			return err
+		}
+		defer l.Release()
+	}
+	store := keycrmstore.New(client)
+	live, err := store.ReadByID(ctx, plan.OfferIDs(applied))
+	if err != nil {
+		return err
+	}
+	p, stale := plan.Revert(applied, live)
+	if len(stale) > 0 && !opts.Write.Force {
+		return &plan.StaleError{Entries: stale}
+	}
+	apiURL := client.BaseURL()
+	p.Target.APIURL = &apiURL
+	p.Source = plan.Source{Location: "run " + r.RunID, Format: "journal", Items: p.Source.Items}
+	flow := &writeflow.Flow{
+		F:        f,
+		Opts:     &opts.Write,
+		Target:   store,
+		Requests: client.Requests,
+		Stale:    stale,
+		Applied: func(runID string) error {
+			return journal.MarkReverted(stateDir, r.RunID, runID, f.Now)
+		},
+	}
+	return flow.Run(ctx, p)
+}
+
+// revertible refuses runs whose effects a revert cannot undo.
+func revertible(r *journal.Run) error {
+	if r.Plan == nil {
+		return fmt.Errorf("run %s has no plan in its journal", r.RunID)
+	}
+	switch r.Command {
+	case plan.CmdPushStock, plan.CmdRevert:
+		return nil
+	case "import":
+		var created []string
+		for _, c := range r.Applied() {
+			created = append(created, c.SKU)
+		}
+		return fmt.Errorf("run %s imported products, which the KeyCRM API cannot delete; created: %s", r.RunID, strings.Join(created, ", "))
+	}
+	return fmt.Errorf("run %s (%s) cannot be reverted", r.RunID, r.Command)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "another target"
+	}
+	return *s
+}

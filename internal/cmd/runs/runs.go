@@ -1,0 +1,201 @@
+// Package runs implements `keycrm-sync runs`: list the journaled write runs, show
+// one, or prune old journals.
+package runs
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/journal"
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/render"
+)
+
+// Options are runs' inputs.
+type Options struct {
+	F     *cmdutil.Factory
+	RunID string
+	Prune string
+}
+
+// NewCmdRuns builds the command; runF replaces run in tests.
+func NewCmdRuns(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "runs [RUN_ID]",
+		Short: "List journaled write runs, newest first, or show one",
+		Long: `Every write run (push-stock, apply, revert) keeps a journal in the state directory:
+the plan, each batch sent, what it replaced, and the outcome. runs lists them,
+newest first; runs RUN_ID shows one; --prune-older-than 90d deletes old journals.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.RunID = args[0]
+			}
+			if opts.Prune != "" && opts.RunID != "" {
+				return cmdutil.UsageErrorf("--prune-older-than takes no RUN_ID")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Prune, "prune-older-than", "", "delete journals of runs started longer ago than `AGE` (90d, 12h)")
+	return cmd
+}
+
+func run(opts *Options) error {
+	f := opts.F
+	stateDir, err := f.StateDir()
+	if err != nil {
+		return err
+	}
+	switch {
+	case opts.Prune != "":
+		age, err := parseAge(opts.Prune)
+		if err != nil {
+			return cmdutil.UsageErrorf("--prune-older-than: %v", err)
+		}
+		removed, err := journal.Prune(stateDir, f.Now().Add(-age))
+		for _, id := range removed {
+			fmt.Fprintln(f.IO.Out, id)
+		}
+		f.IO.Logf("runs: %d journal(s) pruned", len(removed))
+		return err
+	case opts.RunID != "":
+		r, err := journal.Load(stateDir, opts.RunID)
+		if err != nil {
+			return err
+		}
+		return show(f, r)
+	}
+	all, err := journal.List(stateDir)
+	if err != nil {
+		return err
+	}
+	summaries := make([]journal.Summary, len(all))
+	for i, r := range all {
+		summaries[i] = r.Summary()
+	}
+	return list(f, summaries)
+}
+
+// parseAge reads a duration that may be written in days ("90d").
+func parseAge(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%q is not an age such as 90d or 12h", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not an age such as 90d or 12h", s)
+	}
+	return d, nil
+}
+
+func list(f *cmdutil.Factory, runs []journal.Summary) error {
+	out := f.IO.Out
+	switch f.Global.Output {
+	case "json":
+		return writeJSON(out, runs)
+	case "csv":
+		w := csv.NewWriter(out)
+		_ = w.Write([]string{"run_id", "command", "started_at", "finished_at", "status", "applied", "failed", "requests", "source", "target"})
+		for _, r := range runs {
+			_ = w.Write([]string{r.RunID, r.Command, stamp(&r.StartedAt), stamp(r.FinishedAt), r.Status,
+				strconv.Itoa(r.Applied), strconv.Itoa(r.Failed), strconv.Itoa(r.Requests), r.Source, r.Target})
+		}
+		w.Flush()
+		return w.Error()
+	}
+	if len(runs) == 0 {
+		f.IO.Logf("no runs journaled yet")
+		return nil
+	}
+	rows := make([][]string, len(runs))
+	for i, r := range runs {
+		rows[i] = []string{r.RunID, r.Command, r.Status, strconv.Itoa(r.Applied), strconv.Itoa(r.Failed), strconv.Itoa(r.Requests), r.Source}
+	}
+	return render.Table(out, []string{"RUN", "COMMAND", "STATUS", "APPLIED", "FAILED", "REQUESTS", "SOURCE"}, rows)
+}
+
+// detail is `runs RUN_ID -o json`: the summary and what the run did.
+type detail struct {
+	journal.Summary
+	Forced     bool            `json:"forced"`
+	Plan       *plan.Plan      `json:"plan"`
+	Batches    []journal.Batch `json:"batches"`
+	Replaced   []plan.Change   `json:"replaced"`
+	NotTaken   []plan.Change   `json:"not_taken"`
+	Elsewhere  []plan.Change   `json:"changed_elsewhere"`
+	Stale      []plan.Change   `json:"stale"`
+	RevertedBy string          `json:"reverted_by,omitempty"`
+}
+
+func show(f *cmdutil.Factory, r *journal.Run) error {
+	d := detail{Summary: r.Summary(), Forced: r.Forced, Plan: r.Plan, Batches: orEmpty(r.Batches),
+		Replaced: orEmpty(r.Applied()), NotTaken: orEmpty(r.NotTaken), Elsewhere: orEmpty(r.Elsewhere),
+		Stale: orEmpty(r.Stale), RevertedBy: r.RevertedBy}
+	if f.Global.Output == "json" {
+		return writeJSON(f.IO.Out, d)
+	}
+	out := f.IO.Out
+	s := d.Summary
+	fmt.Fprintf(out, "run       %s\ncommand   %s\nstatus    %s\nstarted   %s\nfinished  %s\nsource    %s\ntarget    %s\n",
+		s.RunID, s.Command, s.Status, stamp(&s.StartedAt), stamp(s.FinishedAt), s.Source, s.Target)
+	fmt.Fprintf(out, "applied   %d, failed %d, %d request(s)\n", s.Applied, s.Failed, s.Requests)
+	if r.Forced {
+		fmt.Fprintln(out, "forced    yes (--force)")
+	}
+	if r.RevertedBy != "" {
+		fmt.Fprintf(out, "reverted  by run %s\n", r.RevertedBy)
+	}
+	if len(d.Replaced) == 0 && len(d.NotTaken) == 0 {
+		return nil
+	}
+	fmt.Fprintln(out)
+	var rows [][]string
+	add := func(kind string, cs []plan.Change) {
+		for _, c := range cs {
+			rows = append(rows, []string{kind, c.SKU, strconv.FormatInt(c.OfferID, 10), strconv.FormatInt(c.WarehouseID, 10), c.Field, c.From.String(), c.To.String()})
+		}
+	}
+	add("applied", d.Replaced)
+	add("not taken", d.NotTaken)
+	add("changed elsewhere", d.Elsewhere)
+	return render.Table(out, []string{"ENTRY", "SKU", "OFFER", "WH", "FIELD", "REPLACED", "WROTE"}, rows)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func stamp(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

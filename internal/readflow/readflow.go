@@ -1,0 +1,203 @@
+// Package readflow is how commands read a source into a plan index: the reader
+// flags every reading command shares, the config file's mapping merged under --map,
+// the progress bar, and the --strict rule.
+package readflow
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/all"
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+)
+
+// Flags are the reader flags of a command.
+type Flags struct {
+	Format     string
+	Encoding   string
+	Sheet      string
+	Maps       []string
+	NoHeader   bool
+	Key        string
+	PriceTypes []string
+	Strict     bool
+}
+
+// AddFlags registers the reader flags for --from.
+func AddFlags(cmd *cobra.Command, fl *Flags) {
+	f := cmd.Flags()
+	f.StringVar(&fl.Format, "format", "", "read --from as `FORMAT` instead of detecting it (csv, xlsx, jsonl, ...)")
+	f.StringVar(&fl.Encoding, "encoding", "", "text encoding of a CSV source: utf-8 or windows-1251 (default: detected)")
+	f.StringVar(&fl.Sheet, "sheet", "", "XLSX sheet `NAME` (default: the first sheet)")
+	f.StringArrayVar(&fl.Maps, "map", nil, "take canonical `FIELD=HEADER` from that column (FIELD=N with --no-header); repeatable")
+	f.BoolVar(&fl.NoHeader, "no-header", false, "the CSV has no header row; columns are mapped by number with --map FIELD=N")
+	f.StringVar(&fl.Key, "key", "", "where the SKU comes from in formats with several identifiers (e.g. article, code, barcode, id)")
+	f.StringArrayVar(&fl.PriceTypes, "price-type", nil, "CommerceML price type per field, `FIELD=NAME` (price=Роздрібна); repeatable")
+	f.BoolVar(&fl.Strict, "strict", false, "treat duplicates and problem rows as an error (exit 2) instead of leaving them out")
+}
+
+// Options turns the flags into reader options, with the config file's mapping
+// under --map (a flag wins per field).
+func (fl *Flags) Options(f *cmdutil.Factory) (connector.ReadOptions, error) {
+	opt := connector.ReadOptions{
+		Format: fl.Format, Encoding: fl.Encoding, Sheet: fl.Sheet, NoHeader: fl.NoHeader, Key: fl.Key,
+		Stdin: f.IO.In,
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return opt, err
+	}
+	mapping := map[string]string{}
+	for field, header := range cfg.Mapping {
+		mapping[field] = header
+	}
+	flagMap, err := pairs("--map", fl.Maps, true)
+	if err != nil {
+		return opt, err
+	}
+	for field, header := range flagMap {
+		mapping[field] = header
+	}
+	for field := range mapping {
+		if !isField(field) {
+			return opt, cmdutil.UsageErrorf("--map %s: unknown field %q (fields: %s)", field, field, strings.Join(catalog.Fields, ", "))
+		}
+	}
+	if len(mapping) > 0 {
+		opt.Mapping = mapping
+	}
+	if opt.PriceTypes, err = pairs("--price-type", fl.PriceTypes, false); err != nil {
+		return opt, err
+	}
+	return opt, nil
+}
+
+func isField(name string) bool {
+	for _, f := range catalog.Fields {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+// pairs parses repeated KEY=VALUE flags; emptyOK allows KEY= (for --map, "do not
+// read this field").
+func pairs(flag string, values []string, emptyOK bool) (map[string]string, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(values))
+	for _, v := range values {
+		k, val, ok := strings.Cut(v, "=")
+		k, val = strings.TrimSpace(k), strings.TrimSpace(val)
+		if !ok || k == "" || (val == "" && !emptyOK) {
+			return nil, cmdutil.UsageErrorf("%s %q: want KEY=VALUE", flag, v)
+		}
+		out[k] = val
+	}
+	return out, nil
+}
+
+// WarehouseMap parses --warehouse-map NAME=ID flags, or takes the config file's
+// warehouses when none is given.
+func WarehouseMap(f *cmdutil.Factory, values []string) (map[string]int64, error) {
+	if len(values) == 0 {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, err
+		}
+		return cfg.Warehouses, nil
+	}
+	out := map[string]int64{}
+	for _, v := range values {
+		// The name may itself hold "=", the id never does: split at the last one.
+		i := strings.LastIndex(v, "=")
+		if i <= 0 {
+			return nil, cmdutil.UsageErrorf("--warehouse-map %q: want NAME=ID", v)
+		}
+		name := strings.TrimSpace(v[:i])
+		id, err := strconv.ParseInt(strings.TrimSpace(v[i+1:]), 10, 64)
+		if err != nil || id <= 0 || name == "" {
+			return nil, cmdutil.UsageErrorf("--warehouse-map %q: want NAME=ID with a KeyCRM warehouse id", v)
+		}
+		out[name] = id
+	}
+	return out, nil
+}
+
+// Source is a source read into an index.
+type Source struct {
+	Location connector.Location
+	Info     connector.SourceInfo
+	Index    *plan.Index
+}
+
+// PlanSource is the plan's description of the source.
+func (s *Source) PlanSource() plan.Source {
+	ps := plan.Source{Location: s.Location.String(), Format: s.Info.Format}
+	if s.Info.SHA256 != "" {
+		sum := s.Info.SHA256
+		ps.SHA256 = &sum
+	}
+	return ps
+}
+
+// Read opens location, streams it into a new index built with idx options, and
+// finishes the index. Read errors name the file and position (exit 2).
+func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connector.ReadOptions, idx plan.IndexOptions) (*Source, error) {
+	loc, err := connector.ParseLocation(location)
+	if err != nil {
+		return nil, cmdutil.UsageErrorf("%v", err)
+	}
+	x, err := plan.NewIndex(idx)
+	if err != nil {
+		return nil, cmdutil.UsageErrorf("%v", err)
+	}
+	bar := f.IO.Progress("reading "+loc.String(), -1, true)
+	known := false
+	opt.Progress = func(done, total int64) {
+		if total > 0 && !known {
+			bar.SetTotal(total)
+			known = true
+		}
+		bar.Set(int(done))
+	}
+	r, err := all.Registry().Open(ctx, location, opt)
+	if err != nil {
+		bar.Finish()
+		return nil, err
+	}
+	defer r.Close()
+	err = r.Read(ctx, x)
+	bar.Finish()
+	if err != nil {
+		return nil, err
+	}
+	if err := x.Finish(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", loc, err)
+	}
+	info := r.Info()
+	// What the reader decided on its own (encoding, header row, columns left
+	// out) is worth a line: it explains a surprising plan.
+	for _, note := range info.Notes {
+		f.IO.Logf("%s: %s", loc, note)
+	}
+	return &Source{Location: loc, Info: info, Index: x}, nil
+}
+
+// Strict is the --strict rule: duplicates and problems become an error (exit 2,
+// nothing written), reported after the plan has been shown.
+func Strict(p *plan.Plan) error {
+	if p.Summary.Duplicates == 0 && p.Summary.Problems == 0 {
+		return nil
+	}
+	return fmt.Errorf("--strict: the source has %d duplicate(s) and %d problem row(s)", p.Summary.Duplicates, p.Summary.Problems)
+}

@@ -1,0 +1,318 @@
+// Package writeflow is the one implementation of the contract's plan, confirm, apply
+// sequence (cli.md section 5) that every write command goes through, so push-stock,
+// apply and revert cannot drift apart: print the plan, evaluate the guards, save it if
+// asked, stop for a dry run, ask or require --yes, journal, apply in batches, read
+// back, report.
+package writeflow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/apply"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/journal"
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/readflow"
+	"github.com/keycrm-sync/keycrm-sync/internal/render"
+)
+
+// Options are the flags every write command shares.
+type Options struct {
+	DryRun  bool
+	Yes     bool
+	Force   bool
+	PlanOut string
+	Settle  time.Duration
+
+	maxChanges, maxZeroed, minCoverage, maxPriceChange string
+	cmd                                                *cobra.Command
+}
+
+// AddFlags registers the write flags on cmd.
+func AddFlags(cmd *cobra.Command, o *Options) {
+	fl := cmd.Flags()
+	fl.BoolVar(&o.DryRun, "dry-run", false, "print the plan and stop; write nothing")
+	fl.BoolVarP(&o.Yes, "yes", "y", false, "apply without asking (required when not on a terminal)")
+	fl.BoolVar(&o.Force, "force", false, "apply even if a guard trips or a saved plan is stale (journaled)")
+	fl.StringVar(&o.PlanOut, "plan-out", "", "save the plan as JSON to `FILE` (apply it later with keycrm-sync apply FILE)")
+	fl.DurationVar(&o.Settle, "settle", 5*time.Second, "wait this long before reading again values that did not read back as written")
+	fl.StringVar(&o.maxChanges, "max-changes", "", "refuse when more than this share of matched items would change (default 50%)")
+	fl.StringVar(&o.maxZeroed, "max-zeroed", "", "refuse when more than this share of items would go from above 0 to 0 (default 10%)")
+	fl.StringVar(&o.minCoverage, "min-coverage", "", "with --missing zero, refuse when the source matches less than this share of KeyCRM (default 80%)")
+	fl.StringVar(&o.maxPriceChange, "max-price-change", "", "refuse when a price would change by more than this share (default 50%)")
+	o.cmd = cmd
+}
+
+// Limits resolves the guard limits: flag > config file > default.
+func (o *Options) Limits(f *cmdutil.Factory) (plan.Limits, error) {
+	limits := plan.DefaultLimits()
+	cfg, err := f.Config()
+	if err != nil {
+		return limits, err
+	}
+	set := []struct {
+		flag, value, config string
+		dst                 *plan.Limit
+	}{
+		{"max-changes", o.maxChanges, cfg.Guards.MaxChanges, &limits.MaxChanges},
+		{"max-zeroed", o.maxZeroed, cfg.Guards.MaxZeroed, &limits.MaxZeroed},
+		{"min-coverage", o.minCoverage, cfg.Guards.MinCoverage, &limits.MinCoverage},
+		{"max-price-change", o.maxPriceChange, cfg.Guards.MaxPriceChange, &limits.MaxPriceChange},
+	}
+	for _, s := range set {
+		text, from := s.value, "--"+s.flag
+		if text == "" {
+			text, from = s.config, "config guards."+strings.ReplaceAll(s.flag, "-", "_")
+		}
+		if text == "" {
+			continue
+		}
+		l, err := plan.ParseLimit(text)
+		if err != nil {
+			return limits, cmdutil.UsageErrorf("%s: %v", from, err)
+		}
+		*s.dst = l
+	}
+	return limits, nil
+}
+
+// Target is what a flow writes to: KeyCRM stock.
+type Target = apply.Target
+
+// Flow carries what one write run needs.
+type Flow struct {
+	F      *cmdutil.Factory
+	Opts   *Options
+	Target Target
+	// Requests reports the HTTP attempts made so far in the process (the
+	// client's counter), for result.requests.
+	Requests func() int64
+	// MissingZero is set for push-stock --missing zero (min-coverage applies).
+	MissingZero bool
+	// Strict refuses a plan with duplicates or problems (--strict), after
+	// showing it.
+	Strict bool
+	// Stale entries of a saved plan or a revert, written anyway under --force;
+	// they are journaled as such.
+	Stale []plan.StaleEntry
+	// Applied, when set, is told the run id after a successful apply (revert
+	// marks the reverted run).
+	Applied func(runID string) error
+}
+
+// ErrNotConfirmed is returned when the operator answers no.
+var ErrNotConfirmed = errors.New("not applied: the answer was not yes; nothing was written")
+
+// ErrNeedYes is the refusal to write without a question answered or --yes.
+var ErrNeedYes = errors.New("refusing to apply without --yes (stdin or stderr is not a terminal, so nobody can be asked)")
+
+// Run takes a computed plan through the rest of the sequence. The caller holds the
+// lock (unless dry run) and has read source and target.
+func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
+	f, o := fl.F, fl.Opts
+	ios := f.IO
+	limits, err := o.Limits(f)
+	if err != nil {
+		return err
+	}
+	tripped := p.CheckGuards(limits, fl.MissingZero)
+	p.DryRun = o.DryRun
+	if o.PlanOut != "" {
+		if err := savePlan(o.PlanOut, p); err != nil {
+			return err
+		}
+	}
+	format := f.Global.Output
+	if fl.Strict {
+		if err := readflow.Strict(p); err != nil {
+			if rerr := render.Plan(ios.Out, p, format); rerr != nil {
+				return rerr
+			}
+			ios.Logf("%s", render.Summary(p))
+			return err
+		}
+	}
+	refused := len(tripped) > 0 && !o.Force
+
+	if o.DryRun || refused || len(p.Changes) == 0 {
+		if len(p.Changes) == 0 && !o.DryRun && !refused {
+			// Nothing to write: no journal, no run id, but the result still
+			// tells a script how many requests the run cost.
+			p.Result = &plan.Result{Requests: int(fl.Requests())}
+		}
+		if err := render.Plan(ios.Out, p, format); err != nil {
+			return err
+		}
+		ios.Logf("%s", render.Summary(p))
+		switch {
+		case refused && !o.DryRun:
+			if err := fl.journalRefusal(p); err != nil {
+				return err
+			}
+			return &plan.RefusedError{Guards: tripped}
+		case refused:
+			return &plan.RefusedError{Guards: tripped}
+		}
+		return nil
+	}
+
+	if !o.Yes {
+		if !ios.CanPrompt() {
+			if err := render.Plan(ios.Out, p, format); err != nil {
+				return err
+			}
+			ios.Logf("%s", render.Summary(p))
+			return ErrNeedYes
+		}
+		if err := render.Plan(ios.Out, p, format); err != nil {
+			return err
+		}
+		ios.Logf("%s", render.Summary(p))
+		ok, err := ios.ConfirmContext(ctx, question(p))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrNotConfirmed
+		}
+	} else if format != "json" {
+		// JSON is printed once, with its result, so a script reads one document.
+		if err := render.Plan(ios.Out, p, format); err != nil {
+			return err
+		}
+	}
+	return fl.apply(ctx, p, len(tripped) > 0)
+}
+
+func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
+	f := fl.F
+	ios := f.IO
+	stateDir, err := f.StateDir()
+	if err != nil {
+		return err
+	}
+	j, err := journal.Start(stateDir, f.Now, p, forced || len(fl.Stale) > 0)
+	if err != nil {
+		return err
+	}
+	if len(fl.Stale) > 0 {
+		if err := j.Stale(entries(fl.Stale)); err != nil {
+			return err
+		}
+	}
+	bar := ios.Progress("writing to KeyCRM", int64(len(p.Changes)), false)
+	out, err := apply.Stocks(ctx, fl.Target, p, j, apply.Options{
+		Settle:   fl.Opts.Settle,
+		Progress: func(done, _ int) { bar.Set(done) },
+	})
+	bar.Finish()
+	if err != nil {
+		return err
+	}
+	for _, c := range out.Elsewhere {
+		ios.Logf("warning: %s in warehouse %d (offer %d) changed in KeyCRM meanwhile: it is no longer %s nor %s", c.SKU, c.WarehouseID, c.OfferID, c.From, c.To)
+	}
+	applied, failed := len(out.Applied)+len(out.Elsewhere), len(out.Failed)
+	p.Result = &plan.Result{RunID: j.RunID, Applied: applied, Failed: failed, Requests: int(fl.Requests())}
+	status := journal.StatusApplied
+	switch {
+	case failed > 0 && applied > 0:
+		status = journal.StatusPartial
+	case failed > 0:
+		status = journal.StatusFailed
+	}
+	if err := j.Finish(journal.Outcome{Status: status, Applied: applied, Failed: failed, Requests: p.Result.Requests}); err != nil {
+		return err
+	}
+	if f.Global.Output == "json" && fl.Opts.Yes {
+		if err := render.Plan(ios.Out, p, "json"); err != nil {
+			return err
+		}
+	}
+	ios.Logf("%s", render.Summary(p))
+	if !out.Sent {
+		return fmt.Errorf("interrupted before the first write; nothing was written (run %s)", j.RunID)
+	}
+	if failed > 0 || out.Interrupted {
+		return &apply.PartialError{RunID: j.RunID, Applied: applied, Failed: failed, Interrupted: out.Interrupted}
+	}
+	if fl.Applied != nil {
+		return fl.Applied(j.RunID)
+	}
+	return nil
+}
+
+// journalRefusal records a run the guards refused, so `runs` shows it.
+func (fl *Flow) journalRefusal(p *plan.Plan) error {
+	stateDir, err := fl.F.StateDir()
+	if err != nil {
+		return err
+	}
+	j, err := journal.Start(stateDir, fl.F.Now, p, false)
+	if err != nil {
+		return err
+	}
+	return j.Finish(journal.Outcome{Status: journal.StatusRefused, Requests: int(fl.Requests())})
+}
+
+// question is the confirmation prompt: "Apply 37 changes to KeyCRM warehouse 1?".
+func question(p *plan.Plan) string {
+	var whs []string
+	for _, c := range p.Changes {
+		if id := strconv.FormatInt(c.WarehouseID, 10); c.WarehouseID != 0 && !slices.Contains(whs, id) {
+			whs = append(whs, id)
+		}
+	}
+	where := "KeyCRM"
+	switch len(whs) {
+	case 0:
+	case 1:
+		where = "KeyCRM warehouse " + whs[0]
+	default:
+		where = "KeyCRM warehouses " + strings.Join(whs, ", ")
+	}
+	n := p.Summary.Changes
+	if n == 0 {
+		n = len(p.Changes)
+	}
+	noun := "changes"
+	if n == 1 {
+		noun = "change"
+	}
+	return fmt.Sprintf("Apply %d %s to %s?", n, noun, where)
+}
+
+// savePlan writes the plan for `apply PLAN.json`, atomically and private: it holds
+// SKUs and stock figures of the account.
+func savePlan(path string, p *plan.Plan) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	return nil
+}
+
+func entries(stale []plan.StaleEntry) []plan.Change {
+	out := make([]plan.Change, len(stale))
+	for i, s := range stale {
+		out[i] = s.Change
+	}
+	return out
+}
