@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -82,6 +84,7 @@ func TestScripts(t *testing.T) {
 			"planjson":  cmdPlanJSON,
 			"holdlock":  cmdHoldLock,
 			"lastrun":   cmdLastRun,
+			"genwide":   cmdGenWide,
 		},
 	})
 }
@@ -100,7 +103,8 @@ func holder(ts *testscript.TestScript) *mockHolder {
 
 // mock SEED [--faults SPEC] [--fault-seed N] [--rate-limit N]
 // starts an in-process emulator seeded from SEED (a file in the script's work
-// directory or $DEMO/...) and points KEYCRM_API_URL and KEYCRM_API_KEY at it.
+// directory or $DEMO/...), logging its requests to $WORK/mock.log, and points
+// KEYCRM_API_URL and KEYCRM_API_KEY at it.
 func cmdMock(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: mock SEED [--faults SPEC] [--fault-seed N] [--rate-limit N]")
@@ -128,6 +132,17 @@ func cmdMock(ts *testscript.TestScript, neg bool, args []string) {
 	h := holder(ts)
 	if h.server != nil {
 		h.server.Close()
+	}
+	// The emulator's request log goes to $WORK/mock.log, for scripts that check
+	// which faults were injected.
+	logFile, err := os.OpenFile(ts.MkAbs("mock.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	ts.Check(err)
+	ts.Defer(func() { _ = logFile.Close() })
+	var logMu sync.Mutex
+	opt.Logf = func(format string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		fmt.Fprintf(logFile, format+"\n", args...)
 	}
 	h.mock = keycrmmock.New(st, opt)
 	h.server = httptest.NewServer(h.mock)
@@ -338,4 +353,36 @@ func cmdLastRun(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("lastrun: no run journaled")
 	}
 	ts.Setenv(args[0], runs[0].RunID)
+}
+
+// genwide FILE columns N | FILE line BYTES writes a CSV with a header row of N
+// columns, or with one data line of BYTES bytes, to show such files are refused
+// with bounded memory.
+func cmdGenWide(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: genwide FILE columns N | FILE line BYTES")
+	}
+	n, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	f, err := os.Create(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	switch args[1] {
+	case "columns":
+		w.WriteString("sku,quantity")
+		for i := 2; i < n; i++ {
+			fmt.Fprintf(w, ",c%d", i)
+		}
+		w.WriteString("\nA-1,1\n")
+	case "line":
+		w.WriteString("sku,quantity\nA-1,")
+		for i := 0; i < n; i++ {
+			w.WriteByte('9')
+		}
+		w.WriteString("\n")
+	default:
+		ts.Fatalf("genwide: columns or line, not %s", args[1])
+	}
+	ts.Check(w.Flush())
 }

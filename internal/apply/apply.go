@@ -90,8 +90,7 @@ func Stocks(ctx context.Context, t Target, p *plan.Plan, j *journal.Journal, opt
 	slices.Sort(warehouses)
 
 	var out Outcome
-	var attempted []plan.Change // sent, whatever the answer: the read-back decides
-	rejected := map[key]bool{}  // named by a 422: certainly not applied
+	var attempted []plan.Change // sent and not refused: the read-back decides
 	n, done := 0, 0
 	for _, wh := range warehouses {
 		writes := byWarehouse[wh]
@@ -109,9 +108,19 @@ func Stocks(ctx context.Context, t Target, p *plan.Plan, j *journal.Journal, opt
 			rec, failed := writeBatch(context.WithoutCancel(ctx), t, wh, batch, entries)
 			rec.N = n
 			out.Sent = true
-			attempted = append(attempted, entries...)
+			// Entries a 422 named were certainly not applied: they fail without
+			// costing a read-back. Everything else sent, whatever the answer,
+			// is read back, since an answer can be lost after the write landed.
+			rejected := map[key]bool{}
 			for _, c := range failed {
 				rejected[keyOf(c)] = true
+			}
+			for _, c := range entries {
+				if rejected[keyOf(c)] {
+					out.Failed = append(out.Failed, c)
+				} else {
+					attempted = append(attempted, c)
+				}
 			}
 			if err := j.Batch(rec); err != nil {
 				return out, err
@@ -125,10 +134,10 @@ func Stocks(ctx context.Context, t Target, p *plan.Plan, j *journal.Journal, opt
 	if len(attempted) == 0 {
 		return out, nil
 	}
-	if err := readBack(ctx, t, attempted, rejected, opt, &out); err != nil {
+	if err := readBack(ctx, t, attempted, opt, &out); err != nil {
 		// Nothing could be confirmed: every sent entry counts as not taken.
 		out.Failed = append(out.Failed, attempted...)
-		out.Applied = nil
+		out.Applied, out.Elsewhere = nil, nil
 		if jerr := j.ReadBack(attempted, nil); jerr != nil {
 			return out, jerr
 		}
@@ -190,7 +199,7 @@ func rejectedOnly(apiErr *keycrm.APIError, entries []plan.Change) []plan.Change 
 // entry into applied, failed or changed elsewhere. Entries that do not read back as
 // written are read once more after Settle, unless the run was interrupted: then the
 // first reading stands.
-func readBack(ctx context.Context, t Target, attempted []plan.Change, rejected map[key]bool, opt Options, out *Outcome) error {
+func readBack(ctx context.Context, t Target, attempted []plan.Change, opt Options, out *Outcome) error {
 	reads := context.WithoutCancel(ctx)
 	pending := attempted
 	var last map[int64]*plan.Offer
@@ -211,14 +220,11 @@ func readBack(ctx context.Context, t Target, attempted []plan.Change, rejected m
 		var again []plan.Change
 		for _, c := range pending {
 			v, ok := quantityOf(last[c.OfferID], c.WarehouseID)
-			switch {
-			case ok && v.Equal(c.To):
+			if ok && v.Equal(c.To) {
 				out.Applied = append(out.Applied, c)
-			case rejected[keyOf(c)] && (!ok || v.Equal(c.From)):
-				out.Failed = append(out.Failed, c)
-			default:
-				again = append(again, c)
+				continue
 			}
+			again = append(again, c)
 		}
 		pending = again
 	}
