@@ -18,7 +18,15 @@ var (
 	date    = ""
 )
 
+// memoryLimit is a soft heap target: a million-row source is planned in well under
+// it, and without it the garbage collector lets a big run grow to twice its live
+// data. GOMEMLIMIT in the environment overrides it.
+const memoryLimit = 200 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	os.Exit(cli.Main(os.Args[1:], iostreams.System(), buildInfo()))
 }
 
