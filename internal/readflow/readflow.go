@@ -34,11 +34,11 @@ type Flags struct {
 func AddFlags(cmd *cobra.Command, fl *Flags) {
 	f := cmd.Flags()
 	f.StringVar(&fl.Format, "format", "", "read --from as `FORMAT` instead of detecting it (csv, xlsx, jsonl, ...)")
-	f.StringVar(&fl.Encoding, "encoding", "", "text encoding of a CSV source: utf-8 or windows-1251 (default: detected)")
+	f.StringVar(&fl.Encoding, "encoding", "", "text `ENCODING` of a CSV source: utf-8 or windows-1251 (default: detected)")
 	f.StringVar(&fl.Sheet, "sheet", "", "XLSX sheet `NAME` (default: the first sheet)")
 	f.StringArrayVar(&fl.Maps, "map", nil, "take canonical `FIELD=HEADER` from that column (FIELD=N with --no-header); repeatable")
 	f.BoolVar(&fl.NoHeader, "no-header", false, "the CSV has no header row; columns are mapped by number with --map FIELD=N")
-	f.StringVar(&fl.Key, "key", "", "where the SKU comes from in formats with several identifiers (e.g. article, code, barcode, id)")
+	f.StringVar(&fl.Key, "key", "", "where the SKU comes from in formats with several identifiers: `KEY` is article, code, barcode, id, vendorCode, param:NAME, ...")
 	f.StringArrayVar(&fl.PriceTypes, "price-type", nil, "CommerceML price type per field, `FIELD=NAME` (price=Роздрібна); repeatable")
 	f.BoolVar(&fl.Strict, "strict", false, "treat duplicates and problem rows as an error (exit 2) instead of leaving them out")
 }

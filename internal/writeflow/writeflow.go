@@ -46,10 +46,10 @@ func AddFlags(cmd *cobra.Command, o *Options) {
 	fl.BoolVar(&o.Force, "force", false, "apply even if a guard trips or a saved plan is stale (journaled)")
 	fl.StringVar(&o.PlanOut, "plan-out", "", "save the plan as JSON to `FILE` (apply it later with keycrm-sync apply FILE)")
 	fl.DurationVar(&o.Settle, "settle", 5*time.Second, "wait this long before reading again values that did not read back as written")
-	fl.StringVar(&o.maxChanges, "max-changes", "", "refuse when more than this share of matched items would change (default 50%)")
-	fl.StringVar(&o.maxZeroed, "max-zeroed", "", "refuse when more than this share of items would go from above 0 to 0 (default 10%)")
-	fl.StringVar(&o.minCoverage, "min-coverage", "", "with --missing zero, refuse when the source matches less than this share of KeyCRM (default 80%)")
-	fl.StringVar(&o.maxPriceChange, "max-price-change", "", "refuse when a price would change by more than this share (default 50%)")
+	fl.StringVar(&o.maxChanges, "max-changes", "", "refuse when more than `LIMIT` (N% or a fraction) of matched items would change (default 50%)")
+	fl.StringVar(&o.maxZeroed, "max-zeroed", "", "refuse when more than `LIMIT` of items would go from above 0 to 0 (default 10%)")
+	fl.StringVar(&o.minCoverage, "min-coverage", "", "with --missing zero, refuse when the source matches less than `LIMIT` of KeyCRM's offers (default 80%)")
+	fl.StringVar(&o.maxPriceChange, "max-price-change", "", "refuse when a price would change by more than `LIMIT` (default 50%)")
 	o.cmd = cmd
 }
 
