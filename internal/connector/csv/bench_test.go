@@ -3,6 +3,7 @@ package csv
 import (
 	"bytes"
 	"context"
+	stdcsv "encoding/csv"
 	"fmt"
 	"io"
 	"runtime"
@@ -85,6 +86,31 @@ func BenchmarkRead(b *testing.B) {
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
 	}
+	// The baseline of the same run: the standard library's encoding/csv only
+	// splitting the UTF-8 data into fields (no decoding, numbers or items), so
+	// docs/performance.md can quote the reader as a ratio to it.
+	data := generate(rows, false)
+	b.Run("baseline-encoding-csv", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			r := stdcsv.NewReader(bytes.NewReader(data))
+			r.Comma, r.ReuseRecord, r.FieldsPerRecord = ';', true, -1
+			n := 0
+			for {
+				if _, err := r.Read(); err == io.EOF {
+					break
+				} else if err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if n != rows+1 {
+				b.Fatalf("%d records", n)
+			}
+		}
+		b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
 }
 
 // generator streams n generated rows without holding them, so that a test
