@@ -21,6 +21,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/apply"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
+	"github.com/keycrm-sync/keycrm-sync/internal/lock"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/readflow"
 	"github.com/keycrm-sync/keycrm-sync/internal/render"
@@ -108,6 +109,24 @@ type Flow struct {
 	// Applied, when set, is told the run id after a successful apply (revert
 	// marks the reverted run).
 	Applied func(runID string) error
+}
+
+// Lock takes the state directory's lock for a write run, before the target is read,
+// so two runs never plan against the same state. A dry run writes nothing and takes
+// none. The returned release is always safe to call.
+func (o *Options) Lock(f *cmdutil.Factory) (release func(), err error) {
+	if o.DryRun {
+		return func() {}, nil
+	}
+	stateDir, err := f.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	l, err := lock.Acquire(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	return func() { _ = l.Release() }, nil
 }
 
 // ErrNotConfirmed is returned when the operator answers no.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
-	"github.com/keycrm-sync/keycrm-sync/internal/lock"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 )
@@ -92,17 +91,11 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if !opts.Write.DryRun {
-		stateDir, err := f.StateDir()
-		if err != nil {
-			return err
-		}
-		l, err := lock.Acquire(stateDir)
-		if err != nil {
-			return err
-		}
-		defer l.Release()
+	release, err := opts.Write.Lock(f)
+	if err != nil {
+		return err
 	}
+	defer release()
 	store := keycrmstore.New(client)
 	live, err := store.ReadByID(ctx, plan.OfferIDs(p.Changes))
 	if err != nil {

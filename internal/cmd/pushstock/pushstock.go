@@ -12,7 +12,6 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
-	"github.com/keycrm-sync/keycrm-sync/internal/lock"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/readflow"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
@@ -93,19 +92,11 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	// The lock is taken before KeyCRM is read, so two runs never plan against the
-	// same state; a dry run writes nothing and needs none.
-	if !opts.Write.DryRun {
-		stateDir, err := f.StateDir()
-		if err != nil {
-			return err
-		}
-		l, err := lock.Acquire(stateDir)
-		if err != nil {
-			return err
-		}
-		defer l.Release()
+	release, err := opts.Write.Lock(f)
+	if err != nil {
+		return err
 	}
+	defer release()
 	src, err := readflow.Read(ctx, f, opts.From, readOpt, idx)
 	if err != nil {
 		return err

@@ -12,7 +12,6 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
 	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
-	"github.com/keycrm-sync/keycrm-sync/internal/lock"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 )
@@ -72,13 +71,11 @@ func run(ctx context.Context, opts *Options) error {
 	if len(applied) == 0 {
 		return fmt.Errorf("run %s applied nothing, so there is nothing to revert", r.RunID)
 	}
-	if !opts.Write.DryRun {
-		l, err := lock.Acquire(stateDir)
-		if err != nil {
-			return err
-		}
-		defer l.Release()
+	release, err := opts.Write.Lock(f)
+	if err != nil {
+		return err
 	}
+	defer release()
 	store := keycrmstore.New(client)
 	live, err := store.ReadByID(ctx, plan.OfferIDs(applied))
 	if err != nil {
