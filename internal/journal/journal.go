@@ -115,9 +115,19 @@ func Start(stateDir string, now func() time.Time, p *plan.Plan, forced bool) (*J
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create journal directory: %w", err)
 	}
-	id := NewRunID(now())
-	path := filepath.Join(dir, id+".jsonl")
-	file, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	var id, path string
+	var file *os.File
+	var err error
+	// Two runs in one second share the id's time; the random part tells them
+	// apart, and a clash (1 in 65,536) just draws again.
+	for range 8 {
+		id = NewRunID(now())
+		path = filepath.Join(dir, id+".jsonl")
+		file, err = os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
@@ -346,7 +356,14 @@ func List(stateDir string) ([]*Run, error) {
 		}
 		runs = append(runs, r)
 	}
-	slices.SortFunc(runs, func(a, b *Run) int { return strings.Compare(b.RunID, a.RunID) })
+	// Ids sort by the second only; runs started within one second are ordered by
+	// the start time their journals record.
+	slices.SortFunc(runs, func(a, b *Run) int {
+		if c := b.StartedAt.Compare(a.StartedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.RunID, a.RunID)
+	})
 	return runs, nil
 }
 

@@ -127,3 +127,27 @@ func TestListPruneAndBadIDs(t *testing.T) {
 		t.Fatalf("empty state: %v %v", runs, err)
 	}
 }
+
+// Runs started within one second share the id's time; the newest is still first.
+func TestListOrdersWithinASecond(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	var ids []string
+	for i := range 5 {
+		at := base.Add(time.Duration(i) * time.Millisecond)
+		j, err := Start(dir, func() time.Time { return at }, &plan.Plan{Command: "push-stock"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, j.RunID)
+	}
+	runs, err := List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range runs {
+		if r.RunID != ids[len(ids)-1-i] {
+			t.Fatalf("position %d: %s, want %s", i, r.RunID, ids[len(ids)-1-i])
+		}
+	}
+}
