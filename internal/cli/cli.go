@@ -171,6 +171,11 @@ func exitCode(ios *iostreams.IOStreams, err error) int {
 		ios.Errorf("%s", usage.Err)
 		ios.Logf("Run 'keycrm-sync --help' for usage.")
 		return 2
+	case errors.Is(err, context.Canceled):
+		// Ctrl-C or SIGTERM before anything was written (after a write, the
+		// run ends as partial above).
+		ios.Errorf("interrupted; nothing was written")
+		return 2
 	default:
 		if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") {
 			ios.Errorf("%s", err)
