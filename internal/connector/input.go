@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"slices"
 )
 
 // headSize is how much of a file Detect and Input.Head see: enough for an XML
@@ -151,3 +152,16 @@ func IsZip(head []byte) bool { return bytes.HasPrefix(head, zipMagic) }
 // IsOLE reports whether head starts like an OLE compound file (.xls, and
 // encrypted .xlsx workbooks).
 func IsOLE(head []byte) bool { return bytes.HasPrefix(head, oleMagic) }
+
+// PackageDigest is the SHA-256 of a folder or zip package (cli.md section 8): the
+// digest of its files' hex digests, sorted, one per line. It does not depend on the
+// order the files were read in.
+func PackageDigest(fileDigests []string) string {
+	sorted := slices.Clone(fileDigests)
+	slices.Sort(sorted)
+	h := sha256.New()
+	for _, d := range sorted {
+		io.WriteString(h, d+"\n")
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -95,6 +95,9 @@ var flagWords = map[string]catalog.Flag{
 	"instock": catalog.FlagYes, "in stock": catalog.FlagYes, "available": catalog.FlagYes,
 	"backorder": catalog.FlagYes, "onbackorder": catalog.FlagYes, "on backorder": catalog.FlagYes,
 	"під замовлення": catalog.FlagYes, "под заказ": catalog.FlagYes, "наявний": catalog.FlagYes,
+	// Google Merchant's availability values that still take orders.
+	"limited availability": catalog.FlagYes, "preorder": catalog.FlagYes, "pre order": catalog.FlagYes,
+	"on display to order": catalog.FlagYes,
 
 	"-": catalog.FlagNo, "&": catalog.FlagNo, "no": catalog.FlagNo, "n": catalog.FlagNo,
 	"false": catalog.FlagNo, "ні": catalog.FlagNo, "нет": catalog.FlagNo, "немає": catalog.FlagNo,

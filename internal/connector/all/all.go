@@ -4,9 +4,13 @@ package all
 
 import (
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/commerceml"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/csv"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/googlemerchant"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/jsonl"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/moysklad"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/xlsx"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/yml"
 )
 
 // Registry returns the registry of every shipped format.
@@ -15,5 +19,9 @@ func Registry() *connector.Registry {
 		csv.Format{},
 		xlsx.Format{},
 		jsonl.Format{},
+		commerceml.Format{},
+		yml.Format{},
+		googlemerchant.Format{},
+		moysklad.Format{},
 	)
 }

@@ -20,7 +20,7 @@ func (c *count) Problem(catalog.Problem) {}
 
 func TestRegistry(t *testing.T) {
 	r := Registry()
-	if got := r.Names(); !reflect.DeepEqual(got, []string{"csv", "xlsx", "jsonl"}) {
+	if got := r.Names(); !reflect.DeepEqual(got, []string{"csv", "xlsx", "jsonl", "commerceml", "yml", "google-merchant", "moysklad"}) {
 		t.Errorf("Names() = %q", got)
 	}
 	dir := t.TempDir()
@@ -31,13 +31,18 @@ func TestRegistry(t *testing.T) {
 		"stock.jsonl":  `{"sku": "A", "quantity": 1}` + "\n",
 		"stock.ndjson": `{"sku": "A", "quantity": 1}` + "\n",
 		"stock.dat":    "sku,qty\nA,1\n",
+		"feed.xml":     `<?xml version="1.0" encoding="UTF-8"?><yml_catalog><shop><offers><offer id="A" available="true"><stock_quantity>1</stock_quantity></offer></offers></shop></yml_catalog>`,
+		"google.xml":   `<?xml version="1.0"?><rss version="2.0" xmlns:g="http://base.google.com/ns/1.0"><channel><item><g:id>A</g:id><g:availability>in stock</g:availability></item></channel></rss>`,
+		"report.json":  `{"rows": [{"meta": {"type": "product"}, "article": "A", "code": "1", "stock": 1}]}`,
+		"offers.xml":   "\ufeff<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<КоммерческаяИнформация ВерсияСхемы=\"2.07\"><ПакетПредложений><Предложения><Предложение><Ид>1</Ид><Артикул>A</Артикул><Количество>1</Количество></Предложение></Предложения></ПакетПредложений></КоммерческаяИнформация>",
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for name, want := range map[string]string{"stock.csv": "csv", "stock.TSV": "csv", "stock.txt": "csv", "stock.jsonl": "jsonl", "stock.ndjson": "jsonl"} {
+	for name, want := range map[string]string{"stock.csv": "csv", "stock.TSV": "csv", "stock.txt": "csv", "stock.jsonl": "jsonl", "stock.ndjson": "jsonl",
+		"feed.xml": "yml", "google.xml": "google-merchant", "report.json": "moysklad", "offers.xml": "commerceml"} {
 		rd, err := r.Open(context.Background(), filepath.Join(dir, name), connector.ReadOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -66,6 +71,14 @@ func TestRegistry(t *testing.T) {
 	}
 	rd.Close()
 
+	// A folder of CSV files is no package any format reads.
+	plain := filepath.Join(dir, "plain")
+	if err := os.Mkdir(plain, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(plain, "a.csv"), []byte("sku\nA\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	errs := map[string]struct {
 		loc  string
 		opt  connector.ReadOptions
@@ -74,11 +87,11 @@ func TestRegistry(t *testing.T) {
 	}{
 		"xls":            {"stock.xls", connector.ReadOptions{}, connector.ErrUnsupported, "save it as .xlsx"},
 		"ods":            {"stock.ODS", connector.ReadOptions{}, connector.ErrUnsupported, "save it as .xlsx"},
-		"unknown ext":    {filepath.Join(dir, "stock.dat"), connector.ReadOptions{}, connector.ErrUnknownFormat, `no format reads ".dat" files (known formats: csv, xlsx, jsonl; choose one with --format)`},
+		"unknown ext":    {filepath.Join(dir, "stock.dat"), connector.ReadOptions{}, connector.ErrUnknownFormat, `no format reads ".dat" files (known formats: csv, xlsx, jsonl, commerceml, yml, google-merchant, moysklad; choose one with --format)`},
 		"no ext":         {"stock", connector.ReadOptions{}, connector.ErrUnknownFormat, "files without an extension"},
-		"directory":      {dir, connector.ReadOptions{}, connector.ErrUnknownFormat, "no format reads a directory"},
+		"directory":      {plain, connector.ReadOptions{}, connector.ErrUnknownFormat, "no format reads a directory"},
 		"database":       {"woocommerce://shop:s3cret@db:3306/wp?prefix=wp_", connector.ReadOptions{}, connector.ErrUnknownFormat, "woocommerce:// locations"},
-		"unknown format": {"stock.csv", connector.ReadOptions{Format: "yml"}, connector.ErrUnknownFormat, `--format "yml": unknown format (known formats: csv, xlsx, jsonl)`},
+		"unknown format": {"stock.csv", connector.ReadOptions{Format: "dbf"}, connector.ErrUnknownFormat, `--format "dbf": unknown format (known formats: csv, xlsx, jsonl, commerceml, yml, google-merchant, moysklad)`},
 	}
 	for name, tt := range errs {
 		_, err := r.Open(context.Background(), tt.loc, tt.opt)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package commerceml
+
+const raceEnabled = false

@@ -1,0 +1,168 @@
+package feedkit
+
+import (
+	"strings"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/fieldmap"
+)
+
+// Value is an attribute's or an element's text as read, with where it was:
+// its line and its name relative to the record ("@id", "stock_quantity",
+// "g:price").
+type Value struct {
+	Text  string
+	Line  int
+	Col   string
+	Found bool
+}
+
+// Set keeps the first occurrence that is not blank.
+func (v *Value) Set(text string, line int, col string) {
+	if !v.Found || v.Blank() {
+		*v = Value{Text: text, Line: line, Col: col, Found: true}
+	}
+}
+
+// Blank reports an absent or white-space value: unknown.
+func (v Value) Blank() bool { return strings.TrimSpace(v.Text) == "" }
+
+// Builder turns one record's values (an offer, an item) into a catalog.Item
+// and the problems that keep it out of the plan, with the contract's texts
+// (package fieldmap) and positions.
+type Builder struct {
+	// Item is the item being built.
+	Item     catalog.Item
+	file     string
+	path     string
+	problems []catalog.Problem
+}
+
+// Reset starts a record of file at row; path is its element path, the prefix
+// of its problems' columns.
+func (b *Builder) Reset(file, path string, row int) {
+	b.Item = catalog.Item{Pos: catalog.Position{File: file, Row: row}}
+	b.file, b.path = file, path
+	b.problems = b.problems[:0]
+}
+
+// Set stores a found value in field, or records the problem it raises; it
+// reports whether the value was stored.
+func (b *Builder) Set(field string, v Value) bool {
+	return v.Found && b.SetText(field, v.Text, v)
+}
+
+// SetText stores text, read from v (a part of it, as an amount without its
+// currency code), and reports v whole if it raises a problem.
+func (b *Builder) SetText(field, text string, v Value) bool {
+	if err := fieldmap.SetValue(&b.Item, field, text); err != nil {
+		b.Problem(field, v, err.Error())
+		return false
+	}
+	return true
+}
+
+// Problem records a problem with v.
+func (b *Builder) Problem(field string, v Value, msg string) {
+	b.problems = append(b.problems, catalog.Problem{
+		File: b.file, Row: v.Line, Column: b.path + "/" + v.Col, Field: field,
+		Value: strings.TrimSpace(v.Text), Error: msg,
+	})
+}
+
+// SKU stores the key value as the SKU; an absent or blank one is the empty-SKU
+// problem, at col on the record's row when the key is not there at all.
+func (b *Builder) SKU(v Value, col string) {
+	_ = fieldmap.SetValue(&b.Item, catalog.FieldSKU, v.Text) // text values cannot fail
+	if b.Item.SKU != "" {
+		return
+	}
+	if !v.Found {
+		v = Value{Line: b.Item.Pos.Row, Col: col}
+	}
+	b.Problem(catalog.FieldSKU, v, fieldmap.ErrEmptySKU.Error())
+}
+
+// Images stores the URLs (already capped at catalog.MaxImages by the caller,
+// so that a record with thousands holds no more than it keeps).
+func (b *Builder) Images(urls []string) {
+	if len(urls) > 0 {
+		b.Item.ImageURLs = append([]string(nil), urls...)
+	}
+}
+
+// Properties stores the properties.
+func (b *Builder) Properties(props []catalog.Property) {
+	if len(props) > 0 {
+		b.Item.Properties = append([]catalog.Property(nil), props...)
+	}
+}
+
+// OK reports whether the record has no problem so far.
+func (b *Builder) OK() bool { return len(b.problems) == 0 }
+
+// Emit yields the item, or its problems carrying its SKU.
+func (b *Builder) Emit(sink connector.Sink) error {
+	if len(b.problems) > 0 {
+		for _, p := range b.problems {
+			p.SKU = b.Item.SKU
+			sink.Problem(p)
+		}
+		return nil
+	}
+	return sink.Item(b.Item)
+}
+
+// AddImages appends the URLs in text (one or several, separated as
+// fieldmap.SplitURLs splits them) to urls, keeping at most catalog.MaxImages;
+// more reports whether any was dropped.
+func AddImages(urls []string, text string) (out []string, more bool) {
+	for _, u := range fieldmap.SplitURLs(text) {
+		if len(urls) == catalog.MaxImages {
+			return urls, true
+		}
+		urls = append(urls, u)
+	}
+	return urls, false
+}
+
+// Stock counts the items whose availability flag contradicts their quantity
+// (formats.md §0: both ways occur in real feeds), and those with no quantity.
+type Stock struct {
+	yesZero, noPositive, unknown Tally
+	items                        int
+}
+
+// Add looks at one item.
+func (s *Stock) Add(it *catalog.Item) {
+	s.items++
+	switch q := it.Quantity; {
+	case !q.Known:
+		s.unknown.Add(it.SKU)
+	case it.Available == catalog.FlagYes && q.V.IsZero():
+		s.yesZero.Add(it.SKU)
+	case it.Available == catalog.FlagNo && q.V.Sign() > 0:
+		s.noPositive.Add(it.SKU)
+	}
+}
+
+// Notes explains the counts; noun names a record ("offer", "item"), flag the
+// availability as the feed writes it, yes and no its two values, and
+// quantities the elements a quantity is read from.
+func (s *Stock) Notes(noun, flag, yes, no, quantities string) []string {
+	var notes []string
+	if s.unknown.N > 0 && s.unknown.N == s.items {
+		notes = append(notes, "no "+noun+" has a quantity ("+quantities+"): every stock level is unknown, not 0; this feed can drive availability and prices, not stock")
+	} else if n := s.unknown.Note(noun, "%s without a quantity ("+quantities+"): their stock is unknown, not 0"); n != "" {
+		notes = append(notes, n)
+	}
+	both := ": the quantity is read as the stock and " + flag + " as whether the " + noun + " can be ordered"
+	if n := s.yesZero.Note(noun, "%s with "+flag+" "+yes+" and a quantity of 0"+both); n != "" {
+		notes = append(notes, n)
+	}
+	if n := s.noPositive.Note(noun, "%s with "+flag+" "+no+" and a quantity above 0"+both); n != "" {
+		notes = append(notes, n)
+	}
+	return notes
+}
