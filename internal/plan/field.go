@@ -29,6 +29,7 @@ const (
 	keepPrice keepBits = 1 << iota
 	keepPurchasedPrice
 	keepName
+	keepAvailable
 )
 
 // fields is in contract order (catalog.Fields); a field's position orders changes of
@@ -43,6 +44,30 @@ var fields = []field{
 		target: func(o *Offer, wh int64, mode StockMode) (Value, bool, error) {
 			d, ok, err := o.stockIn(wh).value(mode)
 			return NumberValue(d), ok, err
+		},
+	},
+	{
+		// available compares a feed's in-stock flag with what KeyCRM can sell:
+		// quantity minus reserve above 0, over all warehouses (feeds carry no
+		// warehouse). A source read as the target gives its own flag.
+		name: catalog.FieldAvailable,
+		keep: keepAvailable,
+		source: func(x *Index, e *entry) (Value, bool) {
+			return flagValue(x.extraOf(e).available)
+		},
+		target: func(o *Offer, _ int64, _ StockMode) (Value, bool, error) {
+			if o.Available != catalog.FlagUnknown {
+				v, ok := flagValue(o.Available)
+				return v, ok, nil
+			}
+			d, ok, err := o.Total.value(Available)
+			if !ok || err != nil {
+				return Value{}, false, err
+			}
+			if d.Sign() > 0 {
+				return TextValue(flagYes), true, nil
+			}
+			return TextValue(flagNo), true, nil
 		},
 	},
 	{
@@ -104,3 +129,19 @@ func lookupField(name string) (int, error) {
 }
 
 func numValue(n catalog.Num) (Value, bool) { return NumberValue(n.V), n.Known }
+
+// Texts of the available flag in plans.
+const (
+	flagYes = "yes"
+	flagNo  = "no"
+)
+
+func flagValue(f catalog.Flag) (Value, bool) {
+	switch f {
+	case catalog.FlagYes:
+		return TextValue(flagYes), true
+	case catalog.FlagNo:
+		return TextValue(flagNo), true
+	}
+	return Value{}, false
+}

@@ -16,6 +16,7 @@ type row struct {
 	price, name  string
 	purchased    string
 	whName       string // display name when wh is an id
+	available    string // "yes", "no" or "" (unknown)
 	problem      string // a problem row with this error instead of an item
 }
 
@@ -40,7 +41,8 @@ func feed(t testing.TB, opt IndexOptions, rows ...row) *Index {
 			continue
 		}
 		it := catalog.Item{SKU: r.sku, Warehouse: r.wh, WarehouseName: r.whName, Quantity: num(r.qty),
-			Price: num(r.price), PurchasedPrice: num(r.purchased), Name: r.name, Pos: pos}
+			Available: map[string]catalog.Flag{"yes": catalog.FlagYes, "no": catalog.FlagNo}[r.available],
+			Price:     num(r.price), PurchasedPrice: num(r.purchased), Name: r.name, Pos: pos}
 		if err := x.Item(it); err != nil {
 			t.Fatal(err)
 		}

@@ -115,6 +115,7 @@ const noWarehouse = math.MaxUint32
 type extra struct {
 	price, purchasedPrice catalog.Num
 	name                  span
+	available             catalog.Flag
 }
 
 // srcWarehouse is a source warehouse and where it is routed.
@@ -365,6 +366,9 @@ func (x *Index) extraFrom(it catalog.Item) (extra, error) {
 	if x.keep&keepPurchasedPrice != 0 {
 		ex.purchasedPrice = it.PurchasedPrice
 	}
+	if x.keep&keepAvailable != 0 {
+		ex.available = it.Available
+	}
 	if x.keep&keepName != 0 && it.Name != "" {
 		s, err := x.store(it.Name)
 		if err != nil {
@@ -564,6 +568,14 @@ func (x *Index) merge(m *extraMerge, slot uint32) {
 	m.conflicts = mergeNum(&m.ex.price, ex.price, keepPrice, m.conflicts)
 	m.conflicts = mergeNum(&m.ex.purchasedPrice, ex.purchasedPrice, keepPurchasedPrice, m.conflicts)
 	switch {
+	case ex.available == catalog.FlagUnknown || m.conflicts&keepAvailable != 0:
+	case m.ex.available == catalog.FlagUnknown:
+		m.ex.available = ex.available
+	case m.ex.available != ex.available:
+		m.conflicts |= keepAvailable
+		m.ex.available = catalog.FlagUnknown
+	}
+	switch {
 	case ex.name.n == 0 || m.conflicts&keepName != 0:
 	case m.ex.name.n == 0:
 		m.ex.name = ex.name
@@ -631,7 +643,7 @@ func (x *Index) offer(sku string, items []entry) Offer {
 	held := items[0].flags&flagHeld != 0
 	if !held {
 		ex := x.extraOf(&items[0])
-		o.Price, o.PurchasedPrice, o.Name = ex.price, ex.purchasedPrice, x.text(ex.name)
+		o.Price, o.PurchasedPrice, o.Name, o.Available = ex.price, ex.purchasedPrice, x.text(ex.name), ex.available
 	}
 	for i, e := range items {
 		st := Stock{Quantity: e.qty, Unknown: held || e.flags&flagKnown == 0}

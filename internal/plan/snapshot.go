@@ -36,6 +36,9 @@ type Offer struct {
 	PurchasedPrice catalog.Num
 	// Name is the product name; "" when unknown.
 	Name string
+	// Available is the in-stock flag of a source read as the target; KeyCRM
+	// offers leave it unknown and availability follows their stock.
+	Available catalog.Flag
 	// Stock is the stock per KeyCRM warehouse id. A warehouse without an entry
 	// holds 0 of the offer (KeyCRM lists only warehouses with a stock record).
 	Stock map[int64]Stock

@@ -34,7 +34,7 @@ type Options struct {
 }
 
 // comparable are the fields diff can compare with KeyCRM's stock rows.
-var comparable = []string{catalog.FieldQuantity, catalog.FieldPrice, catalog.FieldPurchasedPrice}
+var comparable = []string{catalog.FieldQuantity, catalog.FieldAvailable, catalog.FieldPrice, catalog.FieldPurchasedPrice}
 
 // Ignorable classes of --ignore.
 const (
@@ -70,7 +70,7 @@ takes no lock; --against LOCATION needs no API key. Exit status: 0 in sync,
 	fl.StringVar(&opts.From, "from", "", "source `LOCATION`: a file, a folder or zip package, - for stdin, or a database URL")
 	fl.StringVar(&opts.Against, "against", "keycrm", "compare with KeyCRM, or with another source `LOCATION`")
 	fl.StringVar(&opts.AgainstFormat, "against-format", "", "read --against as `FORMAT` instead of detecting it")
-	fl.StringSliceVar(&opts.Fields, "fields", []string{catalog.FieldQuantity}, "fields to compare: quantity, price, purchased_price")
+	fl.StringSliceVar(&opts.Fields, "fields", []string{catalog.FieldQuantity}, "fields to compare: quantity, available, price, purchased_price")
 	fl.Int64Var(&opts.Warehouse, "warehouse", 0, "compare stock in this KeyCRM warehouse `ID` (default: the total over all warehouses)")
 	fl.StringArrayVar(&opts.WarehouseMap, "warehouse-map", nil, "route source warehouse `NAME=ID` to a KeyCRM warehouse; repeatable")
 	fl.StringVar(&opts.Stock, "stock", string(plan.OnHand), "KeyCRM stock to compare: on-hand, or available (on hand minus reserve, at least 0)")
