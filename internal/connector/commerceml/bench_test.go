@@ -1,7 +1,9 @@
 package commerceml
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -144,6 +146,31 @@ func BenchmarkOffers(b *testing.B) {
 		readInto(b, path, connector.ReadOptions{}, d)
 		if d.items != offers*len(benchWarehouses) || d.problems != 0 {
 			b.Fatalf("%d items, %d problems", d.items, d.problems)
+		}
+	}
+	b.ReportMetric(float64(offers)*float64(b.N)/b.Elapsed().Seconds(), "offers/s")
+}
+
+// BenchmarkOffersBaseline is encoding/xml alone walking the same file's tokens,
+// measured in the same run: the floor the reader is quoted against in
+// docs/performance.md.
+func BenchmarkOffersBaseline(b *testing.B) {
+	const offers = 10_000
+	path := generate(b, b.TempDir(), offers)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d := xml.NewDecoder(bytes.NewReader(data))
+		for {
+			if _, err := d.Token(); err == io.EOF {
+				break
+			} else if err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	b.ReportMetric(float64(offers)*float64(b.N)/b.Elapsed().Seconds(), "offers/s")
