@@ -9,9 +9,11 @@ all: build
 build:
 	$(GO) build -o $(BIN)/ ./cmd/keycrm-sync ./cmd/keycrm-mock
 
-# The whole test suite, race detector on.
+# The whole test suite, race detector on; then the memory tests, which measure
+# allocation and so skip under the race detector, run without it.
 test:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'Memory' ./internal/...
 
 # Runs the main job on the bundled emulator and demo data.
 demo: build
