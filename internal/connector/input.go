@@ -2,6 +2,7 @@ package connector
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -152,6 +153,23 @@ func IsZip(head []byte) bool { return bytes.HasPrefix(head, zipMagic) }
 // IsOLE reports whether head starts like an OLE compound file (.xls, and
 // encrypted .xlsx workbooks).
 func IsOLE(head []byte) bool { return bytes.HasPrefix(head, oleMagic) }
+
+// TextHead is how every text format starts reading: the context still alive, the
+// first bytes of the input, and those bytes checked to be text rather than a
+// spreadsheet, an archive or binary data (errors name the input).
+func (in *Input) TextHead(ctx context.Context) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	head, err := in.Head()
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckText(head); err != nil {
+		return nil, fmt.Errorf("read %s: %w", in.Name(), err)
+	}
+	return head, nil
+}
 
 // PackageDigest is the SHA-256 of a folder or zip package (cli.md section 8): the
 // digest of its files' hex digests, sorted, one per line. It does not depend on the

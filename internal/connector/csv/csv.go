@@ -89,15 +89,8 @@ func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
 
 func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 	name := r.in.Name()
-	if err := ctx.Err(); err != nil {
+	if _, err := r.in.TextHead(ctx); err != nil {
 		return err
-	}
-	head, err := r.in.Head()
-	if err != nil {
-		return err
-	}
-	if err := connector.CheckText(head); err != nil {
-		return fmt.Errorf("read %s: %w", name, err)
 	}
 	dec, err := textenc.NewReader(r.in, r.opt.Encoding)
 	if err != nil {

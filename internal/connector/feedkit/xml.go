@@ -266,6 +266,26 @@ func (d *Decoder) Skip() error {
 	return nil
 }
 
+// Children calls fn with each child element of the element just opened, until
+// that element ends; text and other tokens between them are passed over. fn reads
+// (or skips) the child it is given.
+func (d *Decoder) Children(fn func(xml.StartElement) error) error {
+	for {
+		tok, err := d.Next()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			if err := fn(t); err != nil {
+				return err
+			}
+		}
+	}
+}
+
 // Encoding is the encoding the text was read in.
 func (d *Decoder) Encoding() string { return d.text.Encoding() }
 

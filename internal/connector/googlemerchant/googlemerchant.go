@@ -123,15 +123,9 @@ const checkEvery = 256
 
 func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 	name := r.in.Name()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	head, err := r.in.Head()
+	head, err := r.in.TextHead(ctx)
 	if err != nil {
 		return err
-	}
-	if err := connector.CheckText(head); err != nil {
-		return fmt.Errorf("read %s: %w", name, err)
 	}
 	d, err := feedkit.New(r.in, head, feedkit.Options{Name: name, Encoding: r.encoding})
 	if err != nil {
@@ -227,21 +221,8 @@ func (p *parser) item(sink connector.Sink) error {
 	d, it := p.d, &p.it
 	*it = item{line: d.Line(), images: it.images[:0], props: it.props[:0]}
 	path := d.Path()
-	for {
-		tok, err := d.Next() // never io.EOF inside the item
-		if err != nil {
-			return err
-		}
-		if _, ok := tok.(xml.EndElement); ok {
-			break
-		}
-		el, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		if err := p.child(el); err != nil {
-			return err
-		}
+	if err := d.Children(p.child); err != nil {
+		return err
 	}
 	return p.emit(path, sink)
 }

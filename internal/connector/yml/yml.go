@@ -135,15 +135,9 @@ const maxCategories = 100_000
 
 func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 	name := r.in.Name()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	head, err := r.in.Head()
+	head, err := r.in.TextHead(ctx)
 	if err != nil {
 		return err
-	}
-	if err := connector.CheckText(head); err != nil {
-		return fmt.Errorf("read %s: %w", name, err)
 	}
 	d, err := feedkit.New(r.in, head, feedkit.Options{Name: name, Encoding: r.encoding})
 	if err != nil {
@@ -265,21 +259,8 @@ func (p *parser) offer(start xml.StartElement, sink connector.Sink) error {
 			o.groupID.Set(a.Value, o.line, "@group_id")
 		}
 	}
-	for {
-		tok, err := d.Next() // never io.EOF inside the offer
-		if err != nil {
-			return err
-		}
-		if _, ok := tok.(xml.EndElement); ok {
-			break
-		}
-		child, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		if err := p.child(child); err != nil {
-			return err
-		}
+	if err := d.Children(p.child); err != nil {
+		return err
 	}
 	return p.emit(offerPath, sink)
 }
