@@ -186,13 +186,19 @@ func TestSummary(t *testing.T) {
 		{"applied", loadPlan(t, "applied"),
 			"push-stock: 2 matched, 1 to change, 0 not in KeyCRM, 0 duplicates, 0 problems (applied 2, failed 0)"},
 		{"diff, missing_in_source not computed", loadPlan(t, "diff"),
-			"diff: 2 matched, 2 differ, 1 not in KeyCRM, 0 duplicates, 1 problems"},
+			"diff: 2 matched, 2 to change, 1 not in KeyCRM, 0 duplicates, 1 problems (dry run)"},
 		{"diff against another location", loadPlan(t, "diff-against"),
-			"diff: 1 matched, 1 differ, 0 not in target, 1 not in source, 1 duplicates, 0 problems"},
+			"diff: 1 matched, 1 to change, 0 not in target, 1 duplicates, 0 problems (dry run)"},
 	} {
 		if got := Summary(tt.p); got != tt.want {
 			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
 		}
+	}
+	if got := MissingInSourceLine(loadPlan(t, "diff-against")); got != "diff: 1 items of the target are not in the source" {
+		t.Errorf("missing in source line: %q", got)
+	}
+	if got := MissingInSourceLine(loadPlan(t, "diff")); got != "" {
+		t.Errorf("not computed: %q", got)
 	}
 }
 

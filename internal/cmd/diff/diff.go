@@ -179,6 +179,9 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	f.IO.Logf("%s", render.Summary(p))
+	if line := render.MissingInSourceLine(p); line != "" {
+		f.IO.Logf("%s", line)
+	}
 	if opts.Read.Strict {
 		if err := readflow.Strict(p); err != nil {
 			return err
