@@ -84,6 +84,7 @@ func TestScripts(t *testing.T) {
 			"planjson":  cmdPlanJSON,
 			"holdlock":  cmdHoldLock,
 			"lastrun":   cmdLastRun,
+			"killedrun": cmdKilledRun,
 			"genwide":   cmdGenWide,
 		},
 	})
@@ -353,6 +354,28 @@ func cmdLastRun(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("lastrun: no run journaled")
 	}
 	ts.Setenv(args[0], runs[0].RunID)
+}
+
+// killedrun RUN_ID cuts the run's journal after its last "sending" record: what a
+// run killed while waiting for a write's answer leaves behind.
+func cmdKilledRun(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: killedrun RUN_ID")
+	}
+	path := filepath.Join(ts.Getenv("XDG_STATE_HOME"), "keycrm-sync", "runs", args[0]+".jsonl")
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	lines := strings.SplitAfter(string(b), "\n")
+	last := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, `{"type":"sending"`) {
+			last = i
+		}
+	}
+	if last < 0 {
+		ts.Fatalf("killedrun: run %s sent no batch", args[0])
+	}
+	ts.Check(os.WriteFile(path, []byte(strings.Join(lines[:last+1], "")), 0o600))
 }
 
 // genwide FILE columns N | FILE line BYTES writes a CSV with a header row of N

@@ -45,7 +45,7 @@ type Outcome struct {
 	// Elsewhere entries read back with a value that is neither the old nor the
 	// new one: someone else changed them meanwhile. They count as applied.
 	Elsewhere []plan.Change
-	// Interrupted is set when a signal stopped the run between batches.
+	// Interrupted is set when a signal arrived while the run was writing.
 	Interrupted bool
 	// Sent is set once any write request was sent.
 	Sent bool
@@ -68,8 +68,9 @@ func (e *PartialError) Error() string {
 	return fmt.Sprintf("run %s %s: %d applied, %d failed; see keycrm-sync runs %s", e.RunID, what, e.Applied, e.Failed, e.RunID)
 }
 
-// Stocks applies p's quantity changes. ctx cancellation (SIGINT, SIGTERM) stops the
-// run between batches: the batch in flight finishes and is journaled first. The
+// Stocks applies p's quantity changes. Each batch is journaled before it is sent and
+// again once answered. ctx cancellation (SIGINT, SIGTERM) stops the run between
+// batches: the batch in flight finishes and is journaled first. The
 // returned error is only for a journal that cannot be written; what did not take is
 // in the Outcome.
 func Stocks(ctx context.Context, t Target, p *plan.Plan, j *journal.Journal, opt Options) (Outcome, error) {
@@ -103,6 +104,9 @@ func Stocks(ctx context.Context, t Target, p *plan.Plan, j *journal.Journal, opt
 				continue
 			}
 			n++
+			if err := j.Sending(journal.Batch{N: n, WarehouseID: wh, Entries: entries}); err != nil {
+				return out, err
+			}
 			// The batch in flight finishes even when a signal arrives: a write
 			// cut off mid-request would leave the journal unsure what it did.
 			rec, failed := writeBatch(context.WithoutCancel(ctx), t, wh, batch, entries)
@@ -130,6 +134,11 @@ func Stocks(ctx context.Context, t Target, p *plan.Plan, j *journal.Journal, opt
 				opt.Progress(done, total)
 			}
 		}
+	}
+	// A signal during the last batch stopped nothing, but the operator asked to
+	// stop: the run reports interrupted (exit 4) rather than a clean success.
+	if ctx.Err() != nil && out.Sent {
+		out.Interrupted = true
 	}
 	if len(attempted) == 0 {
 		return out, nil

@@ -164,6 +164,68 @@ func TestInterruptStopsBetweenBatches(t *testing.T) {
 	}
 }
 
+func TestInterruptDuringTheLastBatch(t *testing.T) {
+	mock, client := testenv.StartMock(t, catalogue(2), keycrmmock.Options{})
+	p := stockPlan(1, "10", "11")
+	j, _ := startJournal(t, p)
+	ctx, cancel := context.WithCancel(context.Background())
+	out, err := apply.Stocks(ctx, &signalled{Store: keycrmstore.New(client), cancel: cancel}, p, j, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The batch finished and took, but the operator asked to stop: not a clean
+	// success (exit 4), and nothing is left unread.
+	if !out.Interrupted || len(out.Applied) != 2 || len(out.Failed) != 0 {
+		t.Fatalf("outcome %+v", out)
+	}
+	if quantity(t, mock, 102, "1") != "11" {
+		t.Fatal("the batch in flight did not finish")
+	}
+}
+
+// signalled cancels the run while its write is in flight.
+type signalled struct {
+	*keycrmstore.Store
+	cancel func()
+}
+
+func (s *signalled) PutStocks(ctx context.Context, wh int64, ws []plan.StockWrite) error {
+	s.cancel()
+	return s.Store.PutStocks(ctx, wh, ws)
+}
+
+func TestBatchJournaledBeforeItIsSent(t *testing.T) {
+	_, client := testenv.StartMock(t, catalogue(2), keycrmmock.Options{})
+	p := stockPlan(1, "10", "11")
+	j, dir := startJournal(t, p)
+	// The target reads the journal at the moment the request leaves, as a run
+	// killed then would leave it.
+	var seen *journal.Run
+	target := &inspect{Store: keycrmstore.New(client), before: func() {
+		r, err := journal.Load(dir, j.RunID)
+		if err != nil {
+			t.Error(err)
+		}
+		seen = r
+	}}
+	if _, err := apply.Stocks(context.Background(), target, p, j, apply.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if seen == nil || len(seen.Unconfirmed()) != 2 || seen.Status() != journal.StatusPartial {
+		t.Fatalf("journal while the batch was in flight: %+v", seen)
+	}
+}
+
+type inspect struct {
+	*keycrmstore.Store
+	before func()
+}
+
+func (i *inspect) PutStocks(ctx context.Context, wh int64, ws []plan.StockWrite) error {
+	i.before()
+	return i.Store.PutStocks(ctx, wh, ws)
+}
+
 // fickle applies writes like KeyCRM, then lets someone else change one offer.
 type fickle struct {
 	store   *keycrmstore.Store

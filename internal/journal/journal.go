@@ -1,8 +1,9 @@
 // Package journal records every write run so it can be audited and reverted. A run's
 // journal is one JSON-lines file, <state-dir>/runs/<RUN_ID>.jsonl, created 0600 and
 // appended (and synced) record by record: the plan first, then each batch as it is
-// answered, then the read-back and the outcome. A run killed half-way still leaves a
-// journal that says which batches were sent and what they replaced.
+// about to be sent and again once answered, then the read-back and the outcome. A run
+// killed half-way still leaves a journal that says which batches were sent and what
+// they replaced, including the one whose answer it never saw.
 package journal
 
 import (
@@ -37,6 +38,9 @@ const (
 	BatchApplied = "applied" // the API accepted every entry
 	BatchPartial = "partial" // a 422 named some entries; the rest were sent again
 	BatchFailed  = "failed"  // nothing of the batch is known to have been applied
+	// BatchSent is a batch journaled before sending whose answer never was: the
+	// run died meanwhile, and the write may or may not have landed.
+	BatchSent = "sent"
 )
 
 // record is one line of a journal; Type says which fields are set.
@@ -158,7 +162,14 @@ func (j *Journal) write(r record) error {
 	return nil
 }
 
-// Batch records one batch's outcome.
+// Sending records a batch about to be sent, before the request leaves: a run killed
+// while waiting for the answer must still be revertible.
+func (j *Journal) Sending(b Batch) error {
+	b.Status, b.Failed, b.Error = BatchSent, nil, ""
+	return j.write(record{Type: "sending", Batch: &b})
+}
+
+// Batch records one batch's outcome; it supersedes the Sending record of the same N.
 func (j *Journal) Batch(b Batch) error { return j.write(record{Type: "batch", Batch: &b}) }
 
 // Stale records entries written under --force although they were stale.
@@ -212,7 +223,7 @@ type Summary struct {
 
 // Status is the run's status: reverted once a revert run succeeded; the recorded
 // outcome when the run finished; for a run that died, partial if a batch was
-// applied, else failed.
+// applied or may have been (sent, answer unknown), else failed.
 func (r *Run) Status() string {
 	switch {
 	case r.RevertedBy != "":
@@ -246,7 +257,8 @@ func (r *Run) Summary() Summary {
 
 // Applied lists the entries the run changed: those of accepted batches, less the
 // ones the API rejected and the ones the read-back found not taken. Their From
-// values are what revert puts back.
+// values are what revert puts back. Entries of batches sent but never answered are
+// not here: see Unconfirmed.
 func (r *Run) Applied() []plan.Change {
 	notTaken := map[string]bool{}
 	for _, c := range r.NotTaken {
@@ -254,7 +266,7 @@ func (r *Run) Applied() []plan.Change {
 	}
 	var out []plan.Change
 	for _, b := range r.Batches {
-		if b.Status == BatchFailed {
+		if b.Status == BatchFailed || b.Status == BatchSent {
 			continue
 		}
 		failed := map[string]bool{}
@@ -265,6 +277,19 @@ func (r *Run) Applied() []plan.Change {
 			if k := entryKey(c); !failed[k] && !notTaken[k] {
 				out = append(out, c)
 			}
+		}
+	}
+	return out
+}
+
+// Unconfirmed lists the entries of batches the run sent but whose answer it never
+// journaled (it was killed meanwhile): KeyCRM may hold either value. Revert puts back
+// those that hold the value the run wrote.
+func (r *Run) Unconfirmed() []plan.Change {
+	var out []plan.Change
+	for _, b := range r.Batches {
+		if b.Status == BatchSent {
+			out = append(out, b.Entries...)
 		}
 	}
 	return out
@@ -318,10 +343,19 @@ func (r *Run) apply(rec record) {
 	switch rec.Type {
 	case "start":
 		r.Command, r.StartedAt, r.Forced, r.Plan = rec.Command, rec.At, rec.Forced, rec.Plan
-	case "batch":
+	case "sending":
 		if rec.Batch != nil {
 			r.Batches = append(r.Batches, *rec.Batch)
 		}
+	case "batch":
+		if rec.Batch == nil {
+			break
+		}
+		if n := len(r.Batches); n > 0 && r.Batches[n-1].Status == BatchSent && r.Batches[n-1].N == rec.Batch.N {
+			r.Batches[n-1] = *rec.Batch
+			break
+		}
+		r.Batches = append(r.Batches, *rec.Batch)
 	case "readback":
 		r.NotTaken = append(r.NotTaken, rec.NotTaken...)
 		r.Elsewhere = append(r.Elsewhere, rec.ChangedElsewhere...)

@@ -151,3 +151,39 @@ func TestListOrdersWithinASecond(t *testing.T) {
 		}
 	}
 }
+
+func TestSendingRecordUntilAnswered(t *testing.T) {
+	dir := t.TempDir()
+	now := clock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	j, err := Start(dir, now, &plan.Plan{Command: "push-stock"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := change("A", 1, 1, "1", "2"), change("B", 2, 1, "3", "4")
+	if err := j.Sending(Batch{N: 1, WarehouseID: 1, Entries: []plan.Change{a}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Batch(Batch{N: 1, WarehouseID: 1, Entries: []plan.Change{a}, Status: BatchApplied}); err != nil {
+		t.Fatal(err)
+	}
+	// The run dies waiting for the second batch's answer.
+	if err := j.Sending(Batch{N: 2, WarehouseID: 1, Entries: []plan.Change{b}}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := Load(dir, j.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Batches) != 2 || run.Batches[0].Status != BatchApplied || run.Batches[1].Status != BatchSent {
+		t.Fatalf("batches %+v", run.Batches)
+	}
+	if got := run.Applied(); len(got) != 1 || got[0].SKU != "A" {
+		t.Errorf("applied %+v", got)
+	}
+	if got := run.Unconfirmed(); len(got) != 1 || got[0].SKU != "B" {
+		t.Errorf("unconfirmed %+v", got)
+	}
+	if run.Status() != StatusPartial {
+		t.Errorf("status %s", run.Status())
+	}
+}

@@ -42,6 +42,10 @@ type Plan struct {
 	Guards          []Guard           `json:"guards"`
 	// Result is nil until the plan has been applied.
 	Result *Result `json:"result"`
+	// Forced is set when --force lets the plan past its tripped guards, so it is
+	// not reported as refused. The JSON tells it by the tripped guards and the
+	// result.
+	Forced bool `json:"-"`
 }
 
 // Source describes where the plan's data came from.

@@ -40,8 +40,11 @@ func Stale(p *Plan, live Snapshot) []StaleEntry {
 // as the new From. An entry whose live value is no longer what the run wrote is stale
 // (someone changed it since); it stays in the plan, so --force can still write it,
 // unless its offer is gone. Entries whose live value already equals From need nothing.
-// The caller fills in Source (the run) and the target's API URL.
-func Revert(applied []Change, live Snapshot) (*Plan, []StaleEntry) {
+// Unconfirmed entries were sent by a run that died before the answer: the write may
+// not have landed, so one still holding its From is simply not reverted, and only
+// one holding neither value is stale. The caller fills in Source (the run) and the
+// target's API URL.
+func Revert(applied, unconfirmed []Change, live Snapshot) (*Plan, []StaleEntry) {
 	p := &Plan{
 		Version:         Version,
 		Command:         CmdRevert,
@@ -56,9 +59,11 @@ func Revert(applied []Change, live Snapshot) (*Plan, []StaleEntry) {
 	type item struct{ offer, wh int64 }
 	matched, changed := map[item]bool{}, map[item]bool{}
 	var stale []StaleEntry
-	for _, a := range applied {
+	sure := len(applied)
+	for i, a := range slices.Concat(applied, unconfirmed) {
 		v, ok := liveValue(byID, a)
-		if !ok || !v.Equal(a.To) {
+		landed := ok && v.Equal(a.To)
+		if !landed && (i < sure || !ok || !v.Equal(a.From)) {
 			stale = append(stale, StaleEntry{Change: a, Expected: a.To, Live: v})
 		}
 		if !ok {

@@ -79,17 +79,25 @@ func TestRevert(t *testing.T) {
 	}
 	c := offer(19, "C")
 	c.Price = num("10")
-	live := Snapshot{Offers: []Offer{offer(17, "A", "1:5"), offer(18, "B", "1:1"), c}}
-	p, stale := Revert(applied, live)
+	// A killed run's unanswered batch: D's write landed, E's did not, F's value
+	// was changed since by someone else.
+	unconfirmed := []Change{
+		ch("D/20/1 quantity 4→6"),
+		ch("E/21/1 quantity 4→6"),
+		ch("F/22/1 quantity 4→6"),
+	}
+	live := Snapshot{Offers: []Offer{offer(17, "A", "1:5"), offer(18, "B", "1:1"), c,
+		offer(20, "D", "1:6"), offer(21, "E", "1:4"), offer(22, "F", "1:9")}}
+	p, stale := Revert(applied, unconfirmed, live)
 
-	if got, want := changeStrings(p.Changes), []string{"A/17/1 quantity 5→3", "B/18/1 quantity 1→2"}; !slices.Equal(got, want) {
+	if got, want := changeStrings(p.Changes), []string{"A/17/1 quantity 5→3", "B/18/1 quantity 1→2", "D/20/1 quantity 6→4", "F/22/1 quantity 9→4"}; !slices.Equal(got, want) {
 		t.Errorf("changes\n got %q\nwant %q", got, want)
 	}
-	want := []string{"B quantity expected 0 live 1", "C price expected 12 live 10", "G quantity expected 2 live gone"}
+	want := []string{"B quantity expected 0 live 1", "C price expected 12 live 10", "G quantity expected 2 live gone", "F quantity expected 6 live 9"}
 	if got := staleStrings(stale); !slices.Equal(got, want) {
 		t.Errorf("stale\n got %q\nwant %q", got, want)
 	}
-	if got, want := summaryString(p.Summary), "matched 3 unchanged 1 changes 2 mit 0 mis null dups 0 problems 0"; got != want {
+	if got, want := summaryString(p.Summary), "matched 6 unchanged 2 changes 4 mit 0 mis null dups 0 problems 0"; got != want {
 		t.Errorf("summary %s, want %s", got, want)
 	}
 	if p.Command != CmdRevert || !slices.Equal(p.Target.WarehouseIDs, []int64{1}) {

@@ -169,9 +169,9 @@ func TestProblemsInPackages(t *testing.T) {
 func TestSummary(t *testing.T) {
 	dryRun := loadPlan(t, "push-stock")
 	dryRun.CheckGuards(plan.Limits{MaxChanges: limit(t, "100%"), MaxZeroed: limit(t, "10%")}, false)
-	planned := loadPlan(t, "push-stock")
-	planned.DryRun = false
-	planned.Guards = nil
+	forced := loadPlan(t, "push-stock")
+	forced.CheckGuards(plan.Limits{MaxZeroed: limit(t, "10%")}, false)
+	forced.Forced = true
 	for _, tt := range []struct {
 		name string
 		p    *plan.Plan
@@ -181,8 +181,8 @@ func TestSummary(t *testing.T) {
 			"push-stock: 3 matched, 2 to change, 1 not in KeyCRM, 2 duplicates, 1 problems (refused by max-changes)"},
 		{"dry run", dryRun,
 			"push-stock: 3 matched, 2 to change, 1 not in KeyCRM, 2 duplicates, 1 problems (dry run)"},
-		{"planned", planned,
-			"push-stock: 3 matched, 2 to change, 1 not in KeyCRM, 2 duplicates, 1 problems (planned)"},
+		{"forced past max-changes, not yet applied", forced,
+			"push-stock: 3 matched, 2 to change, 1 not in KeyCRM, 2 duplicates, 1 problems (dry run)"},
 		{"applied", loadPlan(t, "applied"),
 			"push-stock: 2 matched, 1 to change, 0 not in KeyCRM, 0 duplicates, 0 problems (applied 2, failed 0)"},
 		{"diff, missing_in_source not computed", loadPlan(t, "diff"),

@@ -51,11 +51,10 @@ func state(p *plan.Plan) string {
 			tripped = append(tripped, g.Name)
 		}
 	}
-	switch {
-	case len(tripped) > 0:
+	if len(tripped) > 0 && !p.Forced {
 		return "refused by " + strings.Join(tripped, ",")
-	case p.DryRun || p.Command == plan.CmdDiff:
-		return "dry run"
 	}
-	return "planned"
+	// Every plan shown before anything is written is, so far, a dry run: the
+	// line after an apply carries the result.
+	return "dry run"
 }

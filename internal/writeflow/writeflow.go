@@ -146,6 +146,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 	}
 	tripped := p.CheckGuards(limits, fl.MissingZero)
 	p.DryRun = o.DryRun
+	p.Forced = o.Force && len(tripped) > 0
 	if o.PlanOut != "" {
 		if err := savePlan(o.PlanOut, p); err != nil {
 			return err
@@ -173,6 +174,9 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 			return err
 		}
 		ios.Logf("%s", render.Summary(p))
+		if p.Forced {
+			ios.Logf("note: %s tripped; --force would apply the plan anyway", guardNames(tripped))
+		}
 		switch {
 		case refused && !o.DryRun:
 			if err := fl.journalRefusal(p); err != nil {
@@ -187,16 +191,19 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 
 	if !o.Yes {
 		if !ios.CanPrompt() {
+			// Nothing will be written: the plan shown is a dry run's.
+			p.DryRun = true
 			if err := render.Plan(ios.Out, p, format); err != nil {
 				return err
 			}
 			ios.Logf("%s", render.Summary(p))
 			return ErrNeedYes
 		}
+		// The question sums the plan up; the summary line comes once, with the
+		// result.
 		if err := render.Plan(ios.Out, p, format); err != nil {
 			return err
 		}
-		ios.Logf("%s", render.Summary(p))
 		ok, err := ios.ConfirmContext(ctx, question(p))
 		if err != nil {
 			return err
@@ -271,6 +278,14 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	return nil
 }
 
+func guardNames(gs []plan.Guard) string {
+	names := make([]string, len(gs))
+	for i, g := range gs {
+		names[i] = g.Name
+	}
+	return strings.Join(names, ", ")
+}
+
 // journalRefusal records a run the guards refused, so `runs` shows it.
 func (fl *Flow) journalRefusal(p *plan.Plan) error {
 	stateDir, err := fl.F.StateDir()
@@ -300,7 +315,9 @@ func question(p *plan.Plan) string {
 	default:
 		where = "KeyCRM warehouses " + strings.Join(whs, ", ")
 	}
-	n := p.Summary.Changes
+	// Offers zeroed by --missing zero are not source items, so Summary.Changes
+	// leaves them out; the question counts everything it would write.
+	n := p.Summary.Changes + p.ZeroedMissing()
 	if n == 0 {
 		n = len(p.Changes)
 	}

@@ -5,6 +5,7 @@ package revert
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -67,8 +68,8 @@ func run(ctx context.Context, opts *Options) error {
 	if u := r.Plan.Target.APIURL; u == nil || *u != client.BaseURL() {
 		return fmt.Errorf("run %s wrote to %s, not %s", r.RunID, deref(u), client.BaseURL())
 	}
-	applied := r.Applied()
-	if len(applied) == 0 {
+	applied, unconfirmed := r.Applied(), r.Unconfirmed()
+	if len(applied)+len(unconfirmed) == 0 {
 		return fmt.Errorf("run %s applied nothing, so there is nothing to revert", r.RunID)
 	}
 	release, err := opts.Write.Lock(f)
@@ -77,11 +78,11 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	defer release()
 	store := keycrmstore.New(client)
-	live, err := store.ReadByID(ctx, plan.OfferIDs(applied))
+	live, err := store.ReadByID(ctx, plan.OfferIDs(slices.Concat(applied, unconfirmed)))
 	if err != nil {
 		return err
 	}
-	p, stale := plan.Revert(applied, live)
+	p, stale := plan.Revert(applied, unconfirmed, live)
 	if len(stale) > 0 && !opts.Write.Force {
 		return &plan.StaleError{Entries: stale}
 	}
