@@ -569,3 +569,31 @@ func TestIndexSKUs(t *testing.T) {
 		t.Fatalf("SKUs = %s, want A,B", got)
 	}
 }
+
+// A shop export lists a variable product before its variations; the parent has no
+// stock of its own and KeyCRM holds only the variations as offers. A parent that does
+// carry a quantity is an item like any other.
+func TestParentProductsAreNotOffers(t *testing.T) {
+	target := Snapshot{Complete: true, Offers: []Offer{offer(1, "TEE-R", "1:1"), offer(2, "TEE-B", "1:3")}}
+	x := feed(t, IndexOptions{Warehouse: 1},
+		row{sku: "TEE"},
+		row{sku: "TEE-R", qty: "2", parent: "TEE"},
+		row{sku: "TEE-B", qty: "3", parent: "TEE"},
+		row{sku: "CAP", qty: "4"},
+		row{sku: "CAP-L", qty: "1", parent: "CAP"},
+	)
+	p, err := Compute(CmdDiff, x, target, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	for _, m := range p.MissingInTarget {
+		missing = append(missing, m.SKU)
+	}
+	if !slices.Equal(missing, []string{"CAP", "CAP-L"}) || p.Summary.Matched != 2 || p.Source.Items != 4 {
+		t.Errorf("missing in KeyCRM %q, summary %+v, source items %d", missing, p.Summary, p.Source.Items)
+	}
+	if got := changeStrings(p.Changes); !slices.Equal(got, []string{"TEE-R/1/1 quantity 1→2"}) {
+		t.Errorf("changes %q", got)
+	}
+}

@@ -18,6 +18,7 @@ type row struct {
 	whName       string // display name when wh is an id
 	available    string // "yes", "no" or "" (unknown)
 	problem      string // a problem row with this error instead of an item
+	parent       string // the parent product's SKU (a shop's variation)
 }
 
 func num(s string) catalog.Num {
@@ -42,7 +43,7 @@ func feed(t testing.TB, opt IndexOptions, rows ...row) *Index {
 		}
 		it := catalog.Item{SKU: r.sku, Warehouse: r.wh, WarehouseName: r.whName, Quantity: num(r.qty),
 			Available: map[string]catalog.Flag{"yes": catalog.FlagYes, "no": catalog.FlagNo}[r.available],
-			Price:     num(r.price), PurchasedPrice: num(r.purchased), Name: r.name, Pos: pos}
+			Price:     num(r.price), PurchasedPrice: num(r.purchased), Name: r.name, ParentSKU: r.parent, Pos: pos}
 		if err := x.Item(it); err != nil {
 			t.Fatal(err)
 		}

@@ -74,6 +74,9 @@ type Index struct {
 
 	problems []catalog.Problem
 	dups     []Duplicate
+	// parents are the SKUs other items name as their parent: a shop's variable
+	// product, whose variations are the offers that hold stock.
+	parents map[string]bool
 
 	sawPlain, sawWarehouse bool
 	finished               bool
@@ -214,6 +217,12 @@ func (x *Index) Item(it catalog.Item) error {
 	e, err := x.newEntry(sku, it.Pos)
 	if err != nil {
 		return err
+	}
+	if p := catalog.NormalizeSKU(it.ParentSKU); p != "" && p != sku {
+		if x.parents == nil {
+			x.parents = map[string]bool{}
+		}
+		x.parents[p] = true
 	}
 	if it.Warehouse == "" {
 		x.sawPlain = true
@@ -487,9 +496,13 @@ func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []su
 		x.ext[merged.slot] = merged.ex
 		x.conflictProblems(merged.conflicts, sku, firstRow, firstFile)
 	}
+	// A parent product without a stock figure of its own (WooCommerce's variable
+	// product) is no offer: KeyCRM holds its variations, so it is neither
+	// compared nor missing in KeyCRM.
+	container := x.parents[string(x.bytes(sku))] && !slices.ContainsFunc(sums, func(s sum) bool { return s.known })
 	n := 0
 	for _, s := range sums {
-		if s.dup {
+		if s.dup || container {
 			continue
 		}
 		e := entry{sku: sku, qty: s.qty, row: s.row, wh: s.target, ext: merged.slot, file: s.file}
