@@ -54,6 +54,9 @@ type Item struct {
 	Warehouse string
 	// WarehouseName is the display name when Warehouse is an id (CommerceML Склады).
 	WarehouseName string
+	// WarehouseColumn is where Warehouse was read (a header, a JSON key, an XML
+	// path), for the problem of a warehouse no --warehouse-map entry routes.
+	WarehouseColumn string
 
 	Quantity       Num
 	Available      Flag

@@ -88,6 +88,9 @@ func Convert[T Text](c *Converter, row int, cells []T, it *catalog.Item) (proble
 				File: c.file, Row: row, Column: t.headers[r.col], Field: catalog.Fields[r.kind], Value: string(cells[r.col]), Error: err.Error(),
 			})
 		}
+		if r.kind == kWarehouse {
+			it.WarehouseColumn = t.headers[r.col]
+		}
 	}
 	for _, p := range t.pairs {
 		name, value := cellAt(cells, p.name), cellAt(cells, p.value)

@@ -257,8 +257,12 @@ func unmappedProblem(it catalog.Item, sku string, w *srcWarehouse) catalog.Probl
 	if w.key == "" {
 		msg = "row has no warehouse for --warehouse-map to route"
 	}
+	column := it.WarehouseColumn
+	if column == "" {
+		column = it.Pos.Column
+	}
 	return catalog.Problem{
-		File: it.Pos.File, Row: it.Pos.Row, Column: it.Pos.Column,
+		File: it.Pos.File, Row: it.Pos.Row, Column: column,
 		Field: catalog.FieldWarehouse, SKU: sku, Value: w.display(), Error: msg,
 	}
 }

@@ -410,7 +410,7 @@ func (r *run) perWarehouse(o *offer, it catalog.Item) error {
 			continue
 		}
 		wi := it
-		wi.Warehouse, wi.WarehouseName = st.warehouse, r.warehouseName(st.warehouse)
+		wi.Warehouse, wi.WarehouseName, wi.WarehouseColumn = st.warehouse, r.warehouseName(st.warehouse), st.whPath
 		wi.Quantity = st.q.n
 		wi.Pos = catalog.Position{File: st.q.file, Row: st.q.line}
 		if st.q.n.Known {

@@ -114,7 +114,7 @@ func TestUT11Demo(t *testing.T) {
 	checkCounts(t, res, 5, 0)
 	checkNotes(t, res)
 	checkItem(t, res.items[0], catalog.Item{
-		SKU: "Б-130001", Warehouse: ut11Shoes, WarehouseName: `Магазин "Обувь"`, Quantity: num("20"),
+		SKU: "Б-130001", Warehouse: ut11Shoes, WarehouseName: `Магазин "Обувь"`, WarehouseColumn: "Предложение/Склад/@ИдСклада", Quantity: num("20"),
 		Price: num("1719"), Currency: "RUB", Name: "Женские ботфорты коричневые (38)", Category: "Обувь",
 		ParentSKU: "Б-130001", Pos: catalog.Position{File: "offers.xml", Row: 241},
 		Properties: []catalog.Property{{Name: "Размер", Value: "40"}, {Name: "Тип кожи", Value: "натуральная кожа"}, {Name: "Цвет", Value: "Коричневый"}},
@@ -203,7 +203,7 @@ func TestCrazyboom(t *testing.T) {
 	}
 	for i, w := range want {
 		checkItem(t, res.items[i], catalog.Item{
-			SKU: "PM-421-WP", Warehouse: w.wh, WarehouseName: w.name, Quantity: num(w.qty), Price: num("100"), Currency: "RUB",
+			SKU: "PM-421-WP", Warehouse: w.wh, WarehouseName: w.name, WarehouseColumn: "Предложение/Склад/@ИдСклада", Quantity: num(w.qty), Price: num("100"), Currency: "RUB",
 			Barcode: "8809288404089", Category: "Коврики для дома", Pos: catalog.Position{File: "offers0_1.xml", Row: w.row},
 		})
 	}
@@ -253,7 +253,7 @@ func TestBitrix31(t *testing.T) {
 		t.Errorf("%d warehouses in the items", len(whs))
 	}
 	checkItem(t, res.items[1], catalog.Item{
-		SKU: bitrixFirst, Warehouse: "a2975786-af00-11de-9055-00155d3ebc00", WarehouseName: "Офис Тюмень", Quantity: num("0"),
+		SKU: bitrixFirst, Warehouse: "a2975786-af00-11de-9055-00155d3ebc00", WarehouseName: "Офис Тюмень", WarehouseColumn: "Предложение/Остатки/Остаток/Склад/Ид", Quantity: num("0"),
 		Price: num("2042.66"), Currency: "RUB", Category: "OSki", ParentSKU: "235ccc6d-ab81-11e4-944a-00155d020201",
 		Name: "Windows 10 Education Lic (KW5-00336, WINEDU RUS SA OLP NL Acdmc, 2 года,  поддержка, для образовательных учреждений, электронная, No Level)",
 		Pos:  catalog.Position{File: "goods/rests.xml", Row: 21}, // the line of its Количество

@@ -60,6 +60,7 @@ func (n *number) present() bool { return n.n.Known || n.err != nil }
 // stock is one warehouse's quantity of an offer.
 type stock struct {
 	warehouse string
+	whPath    string // where the warehouse id was read
 	q         number
 }
 
@@ -581,7 +582,7 @@ func (d *doc) addStock(o *offer, wh, whPath string, q number) {
 	if wh == "" {
 		q = number{err: errNoWarehouse, file: d.file, line: q.line, path: whPath}
 	}
-	o.stocks = append(o.stocks, stock{warehouse: wh, q: q})
+	o.stocks = append(o.stocks, stock{warehouse: wh, whPath: whPath, q: q})
 	d.s.texts += int64(len(wh)) // attributes count toward the record limit too
 }
 

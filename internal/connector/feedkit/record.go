@@ -60,6 +60,9 @@ func (b *Builder) SetText(field, text string, v Value) bool {
 		b.Problem(field, v, err.Error())
 		return false
 	}
+	if field == catalog.FieldWarehouse {
+		b.Item.WarehouseColumn = b.path + "/" + v.Col
+	}
 	return true
 }
 

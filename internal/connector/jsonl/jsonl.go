@@ -175,6 +175,9 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 			if err := setValue(&it, field, kv.value); err != nil {
 				problems = append(problems, catalog.Problem{File: name, Row: n, Column: kv.key, Field: field, Value: valueText(kv.value), Error: err.Error()})
 			}
+			if field == catalog.FieldWarehouse {
+				it.WarehouseColumn = kv.key
+			}
 		}
 		if fieldmap.CapImages(&it) {
 			capped++

@@ -392,6 +392,7 @@ func (s *session) byStoreRow(file string, line int, r *row) error {
 			id, name = name, ""
 		}
 		s.it.Warehouse, s.it.WarehouseName = id, name
+		s.it.WarehouseColumn = "stockByStore[" + strconv.Itoa(i) + "].meta"
 		s.warehouse(id, name)
 		s.quantity("stockByStore["+strconv.Itoa(i)+"].stock", st.Stock)
 		if err := s.emit(); err != nil {
@@ -443,6 +444,7 @@ func (s *session) currentRow(file string, line int, r *row, perStore bool) error
 	if perStore {
 		store = strings.TrimSpace(store)
 		s.it.Warehouse, s.it.WarehouseName = store, s.stores[store]
+		s.it.WarehouseColumn = "storeId"
 		s.warehouse(store, s.stores[store])
 	}
 	s.stockRows++
