@@ -88,6 +88,14 @@ refuses suspicious plans, journals what it replaced and can revert it.`,
 		version.NewCmdVersion(f),
 		man.NewCmdMan(f),
 	)
+	// cobra's completion command, not being runnable, prints its help and exits
+	// 0 for a shell it does not know (tcsh). Runnable, it has cobra refuse the
+	// shell as an unknown command (exit 2): a script installing completions
+	// must see that fail.
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
 	return root
 }
 

@@ -170,8 +170,11 @@ func (f *Factory) Rate() (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if c.API.Rate != 0 {
-			rate = c.API.Rate
+		if c.API.Rate != nil {
+			if *c.API.Rate < 1 {
+				return 0, UsageErrorf("config api.rate must be at least 1 request per minute, not %d", *c.API.Rate)
+			}
+			rate = *c.API.Rate
 		}
 	}
 	if rate < 1 {

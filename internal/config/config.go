@@ -33,7 +33,7 @@ type Config struct {
 type API struct {
 	URL     string   `yaml:"url"`
 	KeyFile string   `yaml:"key_file"`
-	Rate    int      `yaml:"rate"`
+	Rate    *int     `yaml:"rate"` // nil when unset: 0 written in the file is an error, not the default
 	Retries *int     `yaml:"retries"`
 	Timeout Duration `yaml:"timeout"`
 }

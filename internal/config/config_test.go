@@ -22,7 +22,7 @@ func TestParseContractExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.API.Rate != 60 || *c.API.Retries != 5 || time.Duration(c.API.Timeout) != 30*time.Second {
+	if *c.API.Rate != 60 || *c.API.Retries != 5 || time.Duration(c.API.Timeout) != 30*time.Second {
 		t.Fatalf("api = %+v", c.API)
 	}
 	if c.Warehouses["Склад Київ"] != 3 || c.Mapping["quantity"] != "Залишок" || c.Guards.MaxZeroed != "10%" {

@@ -6,6 +6,7 @@ package readflow
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -138,6 +139,23 @@ type Source struct {
 	Location connector.Location
 	Info     connector.SourceInfo
 	Index    *plan.Index
+}
+
+// Require refuses a source that carries none of a field the command compares or
+// writes: every item's value would be unknown, and the run would report "nothing to
+// change" about a file that holds no stock at all.
+func (s *Source) Require(fields []string) error {
+	for _, f := range fields {
+		if !slices.Contains(s.Info.Fields, f) {
+			carries := "nothing but SKUs"
+			if len(s.Info.Fields) > 0 {
+				carries = strings.Join(s.Info.Fields, ", ")
+			}
+			return fmt.Errorf("%s holds no %s values (it carries %s): nothing to compare; name the column with --map %s=HEADER",
+				s.Location, f, carries, f)
+		}
+	}
+	return nil
 }
 
 // PlanSource is the plan's description of the source.

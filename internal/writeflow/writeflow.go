@@ -46,12 +46,30 @@ func AddFlags(cmd *cobra.Command, o *Options) {
 	fl.BoolVarP(&o.Yes, "yes", "y", false, "apply without asking (required when not on a terminal)")
 	fl.BoolVar(&o.Force, "force", false, "apply even if a guard trips or a saved plan is stale (journaled)")
 	fl.StringVar(&o.PlanOut, "plan-out", "", "save the plan as JSON to `FILE` (apply it later with keycrm-sync apply FILE)")
-	fl.DurationVar(&o.Settle, "settle", 5*time.Second, "wait this long before reading again values that did not read back as written")
+	o.Settle = 5 * time.Second
+	fl.Var((*settle)(&o.Settle), "settle", "wait this long before reading again values that did not read back as written")
 	fl.StringVar(&o.maxChanges, "max-changes", "", "refuse when more than `LIMIT` (N% or a fraction) of matched items would change (default 50%)")
 	fl.StringVar(&o.maxZeroed, "max-zeroed", "", "refuse when more than `LIMIT` of items would go from above 0 to 0 (default 10%)")
 	fl.StringVar(&o.minCoverage, "min-coverage", "", "with --missing zero, refuse when the source matches less than `LIMIT` of KeyCRM's offers (default 80%)")
 	fl.StringVar(&o.maxPriceChange, "max-price-change", "", "refuse when a price would change by more than `LIMIT` (default 50%)")
 	o.cmd = cmd
+}
+
+// settle is --settle: a duration that cannot be negative.
+type settle time.Duration
+
+func (s *settle) String() string { return time.Duration(*s).String() }
+func (s *settle) Type() string   { return "duration" }
+func (s *settle) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return err
+	}
+	if d < 0 {
+		return fmt.Errorf("%s is negative", v)
+	}
+	*s = settle(d)
+	return nil
 }
 
 // Limits resolves the guard limits: flag > config file > default.

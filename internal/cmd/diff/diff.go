@@ -132,6 +132,9 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if err := src.Require(opts.Fields); err != nil {
+		return err
+	}
 	popt := plan.Options{
 		Source: src.PlanSource(),
 		DryRun: true,
@@ -163,6 +166,9 @@ func run(ctx context.Context, opts *Options) error {
 		// headers are recognised by their synonyms.
 		aopt.Mapping = nil
 		other, err := readflow.Read(ctx, f, opts.Against, aopt, idx)
+		if err == nil {
+			err = other.Require(opts.Fields)
+		}
 		if err != nil {
 			return fmt.Errorf("--against: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
@@ -99,6 +100,9 @@ func run(ctx context.Context, opts *Options) error {
 	defer release()
 	src, err := readflow.Read(ctx, f, opts.From, readOpt, idx)
 	if err != nil {
+		return err
+	}
+	if err := src.Require([]string{catalog.FieldQuantity}); err != nil {
 		return err
 	}
 	missingZero := opts.Missing == "zero"
