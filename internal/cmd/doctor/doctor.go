@@ -5,6 +5,7 @@ package doctor
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -90,17 +92,33 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		rep.Problems = append(rep.Problems, err.Error())
 	}
-	if f.Global.Output == "json" {
+	switch f.Global.Output {
+	case "json":
 		enc := json.NewEncoder(f.IO.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
 			return err
 		}
-	} else {
+	case "csv":
+		// What a script wants from doctor as a table: the warehouse ids.
+		w := csv.NewWriter(f.IO.Out)
+		_ = w.Write([]string{"warehouse_id", "name"})
+		for _, wh := range rep.Warehouses {
+			_ = w.Write([]string{strconv.FormatInt(wh.ID, 10), wh.Name})
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return err
+		}
+	default:
 		printReport(f.IO.Out, rep)
+		if n := len(rep.Problems); n > 0 {
+			return fmt.Errorf("doctor found %d problem(s); see FAIL above", n)
+		}
+		return nil
 	}
 	if n := len(rep.Problems); n > 0 {
-		return fmt.Errorf("doctor found %d problem(s); see FAIL above", n)
+		return fmt.Errorf("doctor found %d problem(s): %s", n, strings.Join(rep.Problems, "; "))
 	}
 	return nil
 }
