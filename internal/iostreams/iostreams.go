@@ -28,6 +28,7 @@ type IOStreams struct {
 
 	inTTY, outTTY, errTTY bool
 	noColorEnv            bool
+	outWidth              int // the terminal's columns when Out is one
 
 	outMask, errMask *redact.Writer
 
@@ -44,6 +45,11 @@ func System() *IOStreams {
 	ios := newStreams(os.Stdin, os.Stdout, os.Stderr)
 	ios.inTTY = isTerminal(os.Stdin)
 	ios.outTTY = isTerminal(os.Stdout)
+	if ios.outTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+			ios.outWidth = w
+		}
+	}
 	ios.errTTY = isTerminal(os.Stderr)
 	ios.noColorEnv = os.Getenv("NO_COLOR") != ""
 	return ios
@@ -75,6 +81,18 @@ func (s *IOStreams) AddSecret(secret string) {
 
 // IsStdoutTTY reports whether Out is a terminal.
 func (s *IOStreams) IsStdoutTTY() bool { return s.outTTY }
+
+// TableWidth is the width tables on Out wrap at: the terminal's (80 when it cannot
+// be told), or 0 when Out is no terminal and lines must stay whole.
+func (s *IOStreams) TableWidth() int {
+	switch {
+	case !s.outTTY:
+		return 0
+	case s.outWidth > 0:
+		return s.outWidth
+	}
+	return 80
+}
 
 // CanPrompt reports whether a question can be asked and answered: both stdin and
 // stderr are terminals (a cron job or a pipe never gets a question).

@@ -32,12 +32,14 @@ const (
 	KindProblem         = "problem"
 )
 
-// Plan writes p to w in format (table, json or csv).
-func Plan(w io.Writer, p *plan.Plan, format string) error {
+// Plan writes p to w in format (table, json or csv). width is the terminal's width
+// for the table to wrap its notes at; 0 (not a terminal) wraps nothing, so that each
+// entry stays on one line for grep and the like.
+func Plan(w io.Writer, p *plan.Plan, format string, width int) error {
 	var err error
 	switch format {
 	case FormatTable:
-		err = writeTable(w, p)
+		err = writeTable(w, p, width)
 	case FormatJSON:
 		err = writeJSON(w, p)
 	case FormatCSV:

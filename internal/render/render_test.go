@@ -60,7 +60,7 @@ func TestPlanFormats(t *testing.T) {
 		for _, format := range []string{FormatTable, FormatJSON, FormatCSV} {
 			t.Run(name+"."+format, func(t *testing.T) {
 				var buf bytes.Buffer
-				if err := Plan(&buf, loadPlan(t, name), format); err != nil {
+				if err := Plan(&buf, loadPlan(t, name), format, 80); err != nil {
 					t.Fatal(err)
 				}
 				golden(t, filepath.Join("testdata", name+"."+format+".golden"), buf.Bytes())
@@ -73,7 +73,7 @@ func TestPlanFormats(t *testing.T) {
 func TestJSONIsTheContract(t *testing.T) {
 	for _, name := range planNames {
 		var buf bytes.Buffer
-		if err := Plan(&buf, loadPlan(t, name), FormatJSON); err != nil {
+		if err := Plan(&buf, loadPlan(t, name), FormatJSON, 80); err != nil {
 			t.Fatal(err)
 		}
 		want, err := os.ReadFile(planPath(name))
@@ -86,14 +86,33 @@ func TestJSONIsTheContract(t *testing.T) {
 	}
 }
 
+// Not on a terminal (width 0) nothing wraps: every entry is one line, for grep.
+func TestTableUnwrappedWhenPiped(t *testing.T) {
+	p := loadPlan(t, "push-stock")
+	var wrapped, piped bytes.Buffer
+	if err := Plan(&wrapped, p, FormatTable, 40); err != nil {
+		t.Fatal(err)
+	}
+	if err := Plan(&piped, p, FormatTable, 0); err != nil {
+		t.Fatal(err)
+	}
+	entries := len(p.Changes) + len(p.MissingInTarget) + len(p.MissingInSource) + len(p.Duplicates) + len(p.Problems) + 1 // and the header
+	if n := strings.Count(piped.String(), "\n"); n != entries {
+		t.Errorf("piped table has %d lines for %d entries and the header:\n%s", n, entries, piped.String())
+	}
+	if strings.Count(wrapped.String(), "\n") <= entries {
+		t.Errorf("a 40-column terminal wrapped nothing:\n%s", wrapped.String())
+	}
+}
+
 func TestTableFitsEightyColumns(t *testing.T) {
 	for _, name := range planNames {
 		var buf bytes.Buffer
-		if err := Plan(&buf, loadPlan(t, name), FormatTable); err != nil {
+		if err := Plan(&buf, loadPlan(t, name), FormatTable, 80); err != nil {
 			t.Fatal(err)
 		}
 		for _, line := range strings.Split(buf.String(), "\n") {
-			if n := utf8.RuneCountInString(line); n > lineWidth {
+			if n := utf8.RuneCountInString(line); n > 80 {
 				t.Errorf("%s: line of %d columns: %q", name, n, line)
 			}
 			if strings.HasSuffix(line, " ") {
@@ -106,16 +125,16 @@ func TestTableFitsEightyColumns(t *testing.T) {
 func TestEmptyPlan(t *testing.T) {
 	p := &plan.Plan{Version: plan.Version, Command: plan.CmdPushStock}
 	var table, csv bytes.Buffer
-	if err := Plan(&table, p, FormatTable); err != nil || table.Len() != 0 {
+	if err := Plan(&table, p, FormatTable, 80); err != nil || table.Len() != 0 {
 		t.Errorf("table of an empty plan: %q, %v; want nothing", table.String(), err)
 	}
-	if err := Plan(&csv, p, FormatCSV); err != nil || csv.String() != "kind,sku,offer_id,warehouse_id,field,from,to,row,column,error\n" {
+	if err := Plan(&csv, p, FormatCSV, 80); err != nil || csv.String() != "kind,sku,offer_id,warehouse_id,field,from,to,row,column,error\n" {
 		t.Errorf("CSV of an empty plan: %q, %v; want the header only", csv.String(), err)
 	}
 }
 
 func TestUnknownFormat(t *testing.T) {
-	if err := Plan(&bytes.Buffer{}, &plan.Plan{}, "yaml"); err == nil {
+	if err := Plan(&bytes.Buffer{}, &plan.Plan{}, "yaml", 80); err == nil {
 		t.Error("yaml: no error")
 	}
 }
@@ -131,7 +150,7 @@ func TestDecimalsShortest(t *testing.T) {
 	}}}
 	for _, format := range []string{FormatTable, FormatJSON, FormatCSV} {
 		var buf bytes.Buffer
-		if err := Plan(&buf, p, format); err != nil {
+		if err := Plan(&buf, p, format, 80); err != nil {
 			t.Fatal(err)
 		}
 		out := buf.String()
@@ -155,7 +174,7 @@ func TestProblemsInPackages(t *testing.T) {
 		{File: "exchange.zip", Row: 3, Field: "sku", Error: "empty SKU"},
 	}}
 	var buf bytes.Buffer
-	if err := Plan(&buf, p, FormatCSV); err != nil {
+	if err := Plan(&buf, p, FormatCSV, 80); err != nil {
 		t.Fatal(err)
 	}
 	want := "kind,sku,offer_id,warehouse_id,field,from,to,row,column,error\n" +

@@ -11,11 +11,10 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 )
 
-// Table layout. The table aims at 80 columns: columns no entry uses are left out, text
-// values (names) wrap at valueWidth, and the note takes what is left of the line, but
-// never less than minNoteWidth. SKUs never wrap: people copy them.
+// Table layout on a terminal. The table aims at its width: columns no entry uses are
+// left out, text values (names) wrap at valueWidth, and the note takes what is left of
+// the line, but never less than minNoteWidth. SKUs never wrap: people copy them.
 const (
-	lineWidth    = 80
 	valueWidth   = 16
 	minNoteWidth = 20
 	columnGap    = "  "
@@ -37,7 +36,7 @@ var narrow = twwidth.Options{EastAsianWidth: false}
 
 // writeTable writes one row per entry; a plan without entries writes nothing (the
 // summary line says so).
-func writeTable(w io.Writer, p *plan.Plan) error {
+func writeTable(w io.Writer, p *plan.Plan, width int) error {
 	es := entries(p)
 	if len(es) == 0 {
 		return nil
@@ -60,7 +59,11 @@ func writeTable(w io.Writer, p *plan.Plan) error {
 		rows[i] = pick(rows[i], keep)
 	}
 
-	return table(w, header, rows, maxWidths(header, rows, keep))
+	var caps map[int]int
+	if width > 0 {
+		caps = maxWidths(header, rows, keep, width)
+	}
+	return table(w, header, rows, caps)
 }
 
 // Table prints rows under header in the look of the plan table: no borders, left
@@ -114,9 +117,9 @@ func pick(cells []string, cols []int) []string {
 	return out
 }
 
-// maxWidths caps the value columns and gives the note the rest of the line. Keys are
-// positions among the kept columns.
-func maxWidths(header []string, rows [][]string, keep []int) map[int]int {
+// maxWidths caps the value columns and gives the note the rest of a line of
+// lineWidth. Keys are positions among the kept columns.
+func maxWidths(header []string, rows [][]string, keep []int, lineWidth int) map[int]int {
 	caps := map[int]int{}
 	used := 0
 	note := -1

@@ -173,7 +173,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 	format := f.Global.Output
 	if fl.Strict {
 		if err := readflow.Strict(p); err != nil {
-			if rerr := render.Plan(ios.Out, p, format); rerr != nil {
+			if rerr := render.Plan(ios.Out, p, format, ios.TableWidth()); rerr != nil {
 				return rerr
 			}
 			ios.Logf("%s", render.Summary(p))
@@ -188,7 +188,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 			// tells a script how many requests the run cost.
 			p.Result = &plan.Result{Requests: int(fl.Requests())}
 		}
-		if err := render.Plan(ios.Out, p, format); err != nil {
+		if err := render.Plan(ios.Out, p, format, ios.TableWidth()); err != nil {
 			return err
 		}
 		ios.Logf("%s", render.Summary(p))
@@ -211,7 +211,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 		if !ios.CanPrompt() {
 			// Nothing will be written: the plan shown is a dry run's.
 			p.DryRun = true
-			if err := render.Plan(ios.Out, p, format); err != nil {
+			if err := render.Plan(ios.Out, p, format, ios.TableWidth()); err != nil {
 				return err
 			}
 			ios.Logf("%s", render.Summary(p))
@@ -219,7 +219,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 		}
 		// The question sums the plan up; the summary line comes once, with the
 		// result.
-		if err := render.Plan(ios.Out, p, format); err != nil {
+		if err := render.Plan(ios.Out, p, format, ios.TableWidth()); err != nil {
 			return err
 		}
 		ok, err := ios.ConfirmContext(ctx, question(p))
@@ -231,7 +231,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 		}
 	} else if format != "json" {
 		// JSON is printed once, with its result, so a script reads one document.
-		if err := render.Plan(ios.Out, p, format); err != nil {
+		if err := render.Plan(ios.Out, p, format, ios.TableWidth()); err != nil {
 			return err
 		}
 	}
@@ -279,7 +279,7 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 		return err
 	}
 	if f.Global.Output == "json" && fl.Opts.Yes {
-		if err := render.Plan(ios.Out, p, "json"); err != nil {
+		if err := render.Plan(ios.Out, p, "json", 0); err != nil {
 			return err
 		}
 	}

@@ -181,7 +181,7 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cmdutil.UsageErrorf("%v", err)
 	}
-	if err := render.Plan(f.IO.Out, p, f.Global.Output); err != nil {
+	if err := render.Plan(f.IO.Out, p, f.Global.Output, f.IO.TableWidth()); err != nil {
 		return err
 	}
 	f.IO.Logf("%s", render.Summary(p))
