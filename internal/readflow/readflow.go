@@ -217,5 +217,27 @@ func Strict(p *plan.Plan) error {
 	if p.Summary.Duplicates == 0 && p.Summary.Problems == 0 {
 		return nil
 	}
-	return fmt.Errorf("--strict: the source has %d duplicate(s) and %d problem row(s)", p.Summary.Duplicates, p.Summary.Problems)
+	var source, target int
+	for _, d := range p.Duplicates {
+		if len(d.OfferIDs) > 0 || d.Side == "target" {
+			target++
+		} else {
+			source++
+		}
+	}
+	var what []string
+	if source > 0 {
+		what = append(what, fmt.Sprintf("the source has %d duplicate SKU(s)", source))
+	}
+	if target > 0 {
+		where := "KeyCRM has"
+		if p.Target.APIURL == nil {
+			where = "the --against side has"
+		}
+		what = append(what, fmt.Sprintf("%s %d SKU(s) shared by several items", where, target))
+	}
+	if n := p.Summary.Problems; n > 0 {
+		what = append(what, fmt.Sprintf("%d problem row(s)", n))
+	}
+	return fmt.Errorf("--strict: %s", strings.Join(what, ", "))
 }
