@@ -195,3 +195,15 @@ func TestRegistryDetect(t *testing.T) {
 		t.Error("empty location opened")
 	}
 }
+
+func TestXMLRoot(t *testing.T) {
+	root, ok := XMLRoot([]byte("\ufeff<?xml version=\"1.0\"?>\n<!DOCTYPE x SYSTEM \"x.dtd\">\n<!-- c --><?pi x?>\n<rss xmlns:g=\"http://base.google.com/ns/1.0\" version=\"2.0\">"))
+	if !ok || root.Name.Local != "rss" || len(root.Attr) != 2 {
+		t.Errorf("Root = %+v, %v", root, ok)
+	}
+	for _, head := range []string{"", "<?xml version=\"1.0\"?>", "<!-- unterminated", "not xml at all"} {
+		if root, ok := XMLRoot([]byte(head)); ok {
+			t.Errorf("XMLRoot(%q) = %+v", head, root)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"hash"
@@ -182,4 +183,21 @@ func PackageDigest(fileDigests []string) string {
 		io.WriteString(h, d+"\n")
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// XMLRoot returns the root element of the document whose first bytes are head,
+// for Detect; false when head holds no complete start tag.
+func XMLRoot(head []byte) (xml.StartElement, bool) {
+	d := xml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})))
+	d.Strict = false
+	d.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return xml.StartElement{}, false
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return se.Copy(), true
+		}
+	}
 }

@@ -85,6 +85,10 @@ func (r *Registry) detect(loc Location, name string) (Format, error) {
 			return f, nil
 		}
 	}
+	if root, ok := XMLRoot(head); ok {
+		return nil, fmt.Errorf("read %s: %w: no format reads an XML document whose root element is <%s> (known formats: %s; choose one with --format)",
+			loc, ErrUnknownFormat, root.Name.Local, known)
+	}
 	var what string
 	switch loc.Kind {
 	case KindDir:

@@ -30,18 +30,6 @@ func TestDeclared(t *testing.T) {
 	}
 }
 
-func TestRoot(t *testing.T) {
-	root, ok := Root([]byte("\ufeff<?xml version=\"1.0\"?>\n<!DOCTYPE x SYSTEM \"x.dtd\">\n<!-- c --><?pi x?>\n<rss xmlns:g=\"http://base.google.com/ns/1.0\" version=\"2.0\">"))
-	if !ok || root.Name.Local != "rss" || len(root.Attr) != 2 {
-		t.Errorf("Root = %+v, %v", root, ok)
-	}
-	for _, head := range []string{"", "<?xml version=\"1.0\"?>", "<!-- unterminated", "not xml at all"} {
-		if root, ok := Root([]byte(head)); ok {
-			t.Errorf("Root(%q) = %+v", head, root)
-		}
-	}
-}
-
 func TestDecoder(t *testing.T) {
 	text := `<?xml version="1.0"?>
 <r xmlns:g="urn:g">

@@ -366,20 +366,3 @@ func Declared(head []byte) string {
 	}
 	return rest[1 : 1+j]
 }
-
-// Root returns the root element of the document whose first bytes are head,
-// for Detect; false when head holds no complete start tag.
-func Root(head []byte) (xml.StartElement, bool) {
-	d := xml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})))
-	d.Strict = false
-	d.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return xml.StartElement{}, false
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			return se.Copy(), true
-		}
-	}
-}

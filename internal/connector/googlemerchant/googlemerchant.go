@@ -61,7 +61,7 @@ func (Format) Detect(loc connector.Location, head []byte) bool {
 	if loc.Kind != connector.KindFile || loc.Ext != "xml" {
 		return false
 	}
-	root, ok := feedkit.Root(head)
+	root, ok := connector.XMLRoot(head)
 	if !ok || root.Name.Local != "rss" && root.Name.Local != "feed" {
 		return false
 	}

@@ -59,7 +59,7 @@ func (Format) Detect(loc connector.Location, head []byte) bool {
 	if loc.Kind != connector.KindFile || loc.Ext != "xml" && loc.Ext != "yml" {
 		return false
 	}
-	root, ok := feedkit.Root(head)
+	root, ok := connector.XMLRoot(head)
 	return ok && root.Name.Local == "yml_catalog"
 }
 
