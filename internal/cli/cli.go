@@ -128,15 +128,19 @@ func prepare(f *cmdutil.Factory, cmd *cobra.Command) error {
 	return applyDefaults(cmd.Flags(), defaults, profile)
 }
 
-// applyDefaults sets each flag the profile names, unless the command line gave it:
-// a flag always beats a profile.
+// alternatives are flags that exclude each other: the command line giving one
+// overrides a profile's default for the other, rather than clashing with it.
+var alternatives = map[string]string{"warehouse": "warehouse-map", "warehouse-map": "warehouse"}
+
+// applyDefaults sets each flag the profile names, unless the command line gave it
+// or its alternative: a flag always beats a profile.
 func applyDefaults(flags *pflag.FlagSet, defaults map[string]string, profile string) error {
 	for name, value := range defaults {
 		fl := flags.Lookup(name)
 		if fl == nil {
 			return fmt.Errorf("profile %q: the command has no flag --%s", profile, name)
 		}
-		if fl.Changed {
+		if alt := flags.Lookup(alternatives[name]); fl.Changed || (alt != nil && alt.Changed) {
 			continue
 		}
 		if sv, ok := fl.Value.(pflag.SliceValue); ok {
