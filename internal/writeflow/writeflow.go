@@ -197,7 +197,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 		}
 		switch {
 		case refused && !o.DryRun:
-			if err := fl.journalRefusal(p); err != nil {
+			if err := fl.journalRefusal(p, nil, ""); err != nil {
 				return err
 			}
 			return &plan.RefusedError{Guards: tripped}
@@ -304,8 +304,23 @@ func guardNames(gs []plan.Guard) string {
 	return strings.Join(names, ", ")
 }
 
-// journalRefusal records a run the guards refused, so `runs` shows it.
-func (fl *Flow) journalRefusal(p *plan.Plan) error {
+// RefuseStale ends a run whose saved plan or revert no longer holds (without
+// --force): the refusal is journaled like a guard's, so `runs` shows what cron
+// tried, unless it was a dry run. It returns the refusal (exit 3).
+func (fl *Flow) RefuseStale(p *plan.Plan, stale []plan.StaleEntry) error {
+	refusal := &plan.StaleError{Entries: stale}
+	if fl.Opts.DryRun {
+		return refusal
+	}
+	if err := fl.journalRefusal(p, entries(stale), refusal.Error()); err != nil {
+		return err
+	}
+	return refusal
+}
+
+// journalRefusal records a run that was refused, so `runs` shows it: by the guards,
+// or because the entries in stale had changed (with the message that said so).
+func (fl *Flow) journalRefusal(p *plan.Plan, stale []plan.Change, why string) error {
 	stateDir, err := fl.F.StateDir()
 	if err != nil {
 		return err
@@ -314,7 +329,12 @@ func (fl *Flow) journalRefusal(p *plan.Plan) error {
 	if err != nil {
 		return err
 	}
-	return j.Finish(journal.Outcome{Status: journal.StatusRefused, Requests: int(fl.Requests())})
+	if len(stale) > 0 {
+		if err := j.Stale(stale); err != nil {
+			return err
+		}
+	}
+	return j.Finish(journal.Outcome{Status: journal.StatusRefused, Requests: int(fl.Requests()), Error: why})
 }
 
 // question is the confirmation prompt: "Apply 37 changes to KeyCRM warehouse 1?".

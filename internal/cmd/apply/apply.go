@@ -102,10 +102,6 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	stale := plan.Stale(p, live)
-	if len(stale) > 0 && !opts.Write.Force {
-		return &plan.StaleError{Entries: stale}
-	}
-	refresh(p, stale)
 	flow := &writeflow.Flow{
 		F:           f,
 		Opts:        &opts.Write,
@@ -114,19 +110,44 @@ func run(ctx context.Context, opts *Options) error {
 		MissingZero: p.ZeroesMissing(),
 		Stale:       stale,
 	}
+	if len(stale) > 0 && !opts.Write.Force {
+		return flow.RefuseStale(p, stale)
+	}
+	refresh(p, stale)
 	return flow.Run(ctx, p)
 }
 
 // refresh puts the live value into the From of stale entries written under
 // --force: the journal must record what was really replaced, or a revert would put
-// back a value KeyCRM never held at the time.
+// back a value KeyCRM never held at the time. An entry whose live value already is
+// its To needs no write and leaves the plan; its item then counts as unchanged.
 func refresh(p *plan.Plan, stale []plan.StaleEntry) {
+	type key struct {
+		offer, wh int64
+		field     string
+	}
+	live := make(map[key]plan.Value, len(stale))
 	for _, s := range stale {
-		for i := range p.Changes {
-			c := &p.Changes[i]
-			if c.OfferID == s.OfferID && c.WarehouseID == s.WarehouseID && c.Field == s.Field && !s.Live.IsZero() {
-				c.From = s.Live
-			}
+		if !s.Live.IsZero() {
+			live[key{s.OfferID, s.WarehouseID, s.Field}] = s.Live
 		}
 	}
+	type item struct{ offer, wh int64 }
+	before, after := map[item]bool{}, map[item]bool{}
+	kept := p.Changes[:0]
+	for _, c := range p.Changes {
+		before[item{c.OfferID, c.WarehouseID}] = true
+		if v, ok := live[key{c.OfferID, c.WarehouseID, c.Field}]; ok {
+			if v.Equal(c.To) {
+				continue
+			}
+			c.From = v
+		}
+		after[item{c.OfferID, c.WarehouseID}] = true
+		kept = append(kept, c)
+	}
+	p.Changes = kept
+	done := len(before) - len(after)
+	p.Summary.Changes -= done
+	p.Summary.Unchanged += done
 }

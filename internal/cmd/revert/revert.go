@@ -83,9 +83,6 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	p, stale := plan.Revert(applied, unconfirmed, live)
-	if len(stale) > 0 && !opts.Write.Force {
-		return &plan.StaleError{Entries: stale}
-	}
 	apiURL := client.BaseURL()
 	p.Target.APIURL = &apiURL
 	p.Source = plan.Source{Location: "run " + r.RunID, Format: "journal", Items: p.Source.Items}
@@ -98,6 +95,9 @@ func run(ctx context.Context, opts *Options) error {
 		Applied: func(runID string) error {
 			return journal.MarkReverted(stateDir, r.RunID, runID, f.Now)
 		},
+	}
+	if len(stale) > 0 && !opts.Write.Force {
+		return flow.RefuseStale(p, stale)
 	}
 	return flow.Run(ctx, p)
 }
