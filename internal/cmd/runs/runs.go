@@ -135,20 +135,28 @@ func list(f *cmdutil.Factory, runs []journal.Summary) error {
 // detail is `runs RUN_ID -o json`: the summary and what the run did.
 type detail struct {
 	journal.Summary
-	Forced     bool            `json:"forced"`
-	Plan       *plan.Plan      `json:"plan"`
-	Batches    []journal.Batch `json:"batches"`
-	Replaced   []plan.Change   `json:"replaced"`
-	NotTaken   []plan.Change   `json:"not_taken"`
-	Elsewhere  []plan.Change   `json:"changed_elsewhere"`
-	Stale      []plan.Change   `json:"stale"`
-	RevertedBy string          `json:"reverted_by,omitempty"`
+	Forced   bool            `json:"forced"`
+	Plan     *plan.Plan      `json:"plan"`
+	Batches  []journal.Batch `json:"batches"`
+	Replaced []plan.Change   `json:"replaced"`
+	// Unconfirmed are entries of a batch sent by a run that died before the
+	// answer: KeyCRM may hold either value.
+	Unconfirmed []plan.Change `json:"unconfirmed"`
+	NotTaken    []plan.Change `json:"not_taken"`
+	Elsewhere   []plan.Change `json:"changed_elsewhere"`
+	Stale       []plan.Change `json:"stale"`
+	RevertedBy  string        `json:"reverted_by,omitempty"`
+	// Error is why the run failed or was refused.
+	Error string `json:"error,omitempty"`
 }
 
 func show(f *cmdutil.Factory, r *journal.Run) error {
 	d := detail{Summary: r.Summary(), Forced: r.Forced, Plan: r.Plan, Batches: orEmpty(r.Batches),
-		Replaced: orEmpty(r.Applied()), NotTaken: orEmpty(r.NotTaken), Elsewhere: orEmpty(r.Elsewhere),
-		Stale: orEmpty(r.Stale), RevertedBy: r.RevertedBy}
+		Replaced: orEmpty(r.Applied()), Unconfirmed: orEmpty(r.Unconfirmed()), NotTaken: orEmpty(r.NotTaken),
+		Elsewhere: orEmpty(r.Elsewhere), Stale: orEmpty(r.Stale), RevertedBy: r.RevertedBy}
+	if r.Outcome != nil {
+		d.Error = r.Outcome.Error
+	}
 	if f.Global.Output == "json" {
 		return writeJSON(f.IO.Out, d)
 	}
@@ -163,7 +171,10 @@ func show(f *cmdutil.Factory, r *journal.Run) error {
 	if r.RevertedBy != "" {
 		fmt.Fprintf(out, "reverted  by run %s\n", r.RevertedBy)
 	}
-	if len(d.Replaced) == 0 && len(d.NotTaken) == 0 {
+	if d.Error != "" {
+		fmt.Fprintf(out, "error     %s\n", d.Error)
+	}
+	if len(d.Replaced) == 0 && len(d.Unconfirmed) == 0 && len(d.NotTaken) == 0 {
 		return nil
 	}
 	fmt.Fprintln(out)
@@ -174,6 +185,7 @@ func show(f *cmdutil.Factory, r *journal.Run) error {
 		}
 	}
 	add("applied", d.Replaced)
+	add("unconfirmed", d.Unconfirmed)
 	add("not taken", d.NotTaken)
 	add("changed elsewhere", d.Elsewhere)
 	return render.Table(out, []string{"ENTRY", "SKU", "OFFER", "WH", "FIELD", "REPLACED", "WROTE"}, rows)
