@@ -167,7 +167,13 @@ func run(ctx context.Context, opts *Options) error {
 		aopt.Mapping = nil
 		other, err := readflow.Read(ctx, f, opts.Against, aopt, idx)
 		if err == nil {
-			err = other.Require(opts.Fields)
+			need := opts.Fields
+			if slices.Contains(other.Info.Fields, catalog.FieldQuantity) {
+				// As the target, its stock tells availability when it
+				// has no in-stock flag of its own.
+				need = slices.DeleteFunc(slices.Clone(need), func(f string) bool { return f == catalog.FieldAvailable })
+			}
+			err = other.Require(need)
 		}
 		if err != nil {
 			return fmt.Errorf("--against: %w", err)
