@@ -189,6 +189,31 @@ func (x *Index) route(key, name string) srcWarehouse {
 	return w
 }
 
+// UnmatchedMap lists the --warehouse-map names that matched no warehouse of the
+// source (a typo, or a warehouse absent from this export), sorted, with the names of
+// the warehouses the source does have.
+func (x *Index) UnmatchedMap() (unmatched, have []string) {
+	if !x.byMap {
+		return nil, nil
+	}
+	found := map[string]bool{}
+	for i := range x.whs {
+		w := &x.whs[i]
+		found[w.name], found[w.key] = true, true
+		if d := w.display(); d != "" {
+			have = append(have, d)
+		}
+	}
+	for name := range x.opt.WarehouseMap {
+		if !found[name] {
+			unmatched = append(unmatched, name)
+		}
+	}
+	slices.Sort(unmatched)
+	slices.Sort(have)
+	return unmatched, slices.Compact(have)
+}
+
 // display is how a source warehouse is named in reports.
 func (w *srcWarehouse) display() string {
 	if w.name != "" {
@@ -694,6 +719,11 @@ func (x *Index) SKUs() []string {
 		}
 	})
 	return out
+}
+
+// Planned reports whether a finished index has at least one planned item.
+func (x *Index) Planned() bool {
+	return slices.ContainsFunc(x.entries, func(e entry) bool { return e.flags&flagSeen == 0 })
 }
 
 // eachSKU calls fn with each SKU's entries of a finished index, in SKU order.

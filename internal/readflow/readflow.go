@@ -118,7 +118,7 @@ func WarehouseMap(f *cmdutil.Factory, values []string) (map[string]int64, error)
 		return cfg.Warehouses, nil
 	}
 	out := map[string]int64{}
-	for _, v := range values {
+	for _, v := range splitMapList(values) {
 		// The name may itself hold "=", the id never does: split at the last one.
 		i := strings.LastIndex(v, "=")
 		if i <= 0 {
@@ -134,6 +134,42 @@ func WarehouseMap(f *cmdutil.Factory, values []string) (map[string]int64, error)
 	return out, nil
 }
 
+// splitMapList lets one --warehouse-map value hold several entries, "A=1,B=2", as a
+// profile's value does: a value is split at its commas when every part is NAME=ID.
+// A name may itself hold a comma ("Склад 1, Київ=3"): then the parts are not all
+// entries and the value stays whole.
+func splitMapList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		parts := strings.Split(v, ",")
+		whole := len(parts) == 1
+		for _, p := range parts {
+			i := strings.LastIndex(p, "=")
+			if _, err := strconv.ParseInt(strings.TrimSpace(p[i+1:]), 10, 64); i <= 0 || err != nil {
+				whole = true
+				break
+			}
+		}
+		if whole {
+			out = append(out, v)
+		} else {
+			out = append(out, parts...)
+		}
+	}
+	return out
+}
+
+func quoted(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) == 0 {
+		return "none"
+	}
+	return strings.Join(q, ", ")
+}
+
 // Source is a source read into an index.
 type Source struct {
 	Location connector.Location
@@ -143,17 +179,25 @@ type Source struct {
 
 // Require refuses a source that carries none of a field the command compares or
 // writes: every item's value would be unknown, and the run would report "nothing to
-// change" about a file that holds no stock at all.
+// change" about a file that holds no stock at all. A source without a single valid
+// item is left to the empty-source guard, whose problems list says why.
 func (s *Source) Require(fields []string) error {
+	if !s.Index.Planned() {
+		return nil
+	}
 	for _, f := range fields {
-		if !slices.Contains(s.Info.Fields, f) {
-			carries := "nothing but SKUs"
-			if len(s.Info.Fields) > 0 {
-				carries = strings.Join(s.Info.Fields, ", ")
-			}
-			return fmt.Errorf("%s holds no %s values (it carries %s): nothing to compare; name the column with --map %s=HEADER",
-				s.Location, f, carries, f)
+		if slices.Contains(s.Info.Fields, f) {
+			continue
 		}
+		carries := "nothing but SKUs"
+		if len(s.Info.Fields) > 0 {
+			carries = strings.Join(s.Info.Fields, ", ")
+		}
+		hint := fmt.Sprintf("if a column holds them, name it with --map %s=HEADER", f)
+		if s.Info.Format != "csv" && s.Info.Format != "xlsx" {
+			hint = "is it an export of another kind (prices only, a catalogue)?"
+		}
+		return fmt.Errorf("%s holds no %s values (it carries %s): nothing to compare; %s", s.Location, f, carries, hint)
 	}
 	return nil
 }
@@ -207,6 +251,10 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 	// out) is worth a line: it explains a surprising plan.
 	for _, note := range info.Notes {
 		f.IO.Logf("%s: %s", loc, note)
+	}
+	if unmatched, have := x.UnmatchedMap(); len(unmatched) > 0 {
+		f.IO.Logf("%s: no warehouse named %s in the source, so --warehouse-map routes nothing there; its warehouses are %s",
+			loc, quoted(unmatched), quoted(have))
 	}
 	return &Source{Location: loc, Info: info, Index: x}, nil
 }

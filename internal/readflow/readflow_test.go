@@ -1,6 +1,7 @@
 package readflow
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
@@ -38,6 +39,20 @@ func TestStrictNamesEachSide(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestSplitMapList(t *testing.T) {
+	for in, want := range map[string][]string{
+		"Склад Київ=2,Основний склад=1": {"Склад Київ=2", "Основний склад=1"},
+		"Склад 1, Київ=3":               {"Склад 1, Київ=3"},
+		"A=1":                           {"A=1"},
+		"A=1,B":                         {"A=1,B"},
+		"a=b=1,c=2":                     {"a=b=1", "c=2"},
+	} {
+		if got := splitMapList([]string{in}); !slices.Equal(got, want) {
+			t.Errorf("%q: %q, want %q", in, got, want)
 		}
 	}
 }
