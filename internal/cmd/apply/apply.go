@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/journal"
 	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
@@ -109,6 +111,17 @@ func run(ctx context.Context, opts *Options) error {
 		Requests:    client.Requests,
 		MissingZero: p.ZeroesMissing(),
 		Stale:       stale,
+	}
+	if reverted, ok := strings.CutPrefix(p.Source.Location, "run "); ok && p.Command == plan.CmdRevert {
+		// A revert saved with --plan-out and applied now marks the run it
+		// reverts, as revert itself would.
+		flow.Applied = func(runID string) error {
+			stateDir, err := f.StateDir()
+			if err != nil {
+				return err
+			}
+			return journal.MarkReverted(stateDir, reverted, runID, f.Now)
+		}
 	}
 	if len(stale) > 0 && !opts.Write.Force {
 		return flow.RefuseStale(p, stale)
