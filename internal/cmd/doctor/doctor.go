@@ -130,7 +130,13 @@ func check(ctx context.Context, opts *Options, rep *Report) error {
 	if err != nil {
 		return err
 	}
+	// Credentials in the URL are never printed: left out here as the client's
+	// BaseURL leaves them out.
 	rep.APIURL = apiURL
+	if u, err := url.Parse(apiURL); err == nil {
+		u.User = nil
+		rep.APIURL = u.String()
+	}
 	if rep.Rate, err = f.Rate(); err != nil {
 		return err
 	}
@@ -138,6 +144,7 @@ func check(ctx context.Context, opts *Options, rep *Report) error {
 	if err != nil {
 		return err
 	}
+	rep.APIURL = client.BaseURL()
 	defer func() { rep.Requests = client.Requests() }()
 
 	first, err := client.StocksPage(ctx, keycrm.StockQuery{Details: true}, 1)
