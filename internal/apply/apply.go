@@ -144,12 +144,11 @@ func Stocks(ctx context.Context, t Target, p *plan.Plan, j *journal.Journal, opt
 		return out, nil
 	}
 	if err := readBack(ctx, t, attempted, opt, &out); err != nil {
-		// Nothing could be confirmed: every sent entry counts as not taken.
+		// Nothing could be confirmed: every sent entry counts as failed. No
+		// read-back is journaled, so entries whose answer was lost stay
+		// unconfirmed and revert looks at KeyCRM itself.
 		out.Failed = append(out.Failed, attempted...)
 		out.Applied, out.Elsewhere = nil, nil
-		if jerr := j.ReadBack(attempted, nil); jerr != nil {
-			return out, jerr
-		}
 		return out, nil
 	}
 	return out, j.ReadBack(out.Failed, out.Elsewhere)
@@ -170,8 +169,13 @@ func writeBatch(ctx context.Context, t Target, wh int64, batch []plan.StockWrite
 		bad = apiErr.ItemIndexes("stocks")
 	}
 	if len(bad) == 0 || len(bad) >= len(batch) {
-		rec.Status, rec.Error, rec.Failed = journal.BatchFailed, err.Error(), entries
-		return rec, rejectedOnly(apiErr, entries)
+		rec.Error = err.Error()
+		if rejected(apiErr) {
+			rec.Status, rec.Failed = journal.BatchFailed, entries
+			return rec, entries
+		}
+		rec.Status = journal.BatchSent
+		return rec, nil
 	}
 	var rest []plan.StockWrite
 	var restEntries, failed []plan.Change
@@ -185,23 +189,25 @@ func writeBatch(ctx context.Context, t Target, wh int64, batch []plan.StockWrite
 	}
 	rec.Status, rec.Error, rec.Failed = journal.BatchPartial, err.Error(), failed
 	if err := t.PutStocks(ctx, wh, rest); err != nil {
+		apiErr = nil
 		errors.As(err, &apiErr)
-		rec.Status = journal.BatchFailed
 		rec.Error += "; resending the rest: " + err.Error()
-		rec.Failed = entries
-		return rec, append(failed, rejectedOnly(apiErr, restEntries)...)
+		if rejected(apiErr) {
+			rec.Status, rec.Failed = journal.BatchFailed, entries
+			return rec, entries
+		}
+		rec.Status = journal.BatchSent
+		return rec, failed
 	}
 	return rec, failed
 }
 
-// rejectedOnly returns the entries a failed batch certainly did not apply: all of
-// them after a 422 (KeyCRM refuses the whole batch), none after a failure whose
-// answer never came (the write may have landed; the read-back tells).
-func rejectedOnly(apiErr *keycrm.APIError, entries []plan.Change) []plan.Change {
-	if apiErr != nil && apiErr.Status >= 400 && apiErr.Status < 500 {
-		return entries
-	}
-	return nil
+// rejected reports whether a failed write certainly applied nothing: a 4xx answer
+// refuses the whole batch, and the same request sent before (retries) was refused
+// alike. Not so a 408 or 429, which may follow an attempt whose answer was lost, nor
+// a 5xx or a dropped connection: that write may have landed, and the read-back tells.
+func rejected(apiErr *keycrm.APIError) bool {
+	return apiErr != nil && apiErr.Status >= 400 && apiErr.Status < 500 && apiErr.Status != 408 && apiErr.Status != 429
 }
 
 // readBack reads the attempted offers (50 ids a request) and sorts every attempted

@@ -124,7 +124,7 @@ func TestAckLostConverges(t *testing.T) {
 	mock, client := testenv.StartMock(t, catalogue(2), keycrmmock.Options{Faults: faults, FaultSeed: 1},
 		func(o *keycrm.Options) { o.Retries = new(0) })
 	p := stockPlan(1, "11", "12")
-	j, _ := startJournal(t, p)
+	j, dir := startJournal(t, p)
 	out, err := apply.Stocks(context.Background(), keycrmstore.New(client), p, j, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +135,50 @@ func TestAckLostConverges(t *testing.T) {
 	if quantity(t, mock, 101, "1") != "11" {
 		t.Fatal("not applied")
 	}
+	// The batch's answer was lost, but the read-back told: the journal holds the
+	// entries as applied, so revert can put them back.
+	run, err := journal.Load(dir, j.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Batches[0].Status != journal.BatchSent || len(run.Applied()) != 2 || len(run.Unconfirmed()) != 0 {
+		t.Fatalf("batches %+v, applied %d, unconfirmed %d", run.Batches, len(run.Applied()), len(run.Unconfirmed()))
+	}
+}
+
+// A 429 after an attempt whose answer was lost does not prove the write was
+// refused: the batch is read back.
+func TestRateLimitAfterLostAnswerIsReadBack(t *testing.T) {
+	mock, client := testenv.StartMock(t, catalogue(2), keycrmmock.Options{},
+		func(o *keycrm.Options) { o.Retries = new(0) })
+	p := stockPlan(1, "11", "12")
+	j, dir := startJournal(t, p)
+	target := &lostThen429{Store: keycrmstore.New(client)}
+	out, err := apply.Stocks(context.Background(), target, p, j, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Applied) != 2 || len(out.Failed) != 0 || quantity(t, mock, 102, "1") != "12" {
+		t.Fatalf("outcome %+v", out)
+	}
+	run, err := journal.Load(dir, j.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(run.Applied()); got != 2 {
+		t.Fatalf("journal: %d applied, batches %+v", got, run.Batches)
+	}
+}
+
+// lostThen429 writes (the write lands) and answers 429, as a retried write whose
+// first answer was lost would end.
+type lostThen429 struct{ *keycrmstore.Store }
+
+func (l *lostThen429) PutStocks(ctx context.Context, wh int64, ws []plan.StockWrite) error {
+	if err := l.Store.PutStocks(ctx, wh, ws); err != nil {
+		return err
+	}
+	return &keycrm.APIError{Status: 429, Message: "Too Many Attempts."}
 }
 
 // A signal between batches: the batch in flight finishes, the rest is not sent and

@@ -38,8 +38,10 @@ const (
 	BatchApplied = "applied" // the API accepted every entry
 	BatchPartial = "partial" // a 422 named some entries; the rest were sent again
 	BatchFailed  = "failed"  // nothing of the batch is known to have been applied
-	// BatchSent is a batch journaled before sending whose answer never was: the
-	// run died meanwhile, and the write may or may not have landed.
+	// BatchSent is a batch whose answer is unknown: journaled before sending
+	// and the run died meanwhile, or the answer was lost (a dropped connection, a
+	// 5xx or 429 after a retried attempt). The write may or may not have landed;
+	// the read-back, when the run got to it, tells.
 	BatchSent = "sent"
 )
 
@@ -205,6 +207,9 @@ type Run struct {
 	Stale      []plan.Change
 	Outcome    *Outcome
 	RevertedBy string
+	// readBack is set once the run journaled a read-back: NotTaken is then the
+	// truth about every entry sent.
+	readBack bool
 }
 
 // Summary is a run as `runs -o json` lists it.
@@ -255,10 +260,10 @@ func (r *Run) Summary() Summary {
 	return s
 }
 
-// Applied lists the entries the run changed: those of accepted batches, less the
-// ones the API rejected and the ones the read-back found not taken. Their From
-// values are what revert puts back. Entries of batches sent but never answered are
-// not here: see Unconfirmed.
+// Applied lists the entries the run changed: those of accepted batches, and of
+// batches whose answer was lost once the read-back has told, less the ones the API
+// rejected and the ones the read-back found not taken. Their From values are what
+// revert puts back. Entries whose fate nobody learnt are not here: see Unconfirmed.
 func (r *Run) Applied() []plan.Change {
 	notTaken := map[string]bool{}
 	for _, c := range r.NotTaken {
@@ -266,7 +271,7 @@ func (r *Run) Applied() []plan.Change {
 	}
 	var out []plan.Change
 	for _, b := range r.Batches {
-		if b.Status == BatchFailed || b.Status == BatchSent {
+		if b.Status == BatchFailed || (b.Status == BatchSent && !r.readBack) {
 			continue
 		}
 		failed := map[string]bool{}
@@ -282,14 +287,26 @@ func (r *Run) Applied() []plan.Change {
 	return out
 }
 
-// Unconfirmed lists the entries of batches the run sent but whose answer it never
-// journaled (it was killed meanwhile): KeyCRM may hold either value. Revert puts back
-// those that hold the value the run wrote.
+// Unconfirmed lists the entries of batches whose answer the run never learnt and
+// never read back (it was killed, or the read-back failed): KeyCRM may hold either
+// value. Revert puts back those that hold the value the run wrote.
 func (r *Run) Unconfirmed() []plan.Change {
+	if r.readBack {
+		return nil
+	}
 	var out []plan.Change
 	for _, b := range r.Batches {
-		if b.Status == BatchSent {
-			out = append(out, b.Entries...)
+		if b.Status != BatchSent {
+			continue
+		}
+		failed := map[string]bool{}
+		for _, c := range b.Failed {
+			failed[entryKey(c)] = true
+		}
+		for _, c := range b.Entries {
+			if !failed[entryKey(c)] {
+				out = append(out, c)
+			}
 		}
 	}
 	return out
@@ -357,6 +374,7 @@ func (r *Run) apply(rec record) {
 		}
 		r.Batches = append(r.Batches, *rec.Batch)
 	case "readback":
+		r.readBack = true
 		r.NotTaken = append(r.NotTaken, rec.NotTaken...)
 		r.Elsewhere = append(r.Elsewhere, rec.ChangedElsewhere...)
 	case "stale":
