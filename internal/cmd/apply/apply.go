@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
 	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
@@ -80,7 +82,78 @@ func Load(path, apiURL string) (*plan.Plan, error) {
 		}
 		return nil, fmt.Errorf("plan %s was made for %s, not %s", path, made, apiURL)
 	}
+	if err := checkEntries(&p); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", path, err)
+	}
 	return &p, nil
+}
+
+// checkEntries refuses a plan whose entries the command that made it could not have
+// written (an edited or damaged file): apply writes what the plan says, so what it
+// says must be a stock write into one of the plan's warehouses, once per offer.
+func checkEntries(p *plan.Plan) error {
+	type item struct{ offer, wh int64 }
+	seen := make(map[item]bool, len(p.Changes))
+	for i, c := range p.Changes {
+		where := fmt.Sprintf("entry %d (%s)", i+1, c.SKU)
+		to, ok := c.To.Number()
+		switch {
+		case c.Field != catalog.FieldQuantity:
+			return fmt.Errorf("%s: field %q: apply writes stock quantities only", where, c.Field)
+		case catalog.NormalizeSKU(c.SKU) == "":
+			return fmt.Errorf("%s: no SKU", where)
+		case c.OfferID <= 0:
+			return fmt.Errorf("%s: no offer_id", where)
+		case !slices.Contains(p.Target.WarehouseIDs, c.WarehouseID):
+			return fmt.Errorf("%s: warehouse %d is not among the plan's warehouses %v", where, c.WarehouseID, p.Target.WarehouseIDs)
+		case !ok || to.Sign() < 0:
+			return fmt.Errorf("%s: \"to\" must be a quantity of 0 or more, not %s", where, c.To)
+		case seen[item{c.OfferID, c.WarehouseID}]:
+			return fmt.Errorf("%s: offer %d in warehouse %d is written twice", where, c.OfferID, c.WarehouseID)
+		}
+		seen[item{c.OfferID, c.WarehouseID}] = true
+	}
+	return nil
+}
+
+// checkOffers refuses entries whose offer no longer carries the plan's SKU (renamed
+// since, or never this SKU's: an edited plan), so nothing is written to an offer the
+// plan did not mean; offers that are gone are the staleness check's to report.
+func checkOffers(p *plan.Plan, live plan.Snapshot) error {
+	skus := make(map[int64]string, len(live.Offers))
+	for _, o := range live.Offers {
+		skus[o.ID] = catalog.NormalizeSKU(o.SKU)
+	}
+	for _, c := range p.Changes {
+		if sku, ok := skus[c.OfferID]; ok && sku != catalog.NormalizeSKU(c.SKU) {
+			return fmt.Errorf("the plan writes %s to offer %d, which holds SKU %q in KeyCRM; make the plan again", c.SKU, c.OfferID, sku)
+		}
+	}
+	return nil
+}
+
+// checkRevert refuses a revert plan that does not put back what its run wrote: apply
+// trusts a revert plan to skip the guards that only fit a source, so its claim is
+// checked against the run's journal.
+func checkRevert(stateDir, runID string, p *plan.Plan) error {
+	r, err := journal.Load(stateDir, runID)
+	if err != nil {
+		return fmt.Errorf("the plan reverts run %s: %w", runID, err)
+	}
+	type key struct {
+		offer, wh int64
+		field     string
+	}
+	was := map[key]plan.Value{}
+	for _, c := range slices.Concat(r.Applied(), r.Unconfirmed()) {
+		was[key{c.OfferID, c.WarehouseID, c.Field}] = c.From
+	}
+	for _, c := range p.Changes {
+		if from, ok := was[key{c.OfferID, c.WarehouseID, c.Field}]; !ok || !from.Equal(c.To) {
+			return fmt.Errorf("the plan says it reverts run %s, but its entry for %s (offer %d) is not a value that run replaced", runID, c.SKU, c.OfferID)
+		}
+	}
+	return nil
 }
 
 func run(ctx context.Context, opts *Options) error {
@@ -103,6 +176,9 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if err := checkOffers(p, live); err != nil {
+		return err
+	}
 	stale := plan.Stale(p, live)
 	flow := &writeflow.Flow{
 		F:           f,
@@ -112,14 +188,20 @@ func run(ctx context.Context, opts *Options) error {
 		MissingZero: p.ZeroesMissing(),
 		Stale:       stale,
 	}
-	if reverted, ok := strings.CutPrefix(p.Source.Location, "run "); ok && p.Command == plan.CmdRevert {
-		// A revert saved with --plan-out and applied now marks the run it
-		// reverts, as revert itself would.
+	if p.Command == plan.CmdRevert {
+		reverted, ok := strings.CutPrefix(p.Source.Location, "run ")
+		stateDir, err := f.StateDir()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("plan %s: a revert plan names the run it reverts as its source, not %q", opts.Path, p.Source.Location)
+		}
+		if err := checkRevert(stateDir, reverted, p); err != nil {
+			return fmt.Errorf("plan %s: %w", opts.Path, err)
+		}
+		// Applied now, it marks the run it reverts, as revert itself would.
 		flow.Applied = func(runID string) error {
-			stateDir, err := f.StateDir()
-			if err != nil {
-				return err
-			}
 			return journal.MarkReverted(stateDir, reverted, runID, f.Now)
 		}
 	}
