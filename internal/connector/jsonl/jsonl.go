@@ -243,12 +243,27 @@ func parseObject(text []byte) ([]member, error) {
 		return nil, errors.New("not a JSON object: each line must be one object with canonical field names")
 	}
 	var obj []member
+	var keys map[string]bool // for objects too large to scan for a repeated key
 	for d.More() {
 		tok, err := d.Token()
 		if err != nil {
 			return nil, fmt.Errorf("invalid JSON: %w", err)
 		}
 		key, _ := tok.(string)
+		// Last-wins, as most decoders do it, would silently drop a SKU the line
+		// names (and --missing zero could zero it): the line is refused instead.
+		if len(obj) == 16 {
+			keys = make(map[string]bool, 32)
+			for _, m := range obj {
+				keys[m.key] = true
+			}
+		}
+		if keys != nil && keys[key] || keys == nil && slices.ContainsFunc(obj, func(m member) bool { return m.key == key }) {
+			return nil, fmt.Errorf("invalid JSON: key %q appears twice in the object", key)
+		}
+		if keys != nil {
+			keys[key] = true
+		}
 		var v json.RawMessage
 		if err := d.Decode(&v); err != nil {
 			return nil, fmt.Errorf("invalid JSON: %w", err)

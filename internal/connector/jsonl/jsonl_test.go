@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -197,6 +198,8 @@ func TestBadInput(t *testing.T) {
 		{"invalid JSON", "{\"sku\": \"A\"}\n{\"sku\": }\n", nil, "line 2: invalid JSON"},
 		{"not an object", "[1, 2]\n", nil, "line 1: not a JSON object"},
 		{"two values", "{\"sku\": \"A\"} {\"sku\": \"B\"}\n", nil, "more than one value"},
+		{"a key twice among many", "{" + manyKeys(40) + `, "k7": 2}` + "\n", nil, `key "k7" appears twice`},
+		{"a key twice", "{\"sku\": \"A\", \"quantity\": 5, \"sku\": \"B\"}\n", nil, `line 1: invalid JSON: key "sku" appears twice in the object`},
 		{"cut off", "{\"sku\": \"A\"}\n{\"sku\": \"B\", \"qua", connector.ErrTruncated, "line 2"},
 		{"binary", "{\"sku\": \"\x00\"}\n", textenc.ErrBinary, ""},
 		{"windows-1251", "{\"sku\": \"\xc0\"}\n", textenc.ErrInvalid, "line 1"},
@@ -236,4 +239,13 @@ func TestOpen(t *testing.T) {
 	if !(Format{}).Detect(loc, nil) {
 		t.Error("standard input is not JSON lines by default")
 	}
+}
+
+// manyKeys writes n members "k0": 0, "k1": 1, ...
+func manyKeys(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf(`"k%d": %d`, i, i)
+	}
+	return strings.Join(parts, ", ")
 }
