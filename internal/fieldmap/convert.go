@@ -101,6 +101,20 @@ func Convert[T Text](c *Converter, row int, cells []T, it *catalog.Item) (proble
 	if CapImages(it) {
 		c.capped++
 	}
+	// A text row longer than its header, with values past it, is misread: most
+	// often an unquoted decimal comma ("5,5" as two cells) that would otherwise
+	// pass as 5. Spreadsheets keep notes in unnamed columns; text files do not.
+	if !c.spreadsheet && t.row > 0 && len(cells) > len(t.headers) {
+		for col := len(t.headers); col < len(cells); col++ {
+			if !blankText(cells[col]) {
+				c.problems = append(c.problems, catalog.Problem{
+					File: c.file, Row: row, Column: fmt.Sprintf("column %d", col+1), Value: string(cells[col]),
+					Error: fmt.Sprintf("the row has %d values, the header %d columns (a decimal comma in an unquoted number?)", len(cells), len(t.headers)),
+				})
+				break
+			}
+		}
+	}
 	if it.SKU == "" {
 		v := ""
 		if t.skuCol < len(cells) {
