@@ -178,14 +178,13 @@ func writeBatch(ctx context.Context, t Target, wh int64, batch []plan.StockWrite
 		return rec, nil
 	}
 	var rest []plan.StockWrite
-	var restEntries, failed []plan.Change
+	var failed []plan.Change
 	for i := range batch {
 		if slices.Contains(bad, i) {
 			failed = append(failed, entries[i])
 			continue
 		}
 		rest = append(rest, batch[i])
-		restEntries = append(restEntries, entries[i])
 	}
 	rec.Status, rec.Error, rec.Failed = journal.BatchPartial, err.Error(), failed
 	if err := t.PutStocks(ctx, wh, rest); err != nil {
