@@ -40,13 +40,7 @@ type Options struct {
 }
 
 // AddFlags registers the write flags on cmd.
-func AddFlags(cmd *cobra.Command, o *Options) { addFlags(cmd, o, true) }
-
-// AddRevertFlags registers the write flags of revert, which has no max-changes nor
-// min-coverage: a revert changes every entry it holds, and zeroes no missing offers.
-func AddRevertFlags(cmd *cobra.Command, o *Options) { addFlags(cmd, o, false) }
-
-func addFlags(cmd *cobra.Command, o *Options, sourceGuards bool) {
+func AddFlags(cmd *cobra.Command, o *Options) {
 	fl := cmd.Flags()
 	fl.BoolVar(&o.DryRun, "dry-run", false, "print the plan and stop; write nothing")
 	fl.BoolVarP(&o.Yes, "yes", "y", false, "apply without asking (required when not on a terminal)")
@@ -54,13 +48,9 @@ func addFlags(cmd *cobra.Command, o *Options, sourceGuards bool) {
 	fl.StringVar(&o.PlanOut, "plan-out", "", "save the plan as JSON to `FILE` (apply it later with keycrm-sync apply FILE)")
 	o.Settle = 5 * time.Second
 	fl.Var((*settle)(&o.Settle), "settle", "wait this long before reading again values that did not read back as written")
-	if sourceGuards {
-		fl.StringVar(&o.maxChanges, "max-changes", "", "refuse when more than `LIMIT` (N% or a fraction) of matched items would change (default 50%)")
-	}
+	fl.StringVar(&o.maxChanges, "max-changes", "", "refuse when more than `LIMIT` (N% or a fraction) of matched items would change (default 50%)")
 	fl.StringVar(&o.maxZeroed, "max-zeroed", "", "refuse when more than `LIMIT` of items would go from above 0 to 0 (default 10%)")
-	if sourceGuards {
-		fl.StringVar(&o.minCoverage, "min-coverage", "", "with --missing zero, refuse when the source matches less than `LIMIT` of KeyCRM's offers (default 80%)")
-	}
+	fl.StringVar(&o.minCoverage, "min-coverage", "", "with --missing zero, refuse when the source matches less than `LIMIT` of KeyCRM's offers (default 80%)")
 	fl.StringVar(&o.maxPriceChange, "max-price-change", "", "refuse when a price would change by more than `LIMIT` (default 50%)")
 	o.cmd = cmd
 }

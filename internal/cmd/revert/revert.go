@@ -44,7 +44,7 @@ lock, journal. Runs of import and runs that wrote files cannot be reverted.`,
 			return run(cmd.Context(), opts)
 		},
 	}
-	writeflow.AddRevertFlags(cmd, &opts.Write)
+	writeflow.AddFlags(cmd, &opts.Write)
 	return cmd
 }
 
