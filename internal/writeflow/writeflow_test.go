@@ -13,8 +13,8 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
-	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
@@ -57,7 +57,7 @@ func flow(t *testing.T, tty bool, answer string, args ...string) (*writeflow.Flo
 		t.Fatal(err)
 	}
 	opts.Settle = time.Millisecond
-	return &writeflow.Flow{F: f, Opts: opts, Target: keycrmstore.New(client), Requests: client.Requests}, mock, errOut, state
+	return &writeflow.Flow{F: f, Opts: opts, Target: keycrmstock.New(client), Requests: client.Requests, Checks: plan.Checks{Source: true}}, mock, errOut, state
 }
 
 func puts(mock *keycrmmock.Server) int64 { return mock.Stats().ByRoute["PUT /offers/stocks"] }

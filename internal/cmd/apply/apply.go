@@ -16,8 +16,8 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
-	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 )
 
@@ -82,7 +82,7 @@ func Load(path, apiURL string) (*plan.Plan, error) {
 		}
 		return nil, fmt.Errorf("plan %s was made for %s, not %s", path, made, apiURL)
 	}
-	if err := checkEntries(&p); err != nil {
+	if err := checkEntries(&p, []string{catalog.FieldQuantity}); err != nil {
 		return nil, fmt.Errorf("plan %s: %w", path, err)
 	}
 	return &p, nil
@@ -90,16 +90,17 @@ func Load(path, apiURL string) (*plan.Plan, error) {
 
 // checkEntries refuses a plan whose entries the command that made it could not have
 // written (an edited or damaged file): apply writes what the plan says, so what it
-// says must be a stock write into one of the plan's warehouses, once per offer.
-func checkEntries(p *plan.Plan) error {
+// says must be a write of one of fields (the target's) into one of the plan's
+// warehouses, once per offer.
+func checkEntries(p *plan.Plan, fields []string) error {
 	type item struct{ offer, wh int64 }
 	seen := make(map[item]bool, len(p.Changes))
 	for i, c := range p.Changes {
 		where := fmt.Sprintf("entry %d (%s)", i+1, c.SKU)
 		to, ok := c.To.Number()
 		switch {
-		case c.Field != catalog.FieldQuantity:
-			return fmt.Errorf("%s: field %q: apply writes stock quantities only", where, c.Field)
+		case !slices.Contains(fields, c.Field):
+			return fmt.Errorf("%s: field %q: apply writes %s only", where, c.Field, strings.Join(fields, ", "))
 		case catalog.NormalizeSKU(c.SKU) == "":
 			return fmt.Errorf("%s: no SKU", where)
 		case c.OfferID <= 0:
@@ -171,8 +172,8 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer release()
-	store := keycrmstore.New(client)
-	live, err := store.ReadByID(ctx, plan.OfferIDs(p.Changes))
+	stock := keycrmstock.New(client)
+	live, err := stock.Current(ctx, p.Changes)
 	if err != nil {
 		return err
 	}
@@ -181,12 +182,12 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	stale := plan.Stale(p, live)
 	flow := &writeflow.Flow{
-		F:           f,
-		Opts:        &opts.Write,
-		Target:      store,
-		Requests:    client.Requests,
-		MissingZero: p.ZeroesMissing(),
-		Stale:       stale,
+		F:        f,
+		Opts:     &opts.Write,
+		Target:   stock,
+		Requests: client.Requests,
+		Checks:   checks(p),
+		Stale:    stale,
 	}
 	if p.Command == plan.CmdRevert {
 		reverted, ok := strings.CutPrefix(p.Source.Location, "run ")
@@ -210,6 +211,17 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	refresh(p, stale)
 	return flow.Run(ctx, p)
+}
+
+// checks are the guards of the command that made the plan: a saved plan does not
+// record push-stock's --missing zero, but only zeroing entries need min-coverage,
+// and they are recognisable because their SKU is listed as missing in the source. A
+// revert plan is checked as revert checks it.
+func checks(p *plan.Plan) plan.Checks {
+	if p.Command == plan.CmdRevert {
+		return plan.Checks{}
+	}
+	return plan.Checks{Source: true, Coverage: p.ZeroesMissing()}
 }
 
 // refresh puts the live value into the From of stale entries written under
