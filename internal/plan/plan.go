@@ -139,6 +139,14 @@ func (c Change) Key() Key {
 	return k
 }
 
+// Item is the Key of the item c changes, whatever its field: two changes with one Item
+// count as one item.
+func (c Change) Item() Key {
+	k := c.Key()
+	k.Field = ""
+	return k
+}
+
 // Missing is an item one side has and the other lacks.
 type Missing struct {
 	SKU string `json:"sku"`

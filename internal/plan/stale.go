@@ -66,8 +66,7 @@ func Revert(applied, unconfirmed []Change, live Snapshot) (*Plan, []StaleEntry) 
 		if !ok {
 			continue
 		}
-		key := a.Key()
-		key.Field = "" // an item, not one of its fields
+		key := a.Item()
 		matched[key] = true
 		if v.Equal(a.From) {
 			continue

@@ -6,8 +6,8 @@
 package writeflow
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -227,7 +227,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 		if !ok {
 			return ErrNotConfirmed
 		}
-	} else if format != "json" {
+	} else if format != render.FormatJSON {
 		// JSON is printed once, with its result, so a script reads one document.
 		if err := render.Plan(ios.Out, p, format, ios.TableWidth()); err != nil {
 			return err
@@ -276,8 +276,8 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	if err := j.Finish(journal.Outcome{Status: status, Applied: applied, Failed: failed, Requests: p.Result.Requests}); err != nil {
 		return err
 	}
-	if f.Global.Output == "json" && fl.Opts.Yes {
-		if err := render.Plan(ios.Out, p, "json", 0); err != nil {
+	if f.Global.Output == render.FormatJSON && fl.Opts.Yes {
+		if err := render.Plan(ios.Out, p, render.FormatJSON, 0); err != nil {
 			return err
 		}
 	}
@@ -382,12 +382,12 @@ func question(p *plan.Plan) string {
 // savePlan writes the plan for `apply PLAN.json`, atomically and private: it holds
 // SKUs and stock figures of the account.
 func savePlan(path string, p *plan.Plan) error {
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return err
+	var b bytes.Buffer
+	if err := render.JSON(&b, p); err != nil {
+		return fmt.Errorf("save plan: %w", err)
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+	if err := os.WriteFile(tmp, b.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("save plan: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
