@@ -90,7 +90,7 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 		if len(idx.WarehouseMap) == 0 {
-			return cmdutil.UsageErrorf("%v (find the ids with keycrm-sync doctor)", errNeedWarehouse)
+			return cmdutil.UsageErrorf("%w (find the ids with keycrm-sync doctor)", errNeedWarehouse)
 		}
 	}
 	readOpt, err := opts.Read.Options(f)
