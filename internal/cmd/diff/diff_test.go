@@ -3,7 +3,6 @@ package diff
 import (
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"testing"
 
@@ -30,19 +29,16 @@ func TestNewCmdDiff(t *testing.T) {
 				ran = true
 				return nil
 			})
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			var usage *cmdutil.UsageError
+			err := cmdtest.Execute(cmd, tt.args...)
 			if tt.usage == "" {
 				if err != nil || !ran {
 					t.Fatalf("error %v, ran %v", err, ran)
 				}
 				return
 			}
-			if !errors.As(err, &usage) || !strings.Contains(err.Error(), tt.usage) || ran {
-				t.Fatalf("error %v (ran %v), want a usage error about %q", err, ran, tt.usage)
+			cmdtest.WantUsage(t, err, tt.usage)
+			if ran {
+				t.Fatal("ran despite the usage error")
 			}
 		})
 	}

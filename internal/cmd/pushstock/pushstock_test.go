@@ -3,11 +3,9 @@ package pushstock
 import (
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"testing"
 
-	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil/cmdtest"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
@@ -37,16 +35,10 @@ func TestNewCmdPushStock(t *testing.T) {
 				got = o
 				return nil
 			})
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			var usage *cmdutil.UsageError
+			err := cmdtest.Execute(cmd, tt.args...)
 			switch {
 			case tt.usage != "":
-				if !errors.As(err, &usage) || !strings.Contains(err.Error(), tt.usage) {
-					t.Fatalf("error %v, want a usage error about %q", err, tt.usage)
-				}
+				cmdtest.WantUsage(t, err, tt.usage)
 			case err != nil:
 				t.Fatal(err)
 			case !tt.check(got):
@@ -98,9 +90,6 @@ func TestRun(t *testing.T) {
 	t.Run("no warehouse option is a usage error", func(t *testing.T) {
 		env := cmdtest.New(t, cmdtest.Seed(nil))
 		err := run(context.Background(), &Options{F: env.F, From: cmdtest.File(t, "stock.csv", stock), Missing: "keep"})
-		var usage *cmdutil.UsageError
-		if !errors.As(err, &usage) || !errors.Is(err, errNeedWarehouse) {
-			t.Fatalf("error %v", err)
-		}
+		cmdtest.WantUsage(t, err, errNeedWarehouse.Error())
 	})
 }

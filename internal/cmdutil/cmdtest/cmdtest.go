@@ -6,6 +6,8 @@ package cmdtest
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
@@ -27,9 +31,9 @@ import (
 
 // Env is one command test's world.
 type Env struct {
-	F           *cmdutil.Factory
-	Mock        *keycrmmock.Server
-	Out, ErrOut *bytes.Buffer
+	F               *cmdutil.Factory
+	Mock            *keycrmmock.Server
+	In, Out, ErrOut *bytes.Buffer
 	// StateDir holds the journals and the lock.
 	StateDir string
 }
@@ -39,7 +43,7 @@ type Env struct {
 func New(t testing.TB, state keycrmmock.State) *Env {
 	t.Helper()
 	mock, client := testenv.StartMock(t, state, keycrmmock.Options{})
-	ios, _, out, errOut := iostreams.Test()
+	ios, in, out, errOut := iostreams.Test()
 	f := cmdutil.NewFactory(ios, cmdutil.BuildInfo{Version: "test"})
 	dir := t.TempDir()
 	env := map[string]string{
@@ -55,7 +59,7 @@ func New(t testing.TB, state keycrmmock.State) *Env {
 	f.Global.Timeout = 10 * time.Second
 	f.Global.Output = "table"
 	f.Global.StateDir = dir
-	return &Env{F: f, Mock: mock, Out: out, ErrOut: errOut, StateDir: dir}
+	return &Env{F: f, Mock: mock, In: in, Out: out, ErrOut: errOut, StateDir: dir}
 }
 
 // Puts counts the stock writes the emulator has seen.
@@ -136,4 +140,21 @@ func StockPlan(t testing.TB, e *Env, seed keycrmmock.State, entries ...string) *
 	}
 	p.Summary = plan.Summary{Matched: len(entries), Changes: len(entries)}
 	return p
+}
+
+// Execute runs cmd on args as the command line would, its own output discarded.
+func Execute(cmd *cobra.Command, args ...string) error {
+	cmd.SetArgs(args)
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	return cmd.Execute()
+}
+
+// WantUsage fails t unless err is a usage error (exit 2) whose message holds want.
+func WantUsage(t testing.TB, err error, want string) {
+	t.Helper()
+	var usage *cmdutil.UsageError
+	if !errors.As(err, &usage) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want a usage error about %q", err, want)
+	}
 }
