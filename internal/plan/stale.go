@@ -35,13 +35,13 @@ func Stale(p *Plan, live Snapshot) []StaleEntry {
 }
 
 // Revert builds the plan that puts back each applied entry's From, with the live value
-// as the new From. An entry whose live value is no longer what the run wrote is stale
-// (someone changed it since); it stays in the plan, so --force can still write it,
-// unless its offer is gone. Entries whose live value already equals From need nothing.
-// Unconfirmed entries were sent by a run that died before the answer: the write may
-// not have landed, so one still holding its From is simply not reverted, and only
-// one holding neither value is stale. The caller fills in Source (the run) and the
-// target's description.
+// as the new From. An entry whose live value is neither what the run wrote nor what it
+// replaced was changed since by someone else: it is stale, and stays in the plan so
+// --force can still write it, unless its offer is gone. An entry whose live value
+// already is its From needs nothing: a revert killed half-way and run again finds the
+// entries it restored done, and an unconfirmed entry (sent by a run that died before
+// the answer) whose write never landed holds its From too. The caller fills in Source
+// (the run) and the target's description.
 func Revert(applied, unconfirmed []Change, live Snapshot) (*Plan, []StaleEntry) {
 	p := &Plan{
 		Version:         Version,
@@ -56,11 +56,9 @@ func Revert(applied, unconfirmed []Change, live Snapshot) (*Plan, []StaleEntry) 
 	byKey := live.byKey()
 	matched, changed := map[Key]bool{}, map[Key]bool{}
 	var stale []StaleEntry
-	sure := len(applied)
-	for i, a := range slices.Concat(applied, unconfirmed) {
+	for _, a := range slices.Concat(applied, unconfirmed) {
 		v, ok := byKey.value(a)
-		landed := ok && v.Equal(a.To)
-		if !landed && (i < sure || !ok || !v.Equal(a.From)) {
+		if !ok || (!v.Equal(a.To) && !v.Equal(a.From)) {
 			stale = append(stale, StaleEntry{Change: a, Expected: a.To, Live: v})
 		}
 		if !ok {

@@ -268,7 +268,9 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	p.Result = &plan.Result{RunID: j.RunID, Applied: applied, Failed: failed, Requests: int(fl.Requests())}
 	status := journal.StatusApplied
 	switch {
-	case failed > 0 && applied > 0:
+	case (failed > 0 || out.Interrupted) && applied > 0:
+		// Interrupted after a batch that fully applied, the run still did not
+		// write all it planned.
 		status = journal.StatusPartial
 	case failed > 0:
 		status = journal.StatusFailed

@@ -10,9 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keycrm-sync/keycrm-sync/internal/apply"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil/cmdtest"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/target"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
@@ -152,5 +154,33 @@ func TestDryRunNeverWrites(t *testing.T) {
 	}
 	if puts(mock) != 0 || !p.DryRun || p.Result != nil {
 		t.Fatalf("%d writes, dry_run %v, result %+v", puts(mock), p.DryRun, p.Result)
+	}
+}
+
+// cancelling stops the run (a SIGINT) while its one batch is in flight.
+type cancelling struct {
+	target.Target
+	cancel func()
+}
+
+func (c cancelling) Write(ctx context.Context, b target.Batch) error {
+	c.cancel()
+	return c.Target.Write(ctx, b)
+}
+
+// Interrupted after a batch that fully applied, the run did not finish what it
+// planned: partial, exit 4, not applied.
+func TestInterruptedAfterAnAppliedBatchIsPartial(t *testing.T) {
+	fl, mock, _, state := flow(t, false, "", "--yes", "--max-changes", "100%")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fl.Target = cancelling{Target: fl.Target, cancel: cancel}
+	var partial *apply.PartialError
+	if err := fl.Run(ctx, onePlan()); !errors.As(err, &partial) || !partial.Interrupted {
+		t.Fatalf("err = %v", err)
+	}
+	runs, _ := journal.List(state)
+	if puts(mock) != 1 || len(runs) != 1 || runs[0].Status() != journal.StatusPartial {
+		t.Fatalf("%d writes, runs %+v", puts(mock), runs)
 	}
 }

@@ -61,6 +61,9 @@ func run(ctx context.Context, opts *Options) error {
 	if err := revertible(r); err != nil {
 		return err
 	}
+	if r.RevertedBy != "" {
+		return fmt.Errorf("run %s was already reverted by run %s; see keycrm-sync runs %s", r.RunID, r.RevertedBy, r.RevertedBy)
+	}
 	client, err := f.KeyCRM()
 	if err != nil {
 		return err

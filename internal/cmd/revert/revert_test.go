@@ -28,6 +28,37 @@ func TestRun(t *testing.T) {
 			t.Fatalf("run %s: %v, status %s", run1, err, r.Status())
 		}
 	})
+	t.Run("a run reverted already is refused, naming the revert", func(t *testing.T) {
+		seed := cmdtest.Seed(map[string]int64{"A-1": 5})
+		env := cmdtest.New(t, seed)
+		run1 := env.Apply(t, cmdtest.StockPlan(t, env, seed, "A-1=5→7"))
+		if err := run(context.Background(), &Options{F: env.F, RunID: run1, Write: writeflow.Options{Yes: true}}); err != nil {
+			t.Fatal(err)
+		}
+		r, _ := journal.Load(env.StateDir, run1)
+		puts := env.Puts()
+		err := run(context.Background(), &Options{F: env.F, RunID: run1, Write: writeflow.Options{Yes: true}})
+		var stale *plan.StaleError
+		if err == nil || errors.As(err, &stale) || !strings.Contains(err.Error(), "already reverted by run "+r.RevertedBy) {
+			t.Fatalf("error %v", err)
+		}
+		if env.Puts() != puts {
+			t.Fatal("a second revert wrote")
+		}
+	})
+	t.Run("a killed revert run again finds the entries it restored done", func(t *testing.T) {
+		seed := cmdtest.Seed(map[string]int64{"A-1": 5, "B-2": 2})
+		env := cmdtest.New(t, seed)
+		run1 := env.Apply(t, cmdtest.StockPlan(t, env, seed, "A-1=5→7", "B-2=2→3"))
+		// The killed revert had put A-1 back, not yet B-2.
+		env.Apply(t, cmdtest.StockPlan(t, env, seed, "A-1=7→5"))
+		if err := run(context.Background(), &Options{F: env.F, RunID: run1, Write: writeflow.Options{Yes: true}}); err != nil {
+			t.Fatal(err)
+		}
+		if env.Quantity("A-1") != "5" || env.Quantity("B-2") != "2" {
+			t.Fatalf("A-1 = %s, B-2 = %s", env.Quantity("A-1"), env.Quantity("B-2"))
+		}
+	})
 	t.Run("a value changed since is stale", func(t *testing.T) {
 		seed := cmdtest.Seed(map[string]int64{"A-1": 5})
 		env := cmdtest.New(t, seed)
