@@ -43,6 +43,9 @@ type Outcome struct {
 	Interrupted bool
 	// Sent is set once any write request was sent.
 	Sent bool
+	// Errors say why writes failed, one per batch that met an error, as the
+	// journal keeps them.
+	Errors []string
 }
 
 // PartialError reports a run in which something was written and not everything
@@ -92,6 +95,13 @@ func Run(ctx context.Context, t target.Target, p *plan.Plan, j *journal.Journal,
 		rec, failed := writeBatch(context.WithoutCancel(ctx), t, b)
 		rec.N = n
 		out.Sent = true
+		if rec.Error != "" {
+			what := fmt.Sprintf("batch %d", n)
+			if b.WarehouseID != 0 {
+				what += fmt.Sprintf(" (warehouse %d)", b.WarehouseID)
+			}
+			out.Errors = append(out.Errors, what+": "+rec.Error)
+		}
 		// Entries the target refused were certainly not applied: they fail
 		// without costing a read-back. Everything else sent, whatever the
 		// answer, is read back, since an answer can be lost after the write

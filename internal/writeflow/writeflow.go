@@ -261,6 +261,11 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	if err != nil {
 		return err
 	}
+	// Why a write failed matters more than the counts: said here, and kept in
+	// the journal for runs RUN_ID.
+	for _, e := range out.Errors {
+		ios.Errorf("write failed: %s", e)
+	}
 	for _, c := range out.Elsewhere {
 		ios.Logf("warning: %s changed in %s meanwhile: it is no longer %s nor %s", where(c), p.Target.Name(), c.From, c.To)
 	}

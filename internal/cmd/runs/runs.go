@@ -188,6 +188,11 @@ func showText(out io.Writer, r *journal.Run, d detail, header []string, rows [][
 	if d.Error != "" {
 		fmt.Fprintf(out, "error     %s\n", d.Error)
 	}
+	for _, b := range r.Batches {
+		if b.Error != "" {
+			fmt.Fprintf(out, "batch %-3d %s\n", b.N, b.Error)
+		}
+	}
 	if len(d.Replaced) == 0 && len(d.Unconfirmed) == 0 && len(d.NotTaken) == 0 {
 		return nil
 	}
