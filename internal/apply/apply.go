@@ -49,15 +49,22 @@ type Outcome struct {
 }
 
 // PartialError reports a run in which something was written and not everything
-// took (exit 4). The journal says which entries.
+// took (exit 4). The journal says which entries, unless Journal is set: then the
+// journal itself could not be written after a write was sent, and may be incomplete.
 type PartialError struct {
 	RunID       string
 	Applied     int
 	Failed      int
 	Interrupted bool
+	Journal     error
 }
 
 func (e *PartialError) Error() string {
+	if e.Journal != nil {
+		return fmt.Sprintf("run %s: writes were sent, then the journal could not be written (%v): it may be incomplete. "+
+			"See keycrm-sync runs %s; keycrm-sync revert %s puts back what it kept, reading KeyCRM for every entry whose answer it lacks",
+			e.RunID, e.Journal, e.RunID, e.RunID)
+	}
 	what := "not everything took"
 	if e.Interrupted {
 		what = "interrupted"
@@ -69,8 +76,17 @@ func (e *PartialError) Error() string {
 // once answered. ctx cancellation (SIGINT, SIGTERM) stops the run between batches: the
 // batch in flight finishes and is journaled first. Targets that can be read back are;
 // the others' accepted batches count as applied. The returned error is only for a
-// journal that cannot be written; what did not take is in the Outcome.
+// journal that cannot be written (a *PartialError once a write was sent); what did
+// not take is in the Outcome.
 func Run(ctx context.Context, t target.Target, p *plan.Plan, j *journal.Journal, opt Options) (Outcome, error) {
+	out, err := run(ctx, t, p, j, opt)
+	if err != nil && out.Sent {
+		return out, &PartialError{RunID: j.RunID, Journal: err}
+	}
+	return out, err
+}
+
+func run(ctx context.Context, t target.Target, p *plan.Plan, j *journal.Journal, opt Options) (Outcome, error) {
 	if opt.Sleep == nil {
 		opt.Sleep = sleep
 	}

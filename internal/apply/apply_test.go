@@ -2,7 +2,9 @@ package apply_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -328,5 +330,33 @@ func TestPartialErrorMessage(t *testing.T) {
 	e := &apply.PartialError{RunID: "20261127T101500Z-1a2b", Applied: 3, Failed: 1}
 	if got := e.Error(); got != "run 20261127T101500Z-1a2b not everything took: 3 applied, 1 failed; see keycrm-sync runs 20261127T101500Z-1a2b" {
 		t.Fatal(got)
+	}
+}
+
+// closing loses the journal (a full disk) while its write is in flight.
+type closing struct {
+	*keycrmstock.Stock
+	j *journal.Journal
+}
+
+func (c closing) Write(ctx context.Context, b target.Batch) error {
+	_ = c.j.Finish(journal.Outcome{Status: "unknown"})
+	return c.Stock.Write(ctx, b)
+}
+
+// Once a write was sent, a journal that cannot be written is a partial run (exit 4)
+// whose message says how to revert, never an error that promises nothing was
+// written.
+func TestJournalLostAfterAWriteIsPartial(t *testing.T) {
+	mock, client := testenv.StartMock(t, catalogue(2), keycrmmock.Options{})
+	p := stockPlan(1, "10", "11")
+	j, _ := startJournal(t, p)
+	_, err := apply.Run(context.Background(), closing{Stock: keycrmstock.New(client), j: j}, p, j, apply.Options{})
+	var partial *apply.PartialError
+	if !errors.As(err, &partial) || partial.Journal == nil || !strings.Contains(err.Error(), "keycrm-sync revert "+j.RunID) {
+		t.Fatalf("error %v", err)
+	}
+	if quantity(t, mock, 101, "1") != "10" {
+		t.Fatal("the write did not land")
 	}
 }

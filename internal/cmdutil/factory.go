@@ -66,6 +66,9 @@ type Factory struct {
 	Getenv func(string) string
 	Now    func() time.Time
 	Global *GlobalOptions
+	// FreeSpace says how many bytes may still be written under a directory; -1
+	// when the system does not tell. Tests replace it.
+	FreeSpace func(dir string) (int64, error)
 
 	configOnce sync.Once
 	config     *config.Config
@@ -82,7 +85,7 @@ type Factory struct {
 
 // NewFactory returns a Factory reading the process environment.
 func NewFactory(ios *iostreams.IOStreams, build BuildInfo) *Factory {
-	return &Factory{IO: ios, Build: build, Getenv: os.Getenv, Now: time.Now, Global: &GlobalOptions{}}
+	return &Factory{IO: ios, Build: build, Getenv: os.Getenv, Now: time.Now, Global: &GlobalOptions{}, FreeSpace: freeSpace}
 }
 
 // Config loads the configuration file once.

@@ -145,6 +145,16 @@ func Start(stateDir string, now func() time.Time, p *plan.Plan, forced bool) (*J
 	return j, nil
 }
 
+// Need estimates the bytes a run of p journals: the plan, then each entry twice more
+// (sent, answered) and once in the read-back, plus room for the records around them.
+func Need(p *plan.Plan) (int64, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return 0, fmt.Errorf("journal size: %w", err)
+	}
+	return int64(len(b))*4 + 64<<10, nil
+}
+
 // Path is the journal file.
 func (j *Journal) Path() string { return j.path }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -243,6 +244,9 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	if err != nil {
 		return err
 	}
+	if err := fl.checkSpace(stateDir, p); err != nil {
+		return err
+	}
 	j, err := journal.Start(stateDir, f.Now, p, forced || len(fl.Stale) > 0)
 	if err != nil {
 		return err
@@ -281,6 +285,9 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 		status = journal.StatusFailed
 	}
 	if err := j.Finish(journal.Outcome{Status: status, Applied: applied, Failed: failed, Requests: p.Result.Requests}); err != nil {
+		if out.Sent {
+			return &apply.PartialError{RunID: j.RunID, Applied: applied, Failed: failed, Journal: err}
+		}
 		return err
 	}
 	if f.Global.Output == render.FormatJSON && fl.Opts.Yes {
@@ -297,6 +304,31 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	}
 	if fl.Applied != nil {
 		return fl.Applied(j.RunID)
+	}
+	return nil
+}
+
+// checkSpace refuses to start writing when the state directory cannot hold the
+// journal: a journal that fills the disk after the first write leaves a run that
+// cannot be fully reverted, so that is found out before anything is sent.
+func (fl *Flow) checkSpace(stateDir string, p *plan.Plan) error {
+	dir := stateDir
+	for {
+		if _, err := os.Stat(dir); err == nil || filepath.Dir(dir) == dir {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	free, err := fl.F.FreeSpace(dir)
+	if err != nil || free < 0 {
+		return nil // not measurable here; the journal's own errors still stop the run
+	}
+	need, err := journal.Need(p)
+	if err != nil {
+		return err
+	}
+	if free < need {
+		return fmt.Errorf("state directory %s has %d bytes free, and this run's journal needs about %d; nothing was written: free some space or choose another --state-dir", stateDir, free, need)
 	}
 	return nil
 }

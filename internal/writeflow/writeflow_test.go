@@ -184,3 +184,18 @@ func TestInterruptedAfterAnAppliedBatchIsPartial(t *testing.T) {
 		t.Fatalf("%d writes, runs %+v", puts(mock), runs)
 	}
 }
+
+// A state directory too full for the journal refuses the run before the first write:
+// nothing is sent and nothing journaled (exit 2, not 4).
+func TestNoSpaceForTheJournalWritesNothing(t *testing.T) {
+	fl, mock, _, state := flow(t, false, "", "--yes", "--max-changes", "100%")
+	fl.F.FreeSpace = func(string) (int64, error) { return 1000, nil }
+	err := fl.Run(context.Background(), onePlan())
+	var partial *apply.PartialError
+	if err == nil || errors.As(err, &partial) || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("err = %v", err)
+	}
+	if runs, _ := journal.List(state); puts(mock) != 0 || len(runs) != 0 {
+		t.Fatalf("%d writes, runs %v", puts(mock), runs)
+	}
+}
