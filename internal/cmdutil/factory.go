@@ -17,6 +17,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/config"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/all"
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
 )
@@ -64,10 +66,16 @@ type Factory struct {
 	Getenv func(string) string
 	Now    func() time.Time
 	Global *GlobalOptions
+	// FreeSpace says how many bytes may still be written under a directory; -1
+	// when the system does not tell. Tests replace it.
+	FreeSpace func(dir string) (int64, error)
 
 	configOnce sync.Once
 	config     *config.Config
 	configErr  error
+
+	formatsOnce sync.Once
+	formats     *connector.Registry
 
 	clientOnce sync.Once
 	client     *keycrm.Client
@@ -77,7 +85,7 @@ type Factory struct {
 
 // NewFactory returns a Factory reading the process environment.
 func NewFactory(ios *iostreams.IOStreams, build BuildInfo) *Factory {
-	return &Factory{IO: ios, Build: build, Getenv: os.Getenv, Now: time.Now, Global: &GlobalOptions{}}
+	return &Factory{IO: ios, Build: build, Getenv: os.Getenv, Now: time.Now, Global: &GlobalOptions{}, FreeSpace: freeSpace}
 }
 
 // Config loads the configuration file once.
@@ -95,6 +103,13 @@ func (f *Factory) Config() (*config.Config, error) {
 
 func (f *Factory) changed(flag string) bool {
 	return f.Global.Flags != nil && f.Global.Flags.Changed(flag)
+}
+
+// Formats is the registry of every format a location may be read or written as,
+// built once for the process.
+func (f *Factory) Formats() *connector.Registry {
+	f.formatsOnce.Do(func() { f.formats = all.Registry() })
+	return f.formats
 }
 
 // APIURL resolves the base URL: flag > KEYCRM_API_URL > config api.url > default.

@@ -145,6 +145,16 @@ func Start(stateDir string, now func() time.Time, p *plan.Plan, forced bool) (*J
 	return j, nil
 }
 
+// Need estimates the bytes a run of p journals: the plan, then each entry twice more
+// (sent, answered) and once in the read-back, plus room for the records around them.
+func Need(p *plan.Plan) (int64, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return 0, fmt.Errorf("journal size: %w", err)
+	}
+	return int64(len(b))*4 + 64<<10, nil
+}
+
 // Path is the journal file.
 func (j *Journal) Path() string { return j.path }
 
@@ -265,21 +275,21 @@ func (r *Run) Summary() Summary {
 // rejected and the ones the read-back found not taken. Their From values are what
 // revert puts back. Entries whose fate nobody learnt are not here: see Unconfirmed.
 func (r *Run) Applied() []plan.Change {
-	notTaken := map[string]bool{}
+	notTaken := map[plan.Key]bool{}
 	for _, c := range r.NotTaken {
-		notTaken[entryKey(c)] = true
+		notTaken[c.Key()] = true
 	}
 	var out []plan.Change
 	for _, b := range r.Batches {
 		if b.Status == BatchFailed || (b.Status == BatchSent && !r.readBack) {
 			continue
 		}
-		failed := map[string]bool{}
+		failed := map[plan.Key]bool{}
 		for _, c := range b.Failed {
-			failed[entryKey(c)] = true
+			failed[c.Key()] = true
 		}
 		for _, c := range b.Entries {
-			if k := entryKey(c); !failed[k] && !notTaken[k] {
+			if k := c.Key(); !failed[k] && !notTaken[k] {
 				out = append(out, c)
 			}
 		}
@@ -299,21 +309,17 @@ func (r *Run) Unconfirmed() []plan.Change {
 		if b.Status != BatchSent {
 			continue
 		}
-		failed := map[string]bool{}
+		failed := map[plan.Key]bool{}
 		for _, c := range b.Failed {
-			failed[entryKey(c)] = true
+			failed[c.Key()] = true
 		}
 		for _, c := range b.Entries {
-			if !failed[entryKey(c)] {
+			if !failed[c.Key()] {
 				out = append(out, c)
 			}
 		}
 	}
 	return out
-}
-
-func entryKey(c plan.Change) string {
-	return fmt.Sprintf("%d/%d/%s", c.OfferID, c.WarehouseID, c.Field)
 }
 
 // ErrNoRun is returned for an unknown run id.

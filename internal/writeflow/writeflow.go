@@ -6,11 +6,12 @@
 package writeflow
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/readflow"
 	"github.com/keycrm-sync/keycrm-sync/internal/render"
+	"github.com/keycrm-sync/keycrm-sync/internal/target"
 )
 
 // Options are the flags every write command shares.
@@ -105,19 +107,16 @@ func (o *Options) Limits(f *cmdutil.Factory) (plan.Limits, error) {
 	return limits, nil
 }
 
-// Target is what a flow writes to: KeyCRM stock.
-type Target = apply.Target
-
 // Flow carries what one write run needs.
 type Flow struct {
 	F      *cmdutil.Factory
 	Opts   *Options
-	Target Target
+	Target target.Target
 	// Requests reports the HTTP attempts made so far in the process (the
 	// client's counter), for result.requests.
 	Requests func() int64
-	// MissingZero is set for push-stock --missing zero (min-coverage applies).
-	MissingZero bool
+	// Checks are the guards the plan is measured against besides max-zeroed.
+	Checks plan.Checks
 	// Strict refuses a plan with duplicates or problems (--strict), after
 	// showing it.
 	Strict bool
@@ -162,7 +161,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 	if err != nil {
 		return err
 	}
-	tripped := p.CheckGuards(limits, fl.MissingZero)
+	tripped := p.CheckGuards(limits, fl.Checks)
 	p.DryRun = o.DryRun
 	p.Forced = o.Force && len(tripped) > 0
 	if o.PlanOut != "" {
@@ -229,7 +228,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 		if !ok {
 			return ErrNotConfirmed
 		}
-	} else if format != "json" {
+	} else if format != render.FormatJSON {
 		// JSON is printed once, with its result, so a script reads one document.
 		if err := render.Plan(ios.Out, p, format, ios.TableWidth()); err != nil {
 			return err
@@ -245,6 +244,9 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	if err != nil {
 		return err
 	}
+	if err := fl.checkSpace(stateDir, p); err != nil {
+		return err
+	}
 	j, err := journal.Start(stateDir, f.Now, p, forced || len(fl.Stale) > 0)
 	if err != nil {
 		return err
@@ -254,8 +256,8 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 			return err
 		}
 	}
-	bar := ios.Progress("writing to KeyCRM", int64(len(p.Changes)), false)
-	out, err := apply.Stocks(ctx, fl.Target, p, j, apply.Options{
+	bar := ios.Progress("writing to "+p.Target.Name(), int64(len(p.Changes)), false)
+	out, err := apply.Run(ctx, fl.Target, p, j, apply.Options{
 		Settle:   fl.Opts.Settle,
 		Progress: func(done, _ int) { bar.Set(done) },
 	})
@@ -263,23 +265,33 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	if err != nil {
 		return err
 	}
+	// Why a write failed matters more than the counts: said here, and kept in
+	// the journal for runs RUN_ID.
+	for _, e := range out.Errors {
+		ios.Errorf("write failed: %s", e)
+	}
 	for _, c := range out.Elsewhere {
-		ios.Logf("warning: %s in warehouse %d (offer %d) changed in KeyCRM meanwhile: it is no longer %s nor %s", c.SKU, c.WarehouseID, c.OfferID, c.From, c.To)
+		ios.Logf("warning: %s changed in %s meanwhile: it is no longer %s nor %s", where(c), p.Target.Name(), c.From, c.To)
 	}
 	applied, failed := len(out.Applied)+len(out.Elsewhere), len(out.Failed)
 	p.Result = &plan.Result{RunID: j.RunID, Applied: applied, Failed: failed, Requests: int(fl.Requests())}
 	status := journal.StatusApplied
 	switch {
-	case failed > 0 && applied > 0:
+	case (failed > 0 || out.Interrupted) && applied > 0:
+		// Interrupted after a batch that fully applied, the run still did not
+		// write all it planned.
 		status = journal.StatusPartial
 	case failed > 0:
 		status = journal.StatusFailed
 	}
 	if err := j.Finish(journal.Outcome{Status: status, Applied: applied, Failed: failed, Requests: p.Result.Requests}); err != nil {
+		if out.Sent {
+			return &apply.PartialError{RunID: j.RunID, Applied: applied, Failed: failed, Journal: err}
+		}
 		return err
 	}
-	if f.Global.Output == "json" && fl.Opts.Yes {
-		if err := render.Plan(ios.Out, p, "json", 0); err != nil {
+	if f.Global.Output == render.FormatJSON && fl.Opts.Yes {
+		if err := render.Plan(ios.Out, p, render.FormatJSON, 0); err != nil {
 			return err
 		}
 	}
@@ -292,6 +304,31 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	}
 	if fl.Applied != nil {
 		return fl.Applied(j.RunID)
+	}
+	return nil
+}
+
+// checkSpace refuses to start writing when the state directory cannot hold the
+// journal: a journal that fills the disk after the first write leaves a run that
+// cannot be fully reverted, so that is found out before anything is sent.
+func (fl *Flow) checkSpace(stateDir string, p *plan.Plan) error {
+	dir := stateDir
+	for {
+		if _, err := os.Stat(dir); err == nil || filepath.Dir(dir) == dir {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	free, err := fl.F.FreeSpace(dir)
+	if err != nil || free < 0 {
+		return nil // not measurable here; the journal's own errors still stop the run
+	}
+	need, err := journal.Need(p)
+	if err != nil {
+		return err
+	}
+	if free < need {
+		return fmt.Errorf("state directory %s has %d bytes free, and this run's journal needs about %d; nothing was written: free some space or choose another --state-dir", stateDir, free, need)
 	}
 	return nil
 }
@@ -337,6 +374,21 @@ func (fl *Flow) journalRefusal(p *plan.Plan, stale []plan.Change, why string) er
 	return j.Finish(journal.Outcome{Status: journal.StatusRefused, Requests: int(fl.Requests()), Error: why})
 }
 
+// where names an entry's item for messages: "A-1 in warehouse 1 (offer 17)".
+func where(c plan.Change) string {
+	s := c.SKU
+	if c.WarehouseID != 0 {
+		s += fmt.Sprintf(" in warehouse %d", c.WarehouseID)
+	}
+	switch {
+	case c.OfferID != 0:
+		s += fmt.Sprintf(" (offer %d)", c.OfferID)
+	case c.Row != 0:
+		s += fmt.Sprintf(" (row %d)", c.Row)
+	}
+	return s
+}
+
 // question is the confirmation prompt: "Apply 37 changes to KeyCRM warehouse 1?".
 func question(p *plan.Plan) string {
 	var whs []string
@@ -345,13 +397,13 @@ func question(p *plan.Plan) string {
 			whs = append(whs, id)
 		}
 	}
-	where := "KeyCRM"
+	where := p.Target.Name()
 	switch len(whs) {
 	case 0:
 	case 1:
-		where = "KeyCRM warehouse " + whs[0]
+		where += " warehouse " + whs[0]
 	default:
-		where = "KeyCRM warehouses " + strings.Join(whs, ", ")
+		where += " warehouses " + strings.Join(whs, ", ")
 	}
 	// Offers zeroed by --missing zero are not source items, so Summary.Changes
 	// leaves them out; the question counts everything it would write.
@@ -369,12 +421,12 @@ func question(p *plan.Plan) string {
 // savePlan writes the plan for `apply PLAN.json`, atomically and private: it holds
 // SKUs and stock figures of the account.
 func savePlan(path string, p *plan.Plan) error {
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return err
+	var b bytes.Buffer
+	if err := render.JSON(&b, p); err != nil {
+		return fmt.Errorf("save plan: %w", err)
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+	if err := os.WriteFile(tmp, b.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("save plan: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -10,12 +10,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
-	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
+	"github.com/keycrm-sync/keycrm-sync/internal/apply"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil/cmdtest"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
-	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
-	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
+	"github.com/keycrm-sync/keycrm-sync/internal/target"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrmmock"
@@ -42,14 +42,9 @@ func onePlan() *plan.Plan {
 // flow builds a write flow on a fresh emulator with the given terminal and answer.
 func flow(t *testing.T, tty bool, answer string, args ...string) (*writeflow.Flow, *keycrmmock.Server, *bytes.Buffer, string) {
 	t.Helper()
-	mock, client := testenv.StartMock(t, seed(), keycrmmock.Options{})
-	ios, in, _, errOut := iostreams.Test()
-	ios.SetTTY(tty, false, tty)
-	in.WriteString(answer)
-	f := cmdutil.NewFactory(ios, cmdutil.BuildInfo{Version: "test"})
-	state := t.TempDir()
-	f.Getenv = func(k string) string { return map[string]string{"XDG_STATE_HOME": state, "HOME": state}[k] }
-	f.Global.Output = "table"
+	env := cmdtest.New(t, seed())
+	env.F.IO.SetTTY(tty, false, tty)
+	env.In.WriteString(answer)
 	opts := &writeflow.Options{}
 	cmd := &cobra.Command{Use: "test"}
 	writeflow.AddFlags(cmd, opts)
@@ -57,7 +52,12 @@ func flow(t *testing.T, tty bool, answer string, args ...string) (*writeflow.Flo
 		t.Fatal(err)
 	}
 	opts.Settle = time.Millisecond
-	return &writeflow.Flow{F: f, Opts: opts, Target: keycrmstore.New(client), Requests: client.Requests}, mock, errOut, state
+	client, err := env.F.KeyCRM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &writeflow.Flow{F: env.F, Opts: opts, Target: keycrmstock.New(client), Requests: client.Requests, Checks: plan.Checks{Source: true}},
+		env.Mock, env.ErrOut, env.StateDir
 }
 
 func puts(mock *keycrmmock.Server) int64 { return mock.Stats().ByRoute["PUT /offers/stocks"] }
@@ -131,7 +131,7 @@ func TestGuardsRefuseBeforeAsking(t *testing.T) {
 	if puts(mock) != 0 {
 		t.Fatal("written despite the guard")
 	}
-	runs, _ := journal.List(state + "/keycrm-sync")
+	runs, _ := journal.List(state)
 	if len(runs) != 1 || runs[0].Status() != journal.StatusRefused {
 		t.Fatalf("runs %v", runs)
 	}
@@ -139,7 +139,7 @@ func TestGuardsRefuseBeforeAsking(t *testing.T) {
 	if err := fl.Run(context.Background(), onePlan()); err != nil {
 		t.Fatal(err)
 	}
-	runs, _ = journal.List(state + "/keycrm-sync")
+	runs, _ = journal.List(state)
 	if puts(mock) != 1 || len(runs) != 1 || !runs[0].Forced || runs[0].Status() != journal.StatusApplied {
 		t.Fatalf("forced run: %d writes, %+v", puts(mock), runs)
 	}
@@ -154,5 +154,48 @@ func TestDryRunNeverWrites(t *testing.T) {
 	}
 	if puts(mock) != 0 || !p.DryRun || p.Result != nil {
 		t.Fatalf("%d writes, dry_run %v, result %+v", puts(mock), p.DryRun, p.Result)
+	}
+}
+
+// cancelling stops the run (a SIGINT) while its one batch is in flight.
+type cancelling struct {
+	target.Target
+	cancel func()
+}
+
+func (c cancelling) Write(ctx context.Context, b target.Batch) error {
+	c.cancel()
+	return c.Target.Write(ctx, b)
+}
+
+// Interrupted after a batch that fully applied, the run did not finish what it
+// planned: partial, exit 4, not applied.
+func TestInterruptedAfterAnAppliedBatchIsPartial(t *testing.T) {
+	fl, mock, _, state := flow(t, false, "", "--yes", "--max-changes", "100%")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fl.Target = cancelling{Target: fl.Target, cancel: cancel}
+	var partial *apply.PartialError
+	if err := fl.Run(ctx, onePlan()); !errors.As(err, &partial) || !partial.Interrupted {
+		t.Fatalf("err = %v", err)
+	}
+	runs, _ := journal.List(state)
+	if puts(mock) != 1 || len(runs) != 1 || runs[0].Status() != journal.StatusPartial {
+		t.Fatalf("%d writes, runs %+v", puts(mock), runs)
+	}
+}
+
+// A state directory too full for the journal refuses the run before the first write:
+// nothing is sent and nothing journaled (exit 2, not 4).
+func TestNoSpaceForTheJournalWritesNothing(t *testing.T) {
+	fl, mock, _, state := flow(t, false, "", "--yes", "--max-changes", "100%")
+	fl.F.FreeSpace = func(string) (int64, error) { return 1000, nil }
+	err := fl.Run(context.Background(), onePlan())
+	var partial *apply.PartialError
+	if err == nil || errors.As(err, &partial) || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("err = %v", err)
+	}
+	if runs, _ := journal.List(state); puts(mock) != 0 || len(runs) != 0 {
+		t.Fatalf("%d writes, runs %v", puts(mock), runs)
 	}
 }
