@@ -8,6 +8,7 @@ package csv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -107,6 +108,12 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 	sp.comma, sp.nl = sniff(sp.buf[sp.r:sp.w], sp.eof, r.prefer)
 
 	table, pending, err := r.header(sp)
+	if errors.Is(err, fieldmap.ErrEmpty) {
+		// Blank lines only, as from an empty pipe: no items, which the
+		// empty-source guard refuses, as it does an empty file.
+		r.info.Notes = append(r.info.Notes, err.Error())
+		return nil
+	}
 	if err != nil {
 		return readError(name, err)
 	}
