@@ -75,6 +75,10 @@ type ReadOptions struct {
 	// Mapping is --map FIELD=HEADER (FIELD=COLUMN_NUMBER, 1-based, with NoHeader)
 	// merged over the config file's mapping.
 	Mapping map[string]string
+	// MapFromConfig says that Mapping is the config file's mapping alone, no
+	// --map flag: a format without columns ignores it instead of refusing it,
+	// since the config describes the usual source, not every source.
+	MapFromConfig bool
 	// NoHeader is --no-header.
 	NoHeader bool
 	// Key is --key: which identifier becomes the SKU in formats carrying several.
@@ -132,7 +136,7 @@ func CheckOptions(format string, opt ReadOptions, accepted ...string) error {
 	given := map[string]bool{
 		"--encoding":   opt.Encoding != "",
 		"--sheet":      opt.Sheet != "",
-		"--map":        len(opt.Mapping) > 0,
+		"--map":        len(opt.Mapping) > 0 && !opt.MapFromConfig,
 		"--no-header":  opt.NoHeader,
 		"--key":        opt.Key != "",
 		"--price-type": len(opt.PriceTypes) > 0,

@@ -155,6 +155,15 @@ func TestCheckOptions(t *testing.T) {
 	if err := CheckOptions("jsonl", ReadOptions{Sheet: "Price"}); err == nil || !strings.Contains(err.Error(), "--sheet") {
 		t.Errorf("err = %v", err)
 	}
+	// The config file's mapping describes the usual (tabular) source; a
+	// CommerceML run with it must work, while --map itself is still refused.
+	mapping := map[string]string{"quantity": "Залишок"}
+	if err := CheckOptions("commerceml", ReadOptions{Mapping: mapping, MapFromConfig: true}, "--key"); err != nil {
+		t.Errorf("config mapping refused: %v", err)
+	}
+	if err := CheckOptions("commerceml", ReadOptions{Mapping: mapping}, "--key"); err == nil || !strings.Contains(err.Error(), "--map does not apply to commerceml") {
+		t.Errorf("--map: err = %v", err)
+	}
 }
 
 // fake is a format detected by a predicate.

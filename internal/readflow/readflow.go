@@ -73,6 +73,7 @@ func (fl *Flags) Options(f *cmdutil.Factory) (connector.ReadOptions, error) {
 	}
 	if len(mapping) > 0 {
 		opt.Mapping = mapping
+		opt.MapFromConfig = len(flagMap) == 0
 	}
 	if opt.PriceTypes, err = pairs("--price-type", fl.PriceTypes, false); err != nil {
 		return opt, err
