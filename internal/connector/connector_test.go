@@ -1,6 +1,8 @@
 package connector
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -280,3 +282,32 @@ type countSink struct{ items, problems int }
 
 func (c *countSink) Item(catalog.Item) error { c.items++; return nil }
 func (c *countSink) Problem(catalog.Problem) { c.problems++ }
+
+func TestCheckZipEntry(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, mode := range map[string]fs.FileMode{"import.xml": 0o644, "offers.xml": fs.ModeSymlink | 0o777, "sub/": fs.ModeDir | 0o755} {
+		h := &zip.FileHeader{Name: name}
+		h.SetMode(mode)
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode.IsRegular() || mode&fs.ModeSymlink != 0 {
+			io.WriteString(w, "/etc/passwd")
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		err := CheckZipEntry(f)
+		if refused := f.Name == "offers.xml"; refused != errors.Is(err, ErrNotRegular) || refused && !strings.Contains(err.Error(), "symbolic link") {
+			t.Errorf("%s: %v", f.Name, err)
+		}
+	}
+}
