@@ -58,11 +58,17 @@ func (r *Registry) Open(ctx context.Context, location string, opt ReadOptions) (
 	if err != nil {
 		return nil, err
 	}
+	f, err := r.named(loc, opt.Format)
+	if err != nil {
+		return nil, err
+	}
 	size, err := statLocation(loc)
 	if err != nil {
 		return nil, err
 	}
-	f, err := r.detect(loc, opt.Format)
+	if f == nil {
+		f, err = r.detect(loc)
+	}
 	if size == 0 {
 		return openEmpty(loc, f, err)
 	}
@@ -120,17 +126,24 @@ func (r *emptyReader) Read(ctx context.Context, _ Sink) error { return ctx.Err()
 func (r *emptyReader) Info() SourceInfo                       { return r.info }
 func (r *emptyReader) Close() error                           { return nil }
 
-func (r *Registry) detect(loc Location, name string) (Format, error) {
-	known := strings.Join(r.Names(), ", ")
+// named settles what needs no look at the location: the format --format
+// names, or a refused file type; it returns a nil Format when detection must
+// decide.
+func (r *Registry) named(loc Location, name string) (Format, error) {
 	if name != "" {
 		if f, ok := r.Lookup(name); ok {
 			return f, nil
 		}
-		return nil, fmt.Errorf("--format %q: %w (known formats: %s)", name, ErrUnknownFormat, known)
+		return nil, fmt.Errorf("--format %q: %w (known formats: %s)", name, ErrUnknownFormat, strings.Join(r.Names(), ", "))
 	}
 	if why, bad := refused[loc.Ext]; bad && loc.Kind == KindFile {
 		return nil, fmt.Errorf("read %s: %w: %s; save it as .xlsx", loc, ErrUnsupported, why)
 	}
+	return nil, nil
+}
+
+func (r *Registry) detect(loc Location) (Format, error) {
+	known := strings.Join(r.Names(), ", ")
 	var head []byte
 	if loc.Kind == KindFile {
 		// A missing or unreadable file is the format's to report, with its

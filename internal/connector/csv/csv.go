@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/fieldmap"
 	"github.com/keycrm-sync/keycrm-sync/internal/textenc"
@@ -127,31 +126,23 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 
 	rows := 0
 	width := table.Width() // fields in the previous record (the header at first)
-	var it catalog.Item
 	// row checks for a cut-off last line and converts one record.
-	row := func(line, fields int, terminated bool, convert func() ([]catalog.Problem, bool)) error {
+	row := func(line, fields int, terminated bool, emit func() (bool, error)) error {
 		if !terminated && fields < min(width, table.Width()) && fields > 0 {
 			// The last line stops short of the header and of the record before
 			// it: the file was cut off mid-row.
 			return readError(name, &recordError{line: line, err: connector.ErrTruncated})
 		}
 		width = fields
-		probs, skip := convert()
-		if skip {
-			return nil
+		data, err := emit()
+		if data {
+			rows++
 		}
-		rows++
-		for _, p := range probs {
-			sink.Problem(p)
-		}
-		if len(probs) > 0 {
-			return nil
-		}
-		return sink.Item(it)
+		return err
 	}
 	if pending != nil {
-		err := row(pending.line, len(pending.cells), pending.terminated, func() ([]catalog.Problem, bool) {
-			return fieldmap.Convert(conv, pending.line, unescapeStrings(pending.cells), &it)
+		err := row(pending.line, len(pending.cells), pending.terminated, func() (bool, error) {
+			return fieldmap.Emit(conv, pending.line, unescapeStrings(pending.cells), sink)
 		})
 		if err != nil {
 			return err
@@ -174,12 +165,15 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 		if count == 1 && len(fields[0]) == 0 {
 			count = 0 // an empty last line is no cut-off row
 		}
-		err = row(line, count, terminated, func() ([]catalog.Problem, bool) {
-			return fieldmap.Convert(conv, line, unescape(fields), &it)
+		err = row(line, count, terminated, func() (bool, error) {
+			return fieldmap.Emit(conv, line, unescape(fields), sink)
 		})
 		if err != nil {
 			return err
 		}
+	}
+	if err := conv.Flush(sink); err != nil {
+		return err
 	}
 	if rows == 0 {
 		r.info.Notes = append(r.info.Notes, "no data rows after the header")
