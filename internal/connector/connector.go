@@ -48,6 +48,9 @@ type SourceInfo struct {
 	// Warehouses lists the warehouses the source declares, for reporting and
 	// --warehouse-map.
 	Warehouses []Warehouse
+	// Header is the header row of a tabular source (CSV, XLSX), for messages
+	// about its columns; nil for other formats.
+	Header *Header
 	// Encoding is the text encoding the source was read in ("utf-8",
 	// "windows-1251"); "" for formats that are not plain text.
 	Encoding string
@@ -56,6 +59,16 @@ type SourceInfo struct {
 	// columns that look like a field but were not read, rows skipped, a source
 	// with no data rows. They are warnings to print, never errors.
 	Notes []string
+}
+
+// Header is a tabular source's header row.
+type Header struct {
+	// Row is the header's (last) row, 1-based; 0 without a header row.
+	Row int
+	// Cells are the header's non-empty cells, as found.
+	Cells []string
+	// Columns maps each canonical field read to the header of its column.
+	Columns map[string]string
 }
 
 // Warehouse is a warehouse declared by a source.

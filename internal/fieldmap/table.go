@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 )
 
 // Options are a tabular source's mapping flags.
@@ -93,6 +94,15 @@ func (t *Table) Fields() []string {
 		}
 	}
 	return fields
+}
+
+// Header describes the header row for messages about its columns.
+func (t *Table) Header() connector.Header {
+	h := connector.Header{Row: t.row, Cells: nonEmpty(t.headers), Columns: map[string]string{}}
+	for _, r := range t.reads {
+		h.Columns[catalog.Fields[r.kind]] = t.headers[r.col]
+	}
+	return h
 }
 
 // Width is the number of columns the header has.

@@ -117,6 +117,8 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 		return readError(name, err)
 	}
 	r.info.Fields = table.Fields()
+	header := table.Header()
+	r.info.Header = &header
 	r.info.Notes = append(r.info.Notes, table.Notes()...)
 	if table.Row() > 1 {
 		r.info.Notes = append(r.info.Notes, fmt.Sprintf("header found on line %d; the lines above it were skipped", table.Row()))
