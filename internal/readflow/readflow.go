@@ -17,6 +17,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/all"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/textenc"
 )
 
 // Flags are the reader flags of a command.
@@ -35,7 +36,7 @@ type Flags struct {
 func AddFlags(cmd *cobra.Command, fl *Flags) {
 	f := cmd.Flags()
 	f.StringVar(&fl.Format, "format", "", "read --from as `FORMAT` instead of detecting it (csv, xlsx, jsonl, ...)")
-	f.StringVar(&fl.Encoding, "encoding", "", "text `ENCODING` of a CSV source: utf-8 or windows-1251 (default: detected)")
+	f.StringVar(&fl.Encoding, "encoding", "", "text `ENCODING` of a text source: "+textenc.FlagHelp()+" (default: detected)")
 	f.StringVar(&fl.Sheet, "sheet", "", "XLSX sheet `NAME` (default: the first sheet)")
 	f.StringArrayVar(&fl.Maps, "map", nil, "take canonical `FIELD=HEADER` from that column (FIELD=N with --no-header); repeatable")
 	f.BoolVar(&fl.NoHeader, "no-header", false, "the CSV has no header row; columns are mapped by number with --map FIELD=N")
@@ -50,6 +51,11 @@ func (fl *Flags) Options(f *cmdutil.Factory) (connector.ReadOptions, error) {
 	opt := connector.ReadOptions{
 		Format: fl.Format, Encoding: fl.Encoding, Sheet: fl.Sheet, NoHeader: fl.NoHeader, Key: fl.Key,
 		Stdin: f.IO.In,
+	}
+	if fl.Encoding != "" {
+		if _, err := textenc.FlagValue(fl.Encoding); err != nil {
+			return opt, cmdutil.UsageErrorf("%v", err)
+		}
 	}
 	cfg, err := f.Config()
 	if err != nil {
