@@ -131,7 +131,7 @@ func convert[T Text](c *Converter, row int, cells []T, it *catalog.Item, hold bo
 		for col := len(t.headers); col < len(cells); col++ {
 			if !blankText(cells[col]) {
 				c.problems = append(c.problems, catalog.Problem{
-					File: c.file, Row: row, Column: fmt.Sprintf("column %d", col+1), Value: string(cells[col]),
+					File: c.file, Row: row, Column: fmt.Sprintf("column %d", col+1), Field: t.lastField(), Value: string(cells[col]),
 					Error: fmt.Sprintf("the row has %d values, the header %d columns (a decimal comma in an unquoted number?)", len(cells), len(t.headers)),
 				})
 				break

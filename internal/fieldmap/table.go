@@ -108,6 +108,18 @@ func (t *Table) Header() connector.Header {
 	return h
 }
 
+// lastField is the field of the rightmost column read: the one a value cut in
+// two by an unquoted decimal comma most likely belongs to.
+func (t *Table) lastField() string {
+	last := read{col: -1}
+	for _, r := range t.reads {
+		if r.col > last.col {
+			last = r
+		}
+	}
+	return catalog.Fields[last.kind]
+}
+
 // Width is the number of columns the header has.
 func (t *Table) Width() int { return len(t.headers) }
 

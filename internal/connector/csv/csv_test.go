@@ -322,7 +322,7 @@ func TestText(t *testing.T) {
 		{name: "more values than the header: an unquoted decimal comma",
 			text:     "sku,qty\nA,5,5\nB,3,\n",
 			want:     []string{"B 3 3"},
-			problems: []string{"2  the row has 3 values, the header 2 columns (a decimal comma in an unquoted number?)"}},
+			problems: []string{"2 quantity the row has 3 values, the header 2 columns (a decimal comma in an unquoted number?)"}},
 		{name: "CR-only line ends",
 			text: "sku;qty\rA;1\rB;2\r",
 			want: []string{"A 1 2", "B 2 3"}},
