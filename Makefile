@@ -10,9 +10,13 @@ build:
 	$(GO) build -o $(BIN)/ ./cmd/keycrm-sync ./cmd/keycrm-mock
 
 # The whole test suite, race detector on; then the memory tests, which measure
-# allocation and so skip under the race detector, run without it.
+# allocation and so skip under the race detector, run without it. testreport
+# prints what go test prints, plus a line per package that skipped tests (a
+# laptop without ../shared/fixtures), which go test alone keeps quiet.
+test: SHELL := /bin/bash
+test: .SHELLFLAGS := -o pipefail -c
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -json ./... | $(GO) run ./internal/testenv/testreport
 	$(GO) test -count=1 -run 'Memory' ./internal/...
 
 # Runs the main job on the bundled emulator and demo data.

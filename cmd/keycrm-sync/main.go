@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/cli"
+	versioncmd "github.com/keycrm-sync/keycrm-sync/internal/cmd/version"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
 )
@@ -31,12 +32,5 @@ func main() {
 }
 
 func buildInfo() cmdutil.BuildInfo {
-	b := cmdutil.BuildInfo{Version: version, Commit: commit, Date: date}
-	if b.Version == "" {
-		b.Version = "dev"
-		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			b.Version = info.Main.Version
-		}
-	}
-	return b
+	return versioncmd.ReadBuild(cmdutil.BuildInfo{Version: version, Commit: commit, Date: date})
 }

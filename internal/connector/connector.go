@@ -48,6 +48,9 @@ type SourceInfo struct {
 	// Warehouses lists the warehouses the source declares, for reporting and
 	// --warehouse-map.
 	Warehouses []Warehouse
+	// Header is the header row of a tabular source (CSV, XLSX), for messages
+	// about its columns; nil for other formats.
+	Header *Header
 	// Encoding is the text encoding the source was read in ("utf-8",
 	// "windows-1251"); "" for formats that are not plain text.
 	Encoding string
@@ -56,6 +59,16 @@ type SourceInfo struct {
 	// columns that look like a field but were not read, rows skipped, a source
 	// with no data rows. They are warnings to print, never errors.
 	Notes []string
+}
+
+// Header is a tabular source's header row.
+type Header struct {
+	// Row is the header's (last) row, 1-based; 0 without a header row.
+	Row int
+	// Cells are the header's non-empty cells, as found.
+	Cells []string
+	// Columns maps each canonical field read to the header of its column.
+	Columns map[string]string
 }
 
 // Warehouse is a warehouse declared by a source.
@@ -75,6 +88,10 @@ type ReadOptions struct {
 	// Mapping is --map FIELD=HEADER (FIELD=COLUMN_NUMBER, 1-based, with NoHeader)
 	// merged over the config file's mapping.
 	Mapping map[string]string
+	// MapFromConfig says that Mapping is the config file's mapping alone, no
+	// --map flag: a format without columns ignores it instead of refusing it,
+	// since the config describes the usual source, not every source.
+	MapFromConfig bool
 	// NoHeader is --no-header.
 	NoHeader bool
 	// Key is --key: which identifier becomes the SKU in formats carrying several.
@@ -140,7 +157,7 @@ func CheckOptions(format string, opt ReadOptions, accepted ...string) error {
 	given := map[string]bool{
 		"--encoding":   opt.Encoding != "",
 		"--sheet":      opt.Sheet != "",
-		"--map":        len(opt.Mapping) > 0,
+		"--map":        len(opt.Mapping) > 0 && !opt.MapFromConfig,
 		"--no-header":  opt.NoHeader,
 		"--key":        opt.Key != "",
 		"--price-type": len(opt.PriceTypes) > 0,

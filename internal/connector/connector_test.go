@@ -1,6 +1,8 @@
 package connector
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,10 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 )
 
 func TestParseLocation(t *testing.T) {
@@ -152,6 +157,15 @@ func TestCheckOptions(t *testing.T) {
 	if err := CheckOptions("jsonl", ReadOptions{Sheet: "Price"}); err == nil || !strings.Contains(err.Error(), "--sheet") {
 		t.Errorf("err = %v", err)
 	}
+	// The config file's mapping describes the usual (tabular) source; a
+	// CommerceML run with it must work, while --map itself is still refused.
+	mapping := map[string]string{"quantity": "Залишок"}
+	if err := CheckOptions("commerceml", ReadOptions{Mapping: mapping, MapFromConfig: true}, "--key"); err != nil {
+		t.Errorf("config mapping refused: %v", err)
+	}
+	if err := CheckOptions("commerceml", ReadOptions{Mapping: mapping}, "--key"); err == nil || !strings.Contains(err.Error(), "--map does not apply to commerceml") {
+		t.Errorf("--map: err = %v", err)
+	}
 }
 
 // fake is a format detected by a predicate.
@@ -204,6 +218,96 @@ func TestXMLRoot(t *testing.T) {
 	for _, head := range []string{"", "<?xml version=\"1.0\"?>", "<!-- unterminated", "not xml at all"} {
 		if root, ok := XMLRoot([]byte(head)); ok {
 			t.Errorf("XMLRoot(%q) = %+v", head, root)
+		}
+	}
+}
+
+// A missing path says so in the same words whatever it looks like, rather
+// than "no format reads .zip files" for a mistyped package name.
+func TestRegistryMissingPath(t *testing.T) {
+	dir := t.TempDir()
+	r := NewRegistry(fake{"csv", func(l Location, _ []byte) bool { return l.Ext == "csv" }})
+	for _, name := range []string{"stock.csv", "exchange.zip", "exchange/", "stock", "feed.xml"} {
+		loc := filepath.Join(dir, name)
+		_, err := r.Open(context.Background(), loc, ReadOptions{})
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || err.Error() != "read "+loc+": no such file or directory" {
+			t.Errorf("Open(%q) = %v", name, err)
+		}
+	}
+	p := filepath.Join(dir, "stock.foo")
+	if err := os.WriteFile(p, []byte("sku\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.Open(context.Background(), p, ReadOptions{})
+	if err == nil || !errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), "known formats: csv") || !strings.Contains(err.Error(), "--format") {
+		t.Errorf("unknown extension: %v", err)
+	}
+}
+
+// An empty file, of any format, is a source without items: the empty-source
+// guard refuses it as it refuses empty standard input.
+func TestRegistryEmptyFile(t *testing.T) {
+	dir := t.TempDir()
+	r := NewRegistry(
+		fake{"csv", func(l Location, _ []byte) bool { return l.Ext == "csv" }},
+		fake{"yml", func(l Location, h []byte) bool { return l.Ext == "xml" && len(h) > 0 }},
+	)
+	for name, format := range map[string]string{"stock.csv": "csv", "feed.xml": "xml", "odd.foo": ""} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rd, err := r.Open(context.Background(), p, ReadOptions{})
+		if format == "" {
+			if !errors.Is(err, ErrUnknownFormat) {
+				t.Errorf("%s: err %v, want an unknown format", name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var sink countSink
+		if err := rd.Read(context.Background(), &sink); err != nil || sink != (countSink{}) {
+			t.Errorf("%s: read %v, %+v; want nothing", name, err, sink)
+		}
+		sum := sha256.Sum256(nil)
+		if info := rd.Info(); info.Format != format || info.SHA256 != hex.EncodeToString(sum[:]) || len(info.Notes) != 1 {
+			t.Errorf("%s: info %+v", name, info)
+		}
+	}
+}
+
+type countSink struct{ items, problems int }
+
+func (c *countSink) Item(catalog.Item) error { c.items++; return nil }
+func (c *countSink) Problem(catalog.Problem) { c.problems++ }
+
+func TestCheckZipEntry(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, mode := range map[string]fs.FileMode{"import.xml": 0o644, "offers.xml": fs.ModeSymlink | 0o777, "sub/": fs.ModeDir | 0o755} {
+		h := &zip.FileHeader{Name: name}
+		h.SetMode(mode)
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode.IsRegular() || mode&fs.ModeSymlink != 0 {
+			io.WriteString(w, "/etc/passwd")
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		err := CheckZipEntry(f)
+		if refused := f.Name == "offers.xml"; refused != errors.Is(err, ErrNotRegular) || refused && !strings.Contains(err.Error(), "symbolic link") {
+			t.Errorf("%s: %v", f.Name, err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -10,7 +11,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 )
 
@@ -200,4 +203,42 @@ func XMLRoot(head []byte) (xml.StartElement, bool) {
 			return se.Copy(), true
 		}
 	}
+}
+
+// ErrNotRegular: a folder or zip package holds something other than a regular
+// file where a file would be read.
+var ErrNotRegular = errors.New("not a regular file")
+
+// CheckFolderEntry refuses an entry of a folder source that is not a regular
+// file, before it is opened: a FIFO or a device can block the read forever
+// while the run holds the lock, and a symbolic link can lead anywhere outside
+// the folder. Directories are the caller's to skip or walk.
+func CheckFolderEntry(dir string, e fs.DirEntry) error {
+	if e.IsDir() || e.Type().IsRegular() {
+		return nil
+	}
+	return fmt.Errorf("%s: %w: %s", filepath.Join(dir, e.Name()), ErrNotRegular, describeMode(e.Type()))
+}
+
+// CheckZipEntry refuses a symbolic link stored in a zip package: its content
+// is a path, and following it would read outside the package.
+func CheckZipEntry(f *zip.File) error {
+	if m := f.Mode(); m&fs.ModeType != 0 && !m.IsDir() {
+		return fmt.Errorf("%s: %w: %s", f.Name, ErrNotRegular, describeMode(m))
+	}
+	return nil
+}
+
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link, which is not followed; copy the file it points to into its place"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO), which is not read"
+	case m&fs.ModeDevice != 0:
+		return "a device, which is not read"
+	case m&fs.ModeSocket != 0:
+		return "a socket, which is not read"
+	}
+	return "not a regular file, so it is not read"
 }

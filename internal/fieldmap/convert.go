@@ -27,6 +27,8 @@ type Converter struct {
 	t           *Table
 	file        string
 	spreadsheet bool
+	dec         *Decimals
+	it          catalog.Item // Emit's row
 	problems    []catalog.Problem
 	skuHeader   string // the SKU column's header, to skip repeated header rows
 	repeated    int
@@ -37,7 +39,7 @@ type Converter struct {
 // problems and item positions carry). spreadsheet selects the number rules of
 // spreadsheet cells (binary floating-point noise is rounded away).
 func (t *Table) NewConverter(file string, spreadsheet bool) *Converter {
-	c := &Converter{t: t, file: file, spreadsheet: spreadsheet}
+	c := &Converter{t: t, file: file, spreadsheet: spreadsheet, dec: NewDecimals(spreadsheet)}
 	if t.row > 0 {
 		c.skuHeader = t.headers[t.skuCol]
 	}
@@ -60,8 +62,29 @@ func (c *Converter) Notes() []string {
 // any column read and for a repetition of the header row (page headers of a
 // printed report); otherwise a row with problems yields those problems (the
 // item is not to be used), and a good row only the item. The problems slice is
-// reused by the next call.
+// reused by the next call. A number only a decimal mark can settle ("1,250")
+// is read by its column's mark so far, else the fallback mark (see Decimals);
+// Emit waits for the column's mark instead.
 func Convert[T Text](c *Converter, row int, cells []T, it *catalog.Item) (problems []catalog.Problem, skip bool) {
+	return convert(c, row, cells, it, false)
+}
+
+// Emit reads one data row and sends its item or problems to sink, holding it
+// back while a number in it waits for its column's decimal mark (see
+// Decimals); data is false for a row Convert would skip. Call Flush after the
+// last row.
+func Emit[T Text](c *Converter, row int, cells []T, sink Sink) (data bool, err error) {
+	problems, skip := convert(c, row, cells, &c.it, true)
+	if skip {
+		return false, nil
+	}
+	return true, c.dec.Emit(&c.it, problems, sink)
+}
+
+// Flush sends the rows Emit still holds.
+func (c *Converter) Flush(sink Sink) error { return c.dec.Flush(sink) }
+
+func convert[T Text](c *Converter, row int, cells []T, it *catalog.Item, hold bool) (problems []catalog.Problem, skip bool) {
 	t := c.t
 	empty := true
 	for _, col := range t.used {
@@ -83,7 +106,7 @@ func Convert[T Text](c *Converter, row int, cells []T, it *catalog.Item) (proble
 		if r.col >= len(cells) || blankText(cells[r.col]) {
 			continue
 		}
-		if err := set(c, it, r.kind, cells[r.col]); err != nil {
+		if err := set(c, it, r, cells[r.col], hold); err != nil {
 			c.problems = append(c.problems, catalog.Problem{
 				File: c.file, Row: row, Column: t.headers[r.col], Field: catalog.Fields[r.kind], Value: string(cells[r.col]), Error: err.Error(),
 			})
@@ -108,7 +131,7 @@ func Convert[T Text](c *Converter, row int, cells []T, it *catalog.Item) (proble
 		for col := len(t.headers); col < len(cells); col++ {
 			if !blankText(cells[col]) {
 				c.problems = append(c.problems, catalog.Problem{
-					File: c.file, Row: row, Column: fmt.Sprintf("column %d", col+1), Value: string(cells[col]),
+					File: c.file, Row: row, Column: fmt.Sprintf("column %d", col+1), Field: t.lastField(), Value: string(cells[col]),
 					Error: fmt.Sprintf("the row has %d values, the header %d columns (a decimal comma in an unquoted number?)", len(cells), len(t.headers)),
 				})
 				break
@@ -161,17 +184,17 @@ const (
 	numKinds
 )
 
-// set stores one non-empty cell in the item.
-func set[T Text](c *Converter, it *catalog.Item, kind int, cell T) error {
-	switch kind {
+// set stores one non-empty cell of column r in the item.
+func set[T Text](c *Converter, it *catalog.Item, r read, cell T, hold bool) error {
+	switch kind := r.kind; kind {
 	case kQuantity, kPrice, kPurchasedPrice, kWeight, kLength, kWidth, kHeight:
-		return setNumber(it, kind, cell, c.spreadsheet)
+		return number(c.dec, it, kind, r.col, c.t.headers[r.col], cell, hold)
 	case kAvailable:
 		f, err := ParseFlag(trimmed(cell))
 		it.Available = f
 		return err
 	}
-	return setText(it, kind, trimmed(cell))
+	return setText(it, r.kind, trimmed(cell))
 }
 
 // CapImages keeps the first catalog.MaxImages image URLs (KeyCRM's limit) and
@@ -195,7 +218,8 @@ func SetValue(it *catalog.Item, field, value string) error {
 	}
 	switch kind {
 	case kQuantity, kPrice, kPurchasedPrice, kWeight, kLength, kWidth, kHeight:
-		return setNumber(it, kind, value, false)
+		_, err := setNumber(it, kind, value, false, numparse.AnyMark)
+		return err
 	case kAvailable:
 		f, err := ParseFlag(value)
 		it.Available = f
@@ -234,17 +258,19 @@ func setText(it *catalog.Item, kind int, v string) error {
 	return nil
 }
 
-func setNumber[T Text](it *catalog.Item, kind int, cell T, spreadsheet bool) error {
+// setNumber stores a number read with the column's decimal mark, and returns
+// the mark the value showed.
+func setNumber[T Text](it *catalog.Item, kind int, cell T, spreadsheet bool, mark numparse.Mark) (numparse.Mark, error) {
 	price := kind == kPrice || kind == kPurchasedPrice
-	d, cur, err := numparse.Parse(cell, numparse.Options{Spreadsheet: spreadsheet, Currency: price})
+	d, cur, shown, err := numparse.ParseShown(cell, numparse.Options{Spreadsheet: spreadsheet, Currency: price, Decimal: mark})
 	if err != nil {
-		return err
+		return shown, err
 	}
 	if d.Sign() < 0 {
 		if kind == kQuantity {
-			return ErrNegative
+			return shown, ErrNegative
 		}
-		return ErrNegativeNo
+		return shown, ErrNegativeNo
 	}
 	n := catalog.Known(d)
 	switch kind {
@@ -266,7 +292,7 @@ func setNumber[T Text](it *catalog.Item, kind int, cell T, spreadsheet bool) err
 	if cur != "" && it.Currency == "" {
 		it.Currency = cur // "14.99 USD" in a price column with no currency column
 	}
-	return nil
+	return shown, nil
 }
 
 // NormalizeCurrency turns a currency sign or word into its ISO code ("грн" →

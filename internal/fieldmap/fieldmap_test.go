@@ -3,6 +3,7 @@ package fieldmap
 import (
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -473,5 +474,59 @@ func BenchmarkConvert(b *testing.B) {
 		if probs, _ := Convert(c, 2, row, &it); len(probs) > 0 {
 			b.Fatal(probs)
 		}
+	}
+}
+
+type rows struct {
+	items    []catalog.Item
+	problems []catalog.Problem
+}
+
+func (r *rows) Item(it catalog.Item) error { r.items = append(r.items, it); return nil }
+func (r *rows) Problem(p catalog.Problem)  { r.problems = append(r.problems, p) }
+
+// Rows waiting for their column's decimal mark are bounded: past MaxHeld the
+// oldest is settled by the fallback mark (here none: a problem), and a mark
+// shown later still settles the rest.
+func TestDecimalsHeldBounded(t *testing.T) {
+	d := NewDecimals(false)
+	var out rows
+	emit := func(row int, qty string) {
+		it := catalog.Item{SKU: "S" + strconv.Itoa(row), Pos: catalog.Position{File: "f", Row: row}}
+		err := d.Number(&it, catalog.FieldQuantity, "Qty", qty)
+		if err == nil {
+			err = d.Emit(&it, nil, &out)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for row := 1; row <= MaxHeld+2; row++ {
+		emit(row, "1,250")
+	}
+	if len(out.items) != 0 || len(out.problems) != 2 || out.problems[0].Row != 1 || out.problems[1].Row != 2 {
+		t.Fatalf("%d items, problems %v; want the two oldest rows settled as problems", len(out.items), out.problems[:min(len(out.problems), 3)])
+	}
+	emit(MaxHeld+3, "0,5") // shows the comma: every held row is 1.25
+	if err := d.Flush(&out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.items) != MaxHeld+1 || out.items[1].Quantity != num("1.25") || len(d.held) != 0 {
+		t.Errorf("%d items (second %v), %d still held", len(out.items), out.items[1].Quantity, len(d.held))
+	}
+}
+
+// Convert cannot hold a row: a spreadsheet text cell the column has not
+// settled is read by "." (a stored number's mark), so "1,250" is a problem.
+func TestConvertAmbiguousSpreadsheet(t *testing.T) {
+	tab := header(t, []string{"SKU", "Qty"}, Options{})
+	c := tab.NewConverter("x.xlsx", true)
+	var it catalog.Item
+	if probs, _ := Convert(c, 2, []string{"A", "1.125"}, &it); len(probs) > 0 || it.Quantity != num("1.125") {
+		t.Errorf("stored number: item %+v problems %v", it, probs)
+	}
+	probs, _ := Convert(c, 3, []string{"B", "1,250"}, &it)
+	if len(probs) != 1 || !strings.Contains(probs[0].Error, "ambiguous number: 1250 or 1.25?") || probs[0].Column != "Qty" {
+		t.Errorf("text cell: problems %v", probs)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/textenc"
 )
 
 // Options are a tabular source's mapping flags.
@@ -42,9 +44,11 @@ func (e *NoSKUError) Error() string {
 	if e.Searched >= MaxHeaderSearch {
 		where = fmt.Sprintf("no SKU column in the first %d rows", e.Searched)
 	}
-	return fmt.Sprintf("%s; the headers found (row %d) are %s\n"+
-		"name the SKU column with --map sku=HEADER, or for a file without a header row use --no-header with --map sku=COLUMN_NUMBER",
-		where, e.Row, quoteList(e.Headers, 40))
+	hint := "name the SKU column with --map sku=HEADER, or for a file without a header row use --no-header with --map sku=COLUMN_NUMBER"
+	if textenc.LooksMisdecoded(e.Headers) {
+		hint = textenc.MisdecodedHint()
+	}
+	return fmt.Sprintf("%s; the headers found (row %d) are %s\n%s", where, e.Row, quoteList(e.Headers, 40), hint)
 }
 
 // quoteList prints up to max values quoted, then how many more there are.
@@ -93,6 +97,27 @@ func (t *Table) Fields() []string {
 		}
 	}
 	return fields
+}
+
+// Header describes the header row for messages about its columns.
+func (t *Table) Header() connector.Header {
+	h := connector.Header{Row: t.row, Cells: nonEmpty(t.headers), Columns: map[string]string{}}
+	for _, r := range t.reads {
+		h.Columns[catalog.Fields[r.kind]] = t.headers[r.col]
+	}
+	return h
+}
+
+// lastField is the field of the rightmost column read: the one a value cut in
+// two by an unquoted decimal comma most likely belongs to.
+func (t *Table) lastField() string {
+	last := read{col: -1}
+	for _, r := range t.reads {
+		if r.col > last.col {
+			last = r
+		}
+	}
+	return catalog.Fields[last.kind]
 }
 
 // Width is the number of columns the header has.
@@ -247,6 +272,9 @@ func newTable(heads []string, alts [][]string, opt Options, row int) (*Table, er
 		}
 	}
 	t.explain(candidates, netStock)
+	if textenc.LooksMisdecoded(nonEmpty(heads)) {
+		t.notes = append(t.notes, textenc.MisdecodedHint())
+	}
 	for kind, c := range t.cols {
 		if c >= 0 {
 			t.used = append(t.used, c)

@@ -4,14 +4,20 @@
 // "9.9E-2", and for prices a currency sign or code ("6,31руб", "14.99 USD").
 // It is the only place that knows these rules; pkg/decimal stays strict.
 //
-// A comma or a dot that appears once is the decimal separator, so "1,234" is
-// 1.234, as the command-line contract says for "1234,5". The same mark several
-// times ("1,234,567") can only be thousands; with both marks the last one is the
-// decimal separator. Thousands groups must have three digits, so "12 34" (two
-// numbers in one cell) is refused rather than read as 1234.
+// The same mark several times ("1,234,567") can only be thousands; with both
+// marks the last one is the decimal separator. Thousands groups must have three
+// digits, so "12 34" (two numbers in one cell) is refused rather than read as
+// 1234. A comma or a dot that appears once is the decimal separator, except in
+// the one shape a thousands separator also takes: one to three digits, the
+// mark, three digits ("1,250", "1.250"). Whether that is 1250 or 1.25 depends
+// on how the rest of its column writes decimals, which the caller passes as
+// Options.Decimal (see Mark); only numbers written by programs (XML, JSON
+// numbers) read it as a decimal without asking.
 package numparse
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
@@ -27,6 +33,41 @@ var (
 	ErrSyntax = decimal.ErrSyntax
 	// ErrRange is a number a decimal cannot hold exactly.
 	ErrRange = decimal.ErrRange
+	// ErrAmbiguous is a number that reads as thousands or as a decimal
+	// ("1,250"), and the column's decimal mark does not say which; the error
+	// returned is an *AmbiguousError, which errors.Is matches to it.
+	ErrAmbiguous = errors.New("ambiguous number")
+)
+
+// AmbiguousError is a number the column's decimal mark leaves ambiguous, with
+// its two readings.
+type AmbiguousError struct {
+	Thousands, Decimal decimal.Decimal
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("%v: %s or %s?", ErrAmbiguous, e.Thousands, e.Decimal)
+}
+
+// Is makes errors.Is(err, ErrAmbiguous) true.
+func (e *AmbiguousError) Is(target error) bool { return target == ErrAmbiguous }
+
+// Mark is a column's decimal mark, as the caller knows it.
+type Mark byte
+
+// Marks.
+const (
+	// AnyMark reads a lone mark as the decimal mark: for numbers written by
+	// programs (XML, JSON numbers, MoySklad), which never group thousands with
+	// a lone mark.
+	AnyMark Mark = 0
+	// Dot and Comma are a column's decided decimal mark: a lone mark of the
+	// other kind before three digits is ErrAmbiguous, never a guess.
+	Dot   Mark = '.'
+	Comma Mark = ','
+	// Undecided is a column whose mark no value has shown yet: a value in the
+	// ambiguous shape is ErrAmbiguous, to be read once the mark is known.
+	Undecided Mark = '?'
 )
 
 // Options select the conventions of a source.
@@ -36,6 +77,8 @@ type Options struct {
 	Spreadsheet bool
 	// Currency accepts a currency sign or code before or after the number.
 	Currency bool
+	// Decimal is the decimal mark of the value's column (see Mark).
+	Decimal Mark
 }
 
 // maxDigits is how many significant digits an int64 coefficient always holds.
@@ -49,6 +92,16 @@ const floatDigits = 15
 // found around it (only with opt.Currency), else "". Surrounding white space is
 // ignored; an empty s is ErrSyntax (callers treat empty cells as unknown first).
 func Parse[T Text](s T, opt Options) (d decimal.Decimal, currency string, err error) {
+	d, currency, _, err = ParseShown(s, opt)
+	return d, currency, err
+}
+
+// ParseShown is Parse that also returns the decimal mark the number shows
+// beyond doubt — Dot or Comma ("12.5", "1 234,5", "1,234,567" shows Dot), or
+// AnyMark for none ("125", "1,250") — from which callers decide a column's
+// mark. It is returned with the errors of a well-formed number too (negative,
+// ambiguous), since the writing still shows the column's convention.
+func ParseShown[T Text](s T, opt Options) (d decimal.Decimal, currency string, shown Mark, err error) {
 	i, j := trimSpace(s)
 	neg := false
 	if opt.Currency {
@@ -65,16 +118,16 @@ func Parse[T Text](s T, opt Options) (d decimal.Decimal, currency string, err er
 	}
 	if k := signLen(s, i, j); k > 0 {
 		if neg {
-			return decimal.Zero, "", ErrSyntax
+			return decimal.Zero, "", AnyMark, ErrSyntax
 		}
 		neg = s[i] == '-' || s[i] == 0xE2
 		i += k
 	}
-	d, err = parseBody(s[i:j], neg, opt.Spreadsheet)
+	d, shown, err = parseBody(s[i:j], neg, opt)
 	if err != nil {
-		return decimal.Zero, "", err
+		return decimal.Zero, "", shown, err
 	}
-	return d, currency, nil
+	return d, currency, shown, nil
 }
 
 // spaceLen returns the byte length of a space character at s[i] — ASCII space,
@@ -188,13 +241,22 @@ func isLetterAfter[T Text](s T, k, j int) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0xC0
 }
 
-// parseBody reads the unsigned number in b.
-func parseBody[T Text](b T, neg, spreadsheet bool) (decimal.Decimal, error) {
-	if d, ok := parseSimple(b, neg); ok {
+// parseBody reads the unsigned number in b, and the decimal mark it shows.
+func parseBody[T Text](b T, neg bool, opt Options) (decimal.Decimal, Mark, error) {
+	spreadsheet := opt.Spreadsheet
+	if sp, ok := parseSimple(b, neg); ok {
+		if sp.ambiguous() {
+			if opt.Decimal != AnyMark && opt.Decimal != Mark(sp.mark) {
+				thousands, _ := decimal.New(sp.coef, 0) // at most six digits
+				return decimal.Zero, AnyMark, &AmbiguousError{Thousands: thousands, Decimal: sp.d}
+			}
+			return sp.d, AnyMark, nil
+		}
+		d := sp.d
 		if spreadsheet {
 			d = RoundFloat(d)
 		}
-		return d, nil
+		return d, Mark(sp.mark), nil
 	}
 	// Locate the exponent, then classify the marks in the mantissa.
 	end := len(b)
@@ -203,7 +265,7 @@ func parseBody[T Text](b T, neg, spreadsheet bool) (decimal.Decimal, error) {
 		if b[k] == 'e' || b[k] == 'E' {
 			var ok bool
 			if exp, ok = parseExp(b[k+1:]); !ok {
-				return decimal.Zero, ErrSyntax
+				return decimal.Zero, AnyMark, ErrSyntax
 			}
 			end, hasExp = k, true
 			break
@@ -229,7 +291,7 @@ func parseBody[T Text](b T, neg, spreadsheet bool) (decimal.Decimal, error) {
 		default:
 			n := spaceLen(m, k)
 			if n == 0 {
-				return decimal.Zero, ErrSyntax
+				return decimal.Zero, AnyMark, ErrSyntax
 			}
 			spaces++
 			k += n
@@ -238,7 +300,7 @@ func parseBody[T Text](b T, neg, spreadsheet bool) (decimal.Decimal, error) {
 		k++
 	}
 	if digits == 0 {
-		return decimal.Zero, ErrSyntax
+		return decimal.Zero, AnyMark, ErrSyntax
 	}
 	// Decide which mark is the decimal separator (point) and which groups
 	// thousands (group, 0 for none).
@@ -252,7 +314,7 @@ func parseBody[T Text](b T, neg, spreadsheet bool) (decimal.Decimal, error) {
 			point, group = ',', '.'
 		}
 		if (point == '.' && dots > 1) || (point == ',' && commas > 1) {
-			return decimal.Zero, ErrSyntax
+			return decimal.Zero, AnyMark, ErrSyntax
 		}
 	case dots == 1:
 		point = '.'
@@ -265,12 +327,20 @@ func parseBody[T Text](b T, neg, spreadsheet bool) (decimal.Decimal, error) {
 	}
 	if spaces > 0 {
 		if group != 0 {
-			return decimal.Zero, ErrSyntax
+			return decimal.Zero, AnyMark, ErrSyntax
 		}
 		group = ' '
 	}
 	if hasExp && group != 0 {
-		return decimal.Zero, ErrSyntax
+		return decimal.Zero, AnyMark, ErrSyntax
+	}
+	shown := Mark(point)
+	switch {
+	case point != 0:
+	case group == '.':
+		shown = Comma
+	case group == ',':
+		shown = Dot
 	}
 	intPart, frac := m, m[:0]
 	if point != 0 {
@@ -281,12 +351,12 @@ func parseBody[T Text](b T, neg, spreadsheet bool) (decimal.Decimal, error) {
 		intPart, frac = m[:k], m[k+1:]
 		for x := 0; x < len(frac); x++ {
 			if frac[x] < '0' || frac[x] > '9' {
-				return decimal.Zero, ErrSyntax
+				return decimal.Zero, AnyMark, ErrSyntax
 			}
 		}
 	}
 	if group != 0 && !groupedOK(intPart, group) {
-		return decimal.Zero, ErrSyntax
+		return decimal.Zero, AnyMark, ErrSyntax
 	}
 	var acc accumulator
 	acc.spreadsheet = spreadsheet
@@ -298,38 +368,62 @@ func parseBody[T Text](b T, neg, spreadsheet bool) (decimal.Decimal, error) {
 	for x := 0; x < len(frac); x++ {
 		acc.digit(frac[x], true)
 	}
-	return acc.result(neg, exp)
+	d, err := acc.result(neg, exp)
+	return d, shown, err
 }
 
 // parseSimple is the fast path for what most cells hold: up to 15 digits with
 // at most one decimal mark, which needs no grouping checks and no rounding.
-func parseSimple[T Text](b T, neg bool) (decimal.Decimal, bool) {
-	var coef int64
-	scale, digits := 0, 0
-	point := false
+func parseSimple[T Text](b T, neg bool) (simple, bool) {
+	var sp simple
+	digits := 0
 	for k := 0; k < len(b); k++ {
 		c := b[k]
 		switch {
 		case c >= '0' && c <= '9':
-			coef = coef*10 + int64(c-'0')
-			digits++
-			if point {
-				scale++
+			if digits == 0 && k == 0 && c == '0' {
+				sp.leadingZero = true
 			}
-		case (c == '.' || c == ',') && !point:
-			point = true
+			sp.coef = sp.coef*10 + int64(c-'0')
+			digits++
+			if sp.mark != 0 {
+				sp.frac++
+			}
+		case (c == '.' || c == ',') && sp.mark == 0:
+			sp.mark = c
+			sp.whole = digits
 		default:
-			return decimal.Zero, false
+			return sp, false
 		}
 	}
 	if digits == 0 || digits > floatDigits {
-		return decimal.Zero, false
+		return sp, false
 	}
+	coef := sp.coef
 	if neg {
 		coef = -coef
 	}
-	d, err := decimal.New(coef, scale)
-	return d, err == nil
+	d, err := decimal.New(coef, sp.frac)
+	sp.d = d
+	if neg {
+		sp.coef = coef
+	}
+	return sp, err == nil
+}
+
+// simple is a number parseSimple read.
+type simple struct {
+	d           decimal.Decimal
+	coef        int64 // the digits without the mark, signed
+	mark        byte  // the one mark, or 0
+	whole, frac int   // digits before and after the mark
+	leadingZero bool
+}
+
+// ambiguous reports the shape a thousands separator shares with a decimal
+// mark: one to three digits, not starting with 0, the mark, three digits.
+func (sp simple) ambiguous() bool {
+	return sp.mark != 0 && sp.frac == 3 && sp.whole >= 1 && sp.whole <= 3 && !sp.leadingZero
 }
 
 // parseExp reads an exponent's optional sign and digits.

@@ -165,6 +165,84 @@ func TestSpreadsheetNoise(t *testing.T) {
 	}
 }
 
+// A lone mark before three digits reads as thousands or as a decimal; the
+// column's mark decides, and a value it leaves ambiguous is an error, never a
+// guess. Every other writing shows its mark, whatever the column's.
+func TestDecimalMark(t *testing.T) {
+	tests := []struct {
+		in    string
+		dec   Mark
+		want  string // "" expects ErrAmbiguous
+		shown Mark
+	}{
+		{"1,250", AnyMark, "1.25", AnyMark}, // machine-written: as before
+		{"1,250", Comma, "1.25", AnyMark},
+		{"1,250", Dot, "", AnyMark},
+		{"1,250", Undecided, "", AnyMark},
+		{"1.250", Dot, "1.25", AnyMark},
+		{"1.250", Comma, "", AnyMark},
+		{"-999.000", Undecided, "", AnyMark},
+		{"12.5", Undecided, "12.5", Dot},
+		{"12,5", Dot, "12.5", Comma}, // unambiguous whatever the column says
+		{"1234,567", Dot, "1234.567", Comma},
+		{"0,250", Dot, "0.25", Comma}, // a leading 0 is never a thousands group
+		{",250", Undecided, "0.25", Comma},
+		{"1,2500", Undecided, "1.25", Comma},
+		{"1,234,567", Undecided, "1234567", Dot},
+		{"1.234.567", Undecided, "1234567", Comma},
+		{"1.234,5", Dot, "1234.5", Comma},
+		{"1 234,000", Dot, "1234", Comma},
+		{"1 234", Undecided, "1234", AnyMark},
+		{"9.9E-2", Undecided, "0.099", Dot},
+		{"125", Undecided, "125", AnyMark},
+	}
+	for _, tt := range tests {
+		got, _, shown, err := ParseShown(tt.in, Options{Decimal: tt.dec})
+		if tt.want == "" {
+			var amb *AmbiguousError
+			if !errors.Is(err, ErrAmbiguous) || !errors.As(err, &amb) {
+				t.Errorf("ParseShown(%q, %q) = %v, %v; want ErrAmbiguous", tt.in, tt.dec, got, err)
+			}
+			continue
+		}
+		if err != nil || got.String() != tt.want || shown != tt.shown {
+			t.Errorf("ParseShown(%q, %q) = %v, %q, %v; want %s, %q", tt.in, tt.dec, got, shown, err, tt.want, tt.shown)
+		}
+	}
+	_, _, err := Parse("-1,250 грн", Options{Currency: true, Decimal: Dot})
+	if err == nil || err.Error() != "ambiguous number: -1250 or -1.25?" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// A value that shows its mark reads the same in a column of that mark; an
+// ambiguous one reads, in a column of its own mark, as its decimal reading.
+func FuzzParseShown(f *testing.F) {
+	for _, s := range []string{"1,250", "12.5", "1 234,5", "0,250", "-1.000", "1,234,567", "₴ 1.250"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		opt := Options{Currency: true, Decimal: Undecided}
+		d, _, shown, err := ParseShown(s, opt)
+		var amb *AmbiguousError
+		switch {
+		case errors.As(err, &amb):
+			if d, _, err := Parse(s, Options{Currency: true}); err != nil || d != amb.Decimal {
+				t.Fatalf("%q: decimal reading %v, Parse %v, %v", s, amb.Decimal, d, err)
+			}
+		case err != nil:
+			if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrRange) {
+				t.Fatalf("ParseShown(%q) error %v", s, err)
+			}
+		case shown != AnyMark:
+			opt.Decimal = shown
+			if again, _, err := Parse(s, opt); err != nil || again != d {
+				t.Fatalf("%q shows %q but reads %v, %v in such a column (was %v)", s, shown, again, err, d)
+			}
+		}
+	})
+}
+
 // Plain numbers must read exactly as decimal.Parse reads them.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"1234.5", "1 234,50", "-0.5", "1e3", "1,234.5", "9.9999999999E-2", "₴ 5", "00012", "1\u00a0000"} {

@@ -16,6 +16,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/textenc"
 )
 
 // Flags are the reader flags of a command.
@@ -34,7 +35,7 @@ type Flags struct {
 func AddFlags(cmd *cobra.Command, fl *Flags) {
 	f := cmd.Flags()
 	f.StringVar(&fl.Format, "format", "", "read --from as `FORMAT` instead of detecting it (csv, xlsx, jsonl, ...)")
-	f.StringVar(&fl.Encoding, "encoding", "", "text `ENCODING` of a CSV source: utf-8 or windows-1251 (default: detected)")
+	f.StringVar(&fl.Encoding, "encoding", "", "text `ENCODING` of a text source: "+textenc.FlagHelp()+" (default: detected)")
 	f.StringVar(&fl.Sheet, "sheet", "", "XLSX sheet `NAME` (default: the first sheet)")
 	f.StringArrayVar(&fl.Maps, "map", nil, "take canonical `FIELD=HEADER` from that column (FIELD=N with --no-header); repeatable")
 	f.BoolVar(&fl.NoHeader, "no-header", false, "the CSV has no header row; columns are mapped by number with --map FIELD=N")
@@ -49,6 +50,11 @@ func (fl *Flags) Options(f *cmdutil.Factory) (connector.ReadOptions, error) {
 	opt := connector.ReadOptions{
 		Format: fl.Format, Encoding: fl.Encoding, Sheet: fl.Sheet, NoHeader: fl.NoHeader, Key: fl.Key,
 		Stdin: f.IO.In,
+	}
+	if fl.Encoding != "" {
+		if _, err := textenc.FlagValue(fl.Encoding); err != nil {
+			return opt, cmdutil.UsageErrorf("%v", err)
+		}
 	}
 	cfg, err := f.Config()
 	if err != nil {
@@ -72,6 +78,7 @@ func (fl *Flags) Options(f *cmdutil.Factory) (connector.ReadOptions, error) {
 	}
 	if len(mapping) > 0 {
 		opt.Mapping = mapping
+		opt.MapFromConfig = len(flagMap) == 0
 	}
 	if opt.PriceTypes, err = pairs("--price-type", fl.PriceTypes, false); err != nil {
 		return opt, err
@@ -174,31 +181,129 @@ type Source struct {
 	Location connector.Location
 	Info     connector.SourceInfo
 	Index    *plan.Index
+	// Values counts the source's rows and, per field, the rows that gave it a
+	// value (a problem in that field counts: it was not empty).
+	Values Values
+}
+
+// Values counts what a source held, for the rule that a field it carries
+// must hold something.
+type Values struct {
+	Rows    int
+	ByField map[string]int
+	lastRow catalog.Position
+}
+
+// counter passes a reader's rows on and counts them in Values.
+type counter struct {
+	connector.Sink
+	v *Values
+}
+
+func (c counter) Item(it catalog.Item) error {
+	c.v.Rows++
+	for _, f := range catalog.Fields {
+		if hasValue(&it, f) {
+			c.v.ByField[f]++
+		}
+	}
+	return c.Sink.Item(it)
+}
+
+func (c counter) Problem(p catalog.Problem) {
+	// A row's problems come together: count the row once.
+	if pos := (catalog.Position{File: p.File, Row: p.Row}); pos != c.v.lastRow || c.v.Rows == 0 {
+		c.v.Rows++
+		c.v.lastRow = pos
+	}
+	if p.Field != "" && p.Value != "" {
+		c.v.ByField[p.Field]++
+	}
+	c.Sink.Problem(p)
+}
+
+// hasValue reports whether the item gives field a value.
+func hasValue(it *catalog.Item, field string) bool {
+	switch field {
+	case catalog.FieldSKU:
+		return it.SKU != ""
+	case catalog.FieldQuantity:
+		return it.Quantity.Known
+	case catalog.FieldWarehouse:
+		return it.Warehouse != ""
+	case catalog.FieldAvailable:
+		return it.Available != catalog.FlagUnknown
+	case catalog.FieldPrice:
+		return it.Price.Known
+	case catalog.FieldPurchasedPrice:
+		return it.PurchasedPrice.Known
+	case catalog.FieldCurrency:
+		return it.Currency != ""
+	case catalog.FieldName:
+		return it.Name != ""
+	case catalog.FieldDescription:
+		return it.Description != ""
+	case catalog.FieldCategory:
+		return it.Category != ""
+	case catalog.FieldBarcode:
+		return it.Barcode != ""
+	case catalog.FieldWeight:
+		return it.Weight.Known
+	case catalog.FieldLength:
+		return it.Length.Known
+	case catalog.FieldWidth:
+		return it.Width.Known
+	case catalog.FieldHeight:
+		return it.Height.Known
+	case catalog.FieldImageURL:
+		return len(it.ImageURLs) > 0
+	case catalog.FieldParentSKU:
+		return it.ParentSKU != ""
+	case catalog.FieldProperties:
+		return len(it.Properties) > 0
+	}
+	return false
 }
 
 // Require refuses a source that carries none of a field the command compares or
 // writes: every item's value would be unknown, and the run would report "nothing to
-// change" about a file that holds no stock at all. A source without a single valid
-// item is left to the empty-source guard, whose problems list says why.
+// change" about a file that holds no stock at all. That is a source without the
+// field's column (its headers are listed, as for a missing SKU column) or with the
+// column empty in every row. A source without a single valid item is left to the
+// empty-source guard, whose problems list says why.
 func (s *Source) Require(fields []string) error {
 	if !s.Index.Planned() {
 		return nil
 	}
 	for _, f := range fields {
-		if slices.Contains(s.Info.Fields, f) {
-			continue
+		if !slices.Contains(s.Info.Fields, f) {
+			return s.noField(f)
 		}
-		carries := "nothing but SKUs"
-		if len(s.Info.Fields) > 0 {
-			carries = strings.Join(s.Info.Fields, ", ")
+		if s.Values.Rows > 0 && s.Values.ByField[f] == 0 {
+			column := fmt.Sprintf("the %s field", f)
+			if h := s.Info.Header; h != nil && h.Columns[f] != "" {
+				column = fmt.Sprintf("column %q", h.Columns[f])
+			}
+			return fmt.Errorf("%s: %s is empty in all %d rows: nothing to compare", s.Location, column, s.Values.Rows)
 		}
-		hint := fmt.Sprintf("if a column holds them, name it with --map %s=HEADER", f)
-		if s.Info.Format != "csv" && s.Info.Format != "xlsx" {
-			hint = "is it an export of another kind (prices only, a catalogue)?"
-		}
-		return fmt.Errorf("%s holds no %s values (it carries %s): nothing to compare; %s", s.Location, f, carries, hint)
 	}
 	return nil
+}
+
+func (s *Source) noField(f string) error {
+	if h := s.Info.Header; h != nil {
+		return fmt.Errorf("%s has no %s column; the headers found (row %d) are %s\n"+
+			"name the %s column with --map %s=HEADER", s.Location, f, h.Row, quoted(h.Cells), f, f)
+	}
+	carries := "nothing but SKUs"
+	if len(s.Info.Fields) > 0 {
+		carries = strings.Join(s.Info.Fields, ", ")
+	}
+	hint := fmt.Sprintf("if a column holds them, name it with --map %s=HEADER", f)
+	if s.Info.Format != "csv" && s.Info.Format != "xlsx" {
+		hint = "is it an export of another kind (prices only, a catalogue)?"
+	}
+	return fmt.Errorf("%s holds no %s values (it carries %s): nothing to compare; %s", s.Location, f, carries, hint)
 }
 
 // PlanSource is the plan's description of the source.
@@ -237,7 +342,8 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 		return nil, err
 	}
 	defer r.Close()
-	err = r.Read(ctx, x)
+	values := Values{ByField: map[string]int{}}
+	err = r.Read(ctx, counter{Sink: x, v: &values})
 	bar.Finish()
 	if err != nil {
 		return nil, err
@@ -255,7 +361,7 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 		f.IO.Logf("%s: no warehouse named %s in the source, so --warehouse-map routes nothing there; its warehouses are %s",
 			loc, quoted(unmatched), quoted(have))
 	}
-	return &Source{Location: loc, Info: info, Index: x}, nil
+	return &Source{Location: loc, Info: info, Index: x, Values: values}, nil
 }
 
 // Strict is the --strict rule: duplicates and problems become an error (exit 2,

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 )
@@ -206,5 +207,51 @@ func BenchmarkDecode(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestFlagValue(t *testing.T) {
+	// Every value the help lists is accepted, and nothing else.
+	for _, part := range strings.Split(FlagHelp(), ", ") {
+		name, alias, _ := strings.Cut(part, " (")
+		for _, v := range []string{name, strings.TrimSuffix(alias, ")")} {
+			if v == "" {
+				continue
+			}
+			if got, err := FlagValue(strings.ToUpper(v)); err != nil || got != name {
+				t.Errorf("FlagValue(%q) = %q, %v; want %q", v, got, err, name)
+			}
+		}
+	}
+	for _, v := range []string{"latin1", "shift_jis", "1251", "win1251", "klingon"} {
+		if _, err := FlagValue(v); err == nil || !strings.Contains(err.Error(), "koi8-u") {
+			t.Errorf("FlagValue(%q) accepted or unhelpful: %v", v, err)
+		}
+	}
+}
+
+// Headers in KOI8-U, DOS 866 or UTF-8 read as Windows-1251 look mis-decoded;
+// the same headers read right, and ordinary ones, do not.
+func TestLooksMisdecoded(t *testing.T) {
+	headers := []string{"Артикул", "Кількість", "Ціна, грн", "Об’єм", "sku"}
+	if LooksMisdecoded(headers) {
+		t.Errorf("%q look mis-decoded", headers)
+	}
+	for _, enc := range []encoding.Encoding{charmap.KOI8U, charmap.KOI8R, charmap.CodePage866, encoding.Nop} {
+		var garbled []string
+		for _, h := range headers {
+			b, err := enc.NewEncoder().Bytes([]byte(h))
+			if err != nil {
+				b = []byte(h) // KOI8-R has no "і": keep the cell as it is
+			}
+			s, _ := charmap.Windows1251.NewDecoder().Bytes(b)
+			garbled = append(garbled, string(s))
+		}
+		if !LooksMisdecoded(garbled) {
+			t.Errorf("%v: %q do not look mis-decoded", enc, garbled)
+		}
+	}
+	if LooksMisdecoded([]string{"ЦінаОпт", "Артикул", "Назва"}) {
+		t.Error("one camel-case cell among three is not mis-decoding")
 	}
 }

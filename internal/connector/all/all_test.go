@@ -83,6 +83,10 @@ func TestRegistry(t *testing.T) {
 	if err := os.WriteFile(otherXML, []byte("<?xml version=\"1.0\"?>\n<catalog><item/></catalog>\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	noExt := filepath.Join(dir, "stock")
+	if err := os.WriteFile(noExt, []byte("sku\nA\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	errs := map[string]struct {
 		loc  string
 		opt  connector.ReadOptions
@@ -93,7 +97,7 @@ func TestRegistry(t *testing.T) {
 		"ods":            {"stock.ODS", connector.ReadOptions{}, connector.ErrUnsupported, "save it as .xlsx"},
 		"unknown ext":    {filepath.Join(dir, "stock.dat"), connector.ReadOptions{}, connector.ErrUnknownFormat, `no format reads ".dat" files (known formats: csv, xlsx, jsonl, commerceml, yml, google-merchant, moysklad; choose one with --format)`},
 		"unknown XML":    {otherXML, connector.ReadOptions{}, connector.ErrUnknownFormat, "no format reads an XML document whose root element is <catalog>"},
-		"no ext":         {"stock", connector.ReadOptions{}, connector.ErrUnknownFormat, "files without an extension"},
+		"no ext":         {noExt, connector.ReadOptions{}, connector.ErrUnknownFormat, "files without an extension"},
 		"directory":      {plain, connector.ReadOptions{}, connector.ErrUnknownFormat, "no format reads a directory"},
 		"database":       {"woocommerce://shop:s3cret@db:3306/wp?prefix=wp_", connector.ReadOptions{}, connector.ErrUnknownFormat, "woocommerce:// locations"},
 		"unknown format": {"stock.csv", connector.ReadOptions{Format: "dbf"}, connector.ErrUnknownFormat, `--format "dbf": unknown format (known formats: csv, xlsx, jsonl, commerceml, yml, google-merchant, moysklad)`},

@@ -8,10 +8,10 @@ package csv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
-	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/fieldmap"
 	"github.com/keycrm-sync/keycrm-sync/internal/textenc"
@@ -107,10 +107,18 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 	sp.comma, sp.nl = sniff(sp.buf[sp.r:sp.w], sp.eof, r.prefer)
 
 	table, pending, err := r.header(sp)
+	if errors.Is(err, fieldmap.ErrEmpty) {
+		// Blank lines only, as from an empty pipe: no items, which the
+		// empty-source guard refuses, as it does an empty file.
+		r.info.Notes = append(r.info.Notes, err.Error())
+		return nil
+	}
 	if err != nil {
 		return readError(name, err)
 	}
 	r.info.Fields = table.Fields()
+	header := table.Header()
+	r.info.Header = &header
 	r.info.Notes = append(r.info.Notes, table.Notes()...)
 	if table.Row() > 1 {
 		r.info.Notes = append(r.info.Notes, fmt.Sprintf("header found on line %d; the lines above it were skipped", table.Row()))
@@ -120,31 +128,23 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 
 	rows := 0
 	width := table.Width() // fields in the previous record (the header at first)
-	var it catalog.Item
 	// row checks for a cut-off last line and converts one record.
-	row := func(line, fields int, terminated bool, convert func() ([]catalog.Problem, bool)) error {
+	row := func(line, fields int, terminated bool, emit func() (bool, error)) error {
 		if !terminated && fields < min(width, table.Width()) && fields > 0 {
 			// The last line stops short of the header and of the record before
 			// it: the file was cut off mid-row.
 			return readError(name, &recordError{line: line, err: connector.ErrTruncated})
 		}
 		width = fields
-		probs, skip := convert()
-		if skip {
-			return nil
+		data, err := emit()
+		if data {
+			rows++
 		}
-		rows++
-		for _, p := range probs {
-			sink.Problem(p)
-		}
-		if len(probs) > 0 {
-			return nil
-		}
-		return sink.Item(it)
+		return err
 	}
 	if pending != nil {
-		err := row(pending.line, len(pending.cells), pending.terminated, func() ([]catalog.Problem, bool) {
-			return fieldmap.Convert(conv, pending.line, unescapeStrings(pending.cells), &it)
+		err := row(pending.line, len(pending.cells), pending.terminated, func() (bool, error) {
+			return fieldmap.Emit(conv, pending.line, unescapeStrings(pending.cells), sink)
 		})
 		if err != nil {
 			return err
@@ -167,12 +167,15 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 		if count == 1 && len(fields[0]) == 0 {
 			count = 0 // an empty last line is no cut-off row
 		}
-		err = row(line, count, terminated, func() ([]catalog.Problem, bool) {
-			return fieldmap.Convert(conv, line, unescape(fields), &it)
+		err = row(line, count, terminated, func() (bool, error) {
+			return fieldmap.Emit(conv, line, unescape(fields), sink)
 		})
 		if err != nil {
 			return err
 		}
+	}
+	if err := conv.Flush(sink); err != nil {
+		return err
 	}
 	if rows == 0 {
 		r.info.Notes = append(r.info.Notes, "no data rows after the header")

@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -320,7 +322,7 @@ func TestText(t *testing.T) {
 		{name: "more values than the header: an unquoted decimal comma",
 			text:     "sku,qty\nA,5,5\nB,3,\n",
 			want:     []string{"B 3 3"},
-			problems: []string{"2  the row has 3 values, the header 2 columns (a decimal comma in an unquoted number?)"}},
+			problems: []string{"2 quantity the row has 3 values, the header 2 columns (a decimal comma in an unquoted number?)"}},
 		{name: "CR-only line ends",
 			text: "sku;qty\rA;1\rB;2\r",
 			want: []string{"A 1 2", "B 2 3"}},
@@ -389,8 +391,6 @@ func TestBadInput(t *testing.T) {
 		want error
 		msg  string
 	}{
-		{name: "empty file", text: "", want: fieldmap.ErrEmpty},
-		{name: "blank lines only", text: "\n\r\n\n", want: fieldmap.ErrEmpty},
 		{name: "no SKU column", text: "Назва;Ціна\nA;1\n", msg: `the headers found (row 1) are "Назва", "Ціна"`},
 		{name: "cut inside a quoted field", text: "sku,name\nA,\"unfinished", want: connector.ErrTruncated, msg: "line 2"},
 		{name: "cut mid-row", text: "sku;qty;price;name\nA;1;2;x\nB;1", want: connector.ErrTruncated, msg: "line 3"},
@@ -410,6 +410,18 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("err = %v; want %v mentioning %q and the file", err, tt.want, tt.msg)
 			}
 		})
+	}
+}
+
+// Blank lines read as a source without items, which the empty-source guard
+// refuses (exit 3) as it does empty standard input, rather than as an error.
+func TestBlankLinesOnly(t *testing.T) {
+	c, info, err := readText(t, "\n\r\n\n", connector.ReadOptions{})
+	if err != nil || len(c.items) != 0 || len(c.problems) != 0 {
+		t.Fatalf("err %v, %d items, %d problems; want none", err, len(c.items), len(c.problems))
+	}
+	if !slices.Contains(info.Notes, fieldmap.ErrEmpty.Error()) {
+		t.Errorf("notes %q do not say the file is empty", info.Notes)
 	}
 }
 
@@ -474,5 +486,53 @@ func TestSniff(t *testing.T) {
 		if got, _ := sniff([]byte(tt.sample), true, 0); got != tt.want {
 			t.Errorf("sniff(%q) = %q, want %q", tt.sample, got, tt.want)
 		}
+	}
+}
+
+// "1,250" is 1250 or 1.25 depending on how its column writes decimals: the
+// column's unambiguous values decide, wherever they stand, and a value the
+// column's mark leaves ambiguous is a problem naming the column, never a guess.
+func TestAmbiguousThousands(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       []string // "SKU quantity" of the items
+		problems   []string // "row column value: error"
+	}{
+		{name: "dot column", text: "sku;Ціна;Залишок\nA;12.5;1,250\nB;7;1.250\nC;3.5;2\n",
+			want:     []string{"B 1.25", "C 2"},
+			problems: []string{`2 Залишок 1,250: ambiguous number: 1250 or 1.25? (the column writes decimals with ".")`}},
+		{name: "comma column, mark shown after the ambiguous rows", text: "sku;Залишок\nA;1.250\nB;1,250\nC;12,5\n",
+			want:     []string{"B 1.25", "C 12.5"},
+			problems: []string{`2 Залишок 1.250: ambiguous number: 1250 or 1.25? (the column writes decimals with ",")`}},
+		{name: "thousands shown by a grouped value", text: "sku;Залишок\nA;1,250\nB;1,250,000\n",
+			problems: []string{`2 Залишок 1,250: ambiguous number: 1250 or 1.25? (the column writes decimals with ".")`},
+			want:     []string{"B 1250000"}},
+		{name: "the file's other column decides", text: "sku;Залишок;Ціна\nA;1,250;1 299,50\n",
+			want: []string{"A 1.25"}},
+		{name: "nothing shows a mark", text: "sku;Залишок\nA;1,250\nB;5\n",
+			want:     []string{"B 5"},
+			problems: []string{`2 Залишок 1,250: ambiguous number: 1250 or 1.25? (no value in the column shows its decimal mark)`}},
+		{name: "a held row with another problem", text: "sku;Залишок;Ціна\nA;1,250;abc\nB;12.5;1\n",
+			want:     []string{"B 12.5"},
+			problems: []string{"2 Ціна abc: not a number"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := readText(t, tt.text, connector.ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, probs []string
+			for _, it := range c.items {
+				got = append(got, it.SKU+" "+it.Quantity.String())
+			}
+			for _, p := range c.problems {
+				probs = append(probs, fmt.Sprintf("%d %s %s: %s", p.Row, p.Column, p.Value, p.Error))
+			}
+			slices.Sort(got)
+			if !reflect.DeepEqual(got, tt.want) || !reflect.DeepEqual(probs, tt.problems) {
+				t.Errorf("items %q problems %q\nwant  %q problems %q", got, probs, tt.want, tt.problems)
+			}
+		})
 	}
 }

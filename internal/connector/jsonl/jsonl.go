@@ -115,6 +115,9 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 		data     int
 		problems []catalog.Problem
 		it       catalog.Item
+		// Numbers in strings are written by people ("1,250"); their decimal
+		// mark is decided per key, as a column's is.
+		marks = fieldmap.NewDecimals(false)
 	)
 	defer func() {
 		r.info.Fields = fieldsSeen(seen)
@@ -172,7 +175,7 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 			if string(kv.value) == "null" {
 				continue
 			}
-			if err := setValue(&it, field, kv.value); err != nil {
+			if err := setValue(&it, field, kv, marks); err != nil {
 				problems = append(problems, catalog.Problem{File: name, Row: n, Column: kv.key, Field: field, Value: valueText(kv.value), Error: err.Error()})
 			}
 			if field == catalog.FieldWarehouse {
@@ -185,16 +188,15 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 		if it.SKU == "" {
 			problems = append(problems, catalog.Problem{File: name, Row: n, Column: skuKey, Field: catalog.FieldSKU, Error: fieldmap.ErrEmptySKU.Error()})
 		}
-		if len(problems) > 0 {
-			for _, p := range problems {
-				p.SKU = it.SKU
-				sink.Problem(p)
-			}
-			continue
+		for i := range problems {
+			problems[i].SKU = it.SKU
 		}
-		if err := sink.Item(it); err != nil {
+		if err := marks.Emit(&it, problems, sink); err != nil {
 			return err
 		}
+	}
+	if err := marks.Flush(sink); err != nil {
+		return err
 	}
 	if data == 0 {
 		r.info.Notes = append(r.info.Notes, "no objects in the input")
@@ -286,8 +288,9 @@ var (
 	errProps = errors.New("not an object, an array or a NAME=VALUE list")
 )
 
-// setValue stores one JSON value.
-func setValue(it *catalog.Item, field string, raw json.RawMessage) error {
+// setValue stores one JSON value of field.
+func setValue(it *catalog.Item, field string, kv member, marks *fieldmap.Decimals) error {
+	raw := kv.value
 	switch field {
 	case catalog.FieldAvailable:
 		switch string(raw) {
@@ -326,7 +329,10 @@ func setValue(it *catalog.Item, field string, raw json.RawMessage) error {
 		if !ok || raw[0] == 't' || raw[0] == 'f' {
 			return numparse.ErrSyntax
 		}
-		return fieldmap.SetValue(it, field, s)
+		if raw[0] == '"' {
+			return marks.Number(it, field, kv.key, s)
+		}
+		return fieldmap.SetValue(it, field, s) // a JSON number: "." is its decimal mark
 	}
 	s, ok := scalar(raw)
 	if !ok || raw[0] == 't' || raw[0] == 'f' {

@@ -249,3 +249,29 @@ func manyKeys(n int) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// A number in a string is written by a person: "1,250" is read by the decimal
+// mark the key's other strings show, and is a problem where that mark leaves it
+// ambiguous. A JSON number is never ambiguous and shows nothing about strings.
+func TestAmbiguousThousands(t *testing.T) {
+	text := `{"sku": "A", "qty": "1,250", "price": "1.250"}` + "\n" +
+		`{"sku": "B", "qty": "12,5", "price": 1.250}` + "\n" +
+		`{"sku": "C", "qty": "", "price": "7,5"}` + "\n"
+	c, _, err := stdin(t, text, connector.ReadOptions{Mapping: map[string]string{"quantity": "qty"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.items) != 2 || len(c.problems) != 1 {
+		t.Fatalf("items %+v problems %+v", c.items, c.problems)
+	}
+	for _, it := range c.items {
+		if it.SKU == "B" && (it.Quantity != dec("12.5") || it.Price != dec("1.25")) {
+			t.Errorf("B: %+v", it)
+		}
+	}
+	p := c.problems[0]
+	if p.Row != 1 || p.SKU != "A" || p.Column != "price" || p.Value != "1.250" ||
+		p.Error != `ambiguous number: 1250 or 1.25? (the column writes decimals with ",")` {
+		t.Errorf("problem %+v", p)
+	}
+}

@@ -419,6 +419,9 @@ func listFolder(dir string) (files, others []string, err error) {
 			continue
 		}
 		if strings.EqualFold(filepath.Ext(e.Name()), ".json") {
+			if err := connector.CheckFolderEntry(dir, e); err != nil {
+				return nil, nil, err
+			}
 			files = append(files, e.Name())
 		} else {
 			others = append(others, e.Name())
