@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/redact"
 )
 
 // DefaultBaseURL is KeyCRM's production API root.
@@ -96,8 +98,9 @@ type Client struct {
 	clock     clock
 	jitter    func() float64
 	pacer     *pacer
-	// scrub removes the key from text a server sent back, in case a proxy's
-	// error page echoes request headers.
+	// scrub removes the key, whole, cut or escaped, and any Bearer token or
+	// Authorization value from text a server sent back, in case a proxy's
+	// error page echoes request headers. It runs before any text is cut.
 	scrub func(string) string
 
 	requests atomic.Int64 // HTTP attempts made, counted at the transport
@@ -169,7 +172,8 @@ func New(opt Options) (*Client, error) {
 		pacer:     newPacer(perMinute, clk),
 	}
 	key := opt.APIKey
-	c.scrub = func(s string) string { return strings.ReplaceAll(s, key.Reveal(), Mask) }
+	secret := redact.NewSecret(key.Reveal())
+	c.scrub = func(s string) string { return secret.Mask(redact.Credentials(s)) }
 
 	// Redirects are answered, not followed: KeyCRM never redirects, so one means
 	// a wrong URL, and following it could carry a POST or the key elsewhere.
@@ -314,29 +318,18 @@ func (c *Client) failure(cl *call, a answer) error {
 		return &DecodeError{Method: cl.method, Path: cl.path, Status: a.status, ContentType: a.contentType, Err: errTooLarge}
 	}
 	if a.err != nil {
-		return &NetworkError{Method: cl.method, Path: cl.path, URL: c.baseURL, Timeout: c.timeout, Err: a.err}
+		return &NetworkError{Method: cl.method, Path: cl.path, URL: c.baseURL, Timeout: c.timeout, Err: a.err, scrub: c.scrub}
 	}
 	if a.status >= 200 && a.status < 300 {
 		return nil
 	}
-	e := apiError(cl.method, cl.path, a.status, a.contentType, a.body)
+	e := apiError(cl.method, cl.path, a.status, a.contentType, a.body, c.scrub)
 	if a.status >= 300 && a.status < 400 {
 		to := "elsewhere"
 		if loc := a.header.Get("Location"); loc != "" {
-			to = "to " + oneLine(redactURL(loc), 200)
+			to = "to " + oneLine(c.scrub(redactURL(loc)), 200)
 		}
 		e.Message = "unexpected redirect " + to + "; check the API URL"
-	}
-	e.Message = c.scrub(e.Message)
-	if e.Fields != nil {
-		fields := make(map[string][]string, len(e.Fields))
-		for k, msgs := range e.Fields {
-			for i := range msgs {
-				msgs[i] = c.scrub(msgs[i])
-			}
-			fields[c.scrub(k)] = append(fields[c.scrub(k)], msgs...)
-		}
-		e.Fields = fields
 	}
 	return e
 }
@@ -345,8 +338,8 @@ func (c *Client) failure(cl *call, a answer) error {
 func (c *Client) decode(cl *call, a answer) error {
 	fail := func(err error) error {
 		return &DecodeError{Method: cl.method, Path: cl.path, Status: a.status,
-			ContentType: c.scrub(oneLine(a.contentType, 100)), Excerpt: c.scrub(excerpt(a.body)), Err: err,
-			reason: c.scrub(jsonReason(err))}
+			ContentType: oneLine(c.scrub(a.contentType), 100), Size: len(a.body), Err: err,
+			reason: oneLine(c.scrub(jsonReason(err)), 200), jsonLike: looksLikeJSON(a.body)}
 	}
 	empty := len(bytes.TrimSpace(a.body)) == 0
 	if cl.out == nil {
