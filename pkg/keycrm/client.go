@@ -103,7 +103,7 @@ type Client struct {
 	// error page echoes request headers. It runs before any text is cut.
 	scrub func(string) string
 
-	requests atomic.Int64 // HTTP attempts made, counted at the transport
+	requests atomic.Int64 // HTTP attempts made, see Requests
 	started  atomic.Int64 // attempts begun, to know the very first one
 }
 
@@ -178,7 +178,7 @@ func New(opt Options) (*Client, error) {
 	// Redirects are answered, not followed: KeyCRM never redirects, so one means
 	// a wrong URL, and following it could carry a POST or the key elsewhere.
 	hc := &http.Client{
-		Transport:     &countingTransport{base: transport, n: &c.requests},
+		Transport:     transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	// Resty builds and sends each attempt; the retry loop is ours (do), because
@@ -198,10 +198,11 @@ func New(opt Options) (*Client, error) {
 	return c, nil
 }
 
-// Requests is the number of HTTP requests sent so far, retries and 429s
-// included: every request the transport wrote to a connection, so also the
-// re-sends net/http makes on its own. An attempt that never got a connection
-// (refused, unknown host) sent nothing and is not counted.
+// Requests is the number of HTTP requests made so far: every attempt, retries,
+// 429s, refused connections and unknown hosts included, plus the re-sends
+// net/http makes on its own when a kept-alive connection turns out dead (the
+// server saw those too). A run's result.requests is read from it, so it must
+// show every try at the API, not only the ones that reached it.
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
 // BaseURL is the API root in use, without credentials.
@@ -286,6 +287,14 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 func (c *Client) send(ctx context.Context, cl *call, body []byte) answer {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	var wrote atomic.Int64
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				wrote.Add(1)
+			}
+		},
+	})
 	r := c.rc.R().SetContext(actx)
 	if cl.query != nil {
 		r.SetQueryParamsFromValues(cl.query)
@@ -294,6 +303,9 @@ func (c *Client) send(ctx context.Context, cl *call, body []byte) answer {
 		r.SetHeader("Content-Type", "application/json").SetBody(body)
 	}
 	resp, err := r.Execute(cl.method, cl.path)
+	// An attempt is one request even when nothing was written (the connection
+	// was refused); net/http's own re-sends on a dead connection add theirs.
+	c.requests.Add(max(wrote.Load(), 1))
 	if err != nil {
 		a := answer{err: err}
 		// A body cut short is a transport failure (status 0); only an oversized
@@ -396,34 +408,6 @@ func redactURL(s string) string {
 	u.User = nil
 	u.RawQuery, u.ForceQuery, u.Fragment = "", false, ""
 	return u.String()
-}
-
-// countingTransport counts the requests written to the network. It counts
-// writes through a trace rather than RoundTrip calls, because net/http re-sends
-// an idempotent request on its own when a reused keep-alive connection turns out
-// dead, and the server then saw two.
-type countingTransport struct {
-	base http.RoundTripper
-	n    *atomic.Int64
-}
-
-func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var wrote atomic.Int64
-	trace := &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				wrote.Add(1)
-			}
-		},
-	}
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
-	resp, err := t.base.RoundTrip(req)
-	n := wrote.Load()
-	if n == 0 && err == nil {
-		n = 1 // an answer came through a transport that does not trace
-	}
-	t.n.Add(n)
-	return resp, err
 }
 
 // silentLogger keeps resty from writing to stderr.
