@@ -3,6 +3,7 @@ package keycrm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -45,7 +46,10 @@ type Page[T any] struct {
 // writes per_page as a string when the limit came from the query string, and
 // json.Number accepts a number or a numeric string.
 type pageWire[T any] struct {
-	Data         []T         `json:"data"`
+	// Data is a pointer so that a missing or null list is told from an empty
+	// one: an empty catalogue is [], and null is a broken answer that must not
+	// be read as "no offers".
+	Data         *[]T        `json:"data"`
 	CurrentPage  json.Number `json:"current_page"`
 	LastPage     json.Number `json:"last_page"`
 	PerPage      json.Number `json:"per_page"`
@@ -82,6 +86,9 @@ func (p *Page[T]) UnmarshalJSON(b []byte) error {
 		}
 		*c.out = n
 	}
+	if w.Data == nil {
+		return errNoData
+	}
 	var err error
 	if p.From, err = pageIntPtr(w.From); err != nil {
 		return fmt.Errorf("from: %w", err)
@@ -89,7 +96,7 @@ func (p *Page[T]) UnmarshalJSON(b []byte) error {
 	if p.To, err = pageIntPtr(w.To); err != nil {
 		return fmt.Errorf("to: %w", err)
 	}
-	p.Data = w.Data
+	p.Data = *w.Data
 	p.Path = w.Path
 	p.FirstPageURL, p.LastPageURL = w.FirstPageURL, w.LastPageURL
 	p.NextPageURL, p.PrevPageURL = w.NextPageURL, w.PrevPageURL
@@ -119,6 +126,9 @@ func (p Page[T]) MarshalJSON() ([]byte, error) {
 	}{p.CurrentPage, data, p.FirstPageURL, p.From, p.LastPage, p.LastPageURL,
 		p.NextPageURL, p.Path, p.PerPage, p.PrevPageURL, p.To, p.Total})
 }
+
+// errNoData is a page without its list of rows.
+var errNoData = errors.New("data is null or missing, want an array of rows")
 
 func pageInt(n json.Number) (int, error) {
 	if n == "" {
