@@ -248,6 +248,11 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		first := c.started.Add(1) == 1
 		t0 := c.clock.Now()
 		a := c.send(ctx, cl, body)
+		if a.status != http.StatusTooManyRequests {
+			// A 429's Retry-After says more than its Remaining of 0; it is
+			// obeyed below.
+			c.pacer.observe(a.header, t0, c.clock.Now())
+		}
 		err := c.failure(cl, a)
 		if err == nil {
 			err = c.decode(cl, a)

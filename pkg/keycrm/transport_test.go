@@ -70,11 +70,11 @@ func TestNewChecksOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.retries != DefaultRetries || c.timeout != DefaultTimeout || c.pacer.interval != time.Second || c.BaseURL() != "http://127.0.0.1:9/v1" {
+	if c.retries != DefaultRetries || c.timeout != DefaultTimeout || c.pacer.interval != (rateWindow+windowMargin+59)/60 || c.BaseURL() != "http://127.0.0.1:9/v1" {
 		t.Errorf("defaults: retries %d, timeout %s, interval %s, base %s", c.retries, c.timeout, c.pacer.interval, c.BaseURL())
 	}
 	c, _ = New(Options{APIKey: testKey, Retries: new(0), PerMinute: 7})
-	if c.retries != 0 || c.BaseURL() != DefaultBaseURL || c.pacer.interval != 8571428572 {
+	if c.retries != 0 || c.BaseURL() != DefaultBaseURL || c.pacer.interval != (rateWindow+windowMargin+6)/7 {
 		t.Errorf("explicit: retries %d, base %s, interval %d", c.retries, c.BaseURL(), c.pacer.interval)
 	}
 }
