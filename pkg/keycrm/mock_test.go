@@ -772,3 +772,24 @@ func TestMockStockSKURequestsPredicts(t *testing.T) {
 		t.Errorf("comma: %v", err)
 	}
 }
+
+// TestMockEchoNeverLeaks reads from the emulator's echoing gateway, which puts
+// the key in its message raw, PHP-escaped and URL-encoded.
+func TestMockEchoNeverLeaks(t *testing.T) {
+	faults, err := keycrmmock.ParseFaults("echo=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, catalogue(3, sku), envOptions{mock: keycrmmock.Options{Faults: faults}, allowFaults: true,
+		client: func(o *Options) { o.Retries = new(1) }})
+	err = e.c.EachStockPage(context.Background(), StockQuery{}, 1, func(*Page[OfferStock]) error { return nil })
+	msg := assertErrText(t, err)
+	if !strings.HasPrefix(msg, "GET /offers/stocks: 502 Bad gateway: ") || !strings.Contains(msg, `"Authorization":["****"]`) {
+		t.Errorf("error %s", msg)
+	}
+	for i := 0; i+8 <= len(testKey); i++ {
+		if strings.Contains(msg, testKey[i:i+8]) {
+			t.Errorf("fragment %q of the key in %s", testKey[i:i+8], msg)
+		}
+	}
+}
