@@ -215,7 +215,7 @@ func echoMessage(r *http.Request) string {
 	if err != nil {
 		hdr = []byte("{}")
 	}
-	return "Bad gateway: the upstream service refused the request " + r.Method + " " + r.URL.Path +
+	return "Bad gateway: upstream refused the request " + r.Method + " " + r.URL.Path +
 		". Request headers: " + strings.ReplaceAll(string(hdr), "/", `\/`) +
 		". Credential: " + url.QueryEscape(r.Header.Get("Authorization"))
 }
