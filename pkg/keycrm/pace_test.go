@@ -164,15 +164,23 @@ func startsUntil(t *testing.T, p *pacer, clk *fakeClock, end time.Time) int {
 	}
 }
 
-// TestPacerHonoursRemaining: another process spent 50 of the server's 60; after
-// the first answer says 9 remain, only 9 more start before the window frees.
-func TestPacerHonoursRemaining(t *testing.T) {
-	clk := newFakeClock()
-	p := newPacer(60, clk)
-	t0 := clk.Now()
+// startedPacer is a pacer with a budget of n that has granted its first start,
+// at t0.
+func startedPacer(t *testing.T, n int) (p *pacer, clk *fakeClock, t0 time.Time) {
+	t.Helper()
+	clk = newFakeClock()
+	p = newPacer(n, clk)
+	t0 = clk.Now()
 	if err := p.wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	return p, clk, t0
+}
+
+// TestPacerHonoursRemaining: another process spent 50 of the server's 60; after
+// the first answer says 9 remain, only 9 more start before the window frees.
+func TestPacerHonoursRemaining(t *testing.T) {
+	p, clk, t0 := startedPacer(t, 60)
 	clk.Advance(200 * time.Millisecond)
 	p.observe(http.Header{"X-Ratelimit-Limit": {"60"}, "X-Ratelimit-Remaining": {"9"}}, t0, clk.Now())
 	if got := 1 + startsUntil(t, p, clk, t0.Add(rateWindow+windowMargin)); got != 10 {
@@ -183,12 +191,7 @@ func TestPacerHonoursRemaining(t *testing.T) {
 // TestPacerLearnsTheServerLimit: a server announcing 5 a minute is paced at 5
 // however high the budget.
 func TestPacerLearnsTheServerLimit(t *testing.T) {
-	clk := newFakeClock()
-	p := newPacer(600, clk)
-	t0 := clk.Now()
-	if err := p.wait(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	p, clk, t0 := startedPacer(t, 600)
 	p.observe(http.Header{"X-Ratelimit-Limit": {"5"}, "X-Ratelimit-Remaining": {"4"}}, t0, clk.Now())
 	if got := 1 + startsUntil(t, p, clk, t0.Add(rateWindow+windowMargin)); got != 5 {
 		t.Errorf("%d starts in the first window, want 5", got)
