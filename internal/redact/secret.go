@@ -1,7 +1,10 @@
 package redact
 
 import (
+	"bytes"
+	"cmp"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -29,6 +32,9 @@ type Secret struct {
 	// them holds a fragment of the secret.
 	grams map[string]bool
 	gram  int
+	// starts has a bit for the first two bytes of every gram, so most text
+	// positions are passed over without a map lookup: stdout can be megabytes.
+	starts [1 << 16 / 64]uint64
 }
 
 // NewSecret prepares s for masking. It returns nil for a secret too short to
@@ -41,9 +47,14 @@ func NewSecret(s string) *Secret {
 	sec := &Secret{grams: make(map[string]bool, len(s)-g+1), gram: g}
 	for i := 0; i+g <= len(s); i++ {
 		sec.grams[s[i:i+g]] = true
+		pair := uint16(s[i])<<8 | uint16(s[i+1])
+		sec.starts[pair/64] |= 1 << (pair % 64)
 	}
 	return sec
 }
+
+// escapeBytes start the escapes decode undoes.
+const escapeBytes = `\%&`
 
 // Mask replaces every run of text that holds the secret, a fragment of it of at
 // least FragmentLen bytes, or an escaped form of either, with Mask.
@@ -52,13 +63,14 @@ func (s *Secret) Mask(text string) string {
 		return text
 	}
 	hidden := make([]bool, len(text))
-	found := s.mark(decodedText{b: []byte(text)}, hidden)
-	if strings.ContainsAny(text, `\%&`) {
-		d := decodedText{b: []byte(text)}
-		for range decodeDepth {
-			d = d.decode()
-			found = s.mark(d, hidden) || found
+	d := &decodedText{b: []byte(text)}
+	found := s.mark(d, hidden)
+	for range decodeDepth {
+		if bytes.IndexAny(d.b, escapeBytes) < 0 {
+			break
 		}
+		d = d.decode()
+		found = s.mark(d, hidden) || found
 	}
 	if !found {
 		return text
@@ -80,10 +92,11 @@ func (s *Secret) Mask(text string) string {
 }
 
 // mark flags the text bytes behind every gram found in d.
-func (s *Secret) mark(d decodedText, hidden []bool) bool {
+func (s *Secret) mark(d *decodedText, hidden []bool) bool {
 	found := false
 	for i := 0; i+s.gram <= len(d.b); i++ {
-		if !s.grams[string(d.b[i:i+s.gram])] {
+		pair := uint16(d.b[i])<<8 | uint16(d.b[i+1])
+		if s.starts[pair/64]&(1<<(pair%64)) == 0 || !s.grams[string(d.b[i:i+s.gram])] {
 			continue
 		}
 		found = true
@@ -96,37 +109,61 @@ func (s *Secret) mark(d decodedText, hidden []bool) bool {
 	return found
 }
 
-// decodedText is text with one or more layers of escaping undone. Byte i of b
-// came from text[start[i]:end[i]]; nil spans mean b is the text itself.
+// decodedText is text with one or more layers of escaping undone. Each layer
+// maps its bytes back to the layer below through segments; the bottom layer,
+// without a parent, is the text itself.
 type decodedText struct {
-	b []byte
-	// int32 halves the memory of a large output; one write is never 2 GiB.
-	start, end []int32
+	b      []byte
+	parent *decodedText
+	segs   []segment
 }
 
-func (d decodedText) span(i int) (int, int) {
-	if d.start == nil {
+// segment is a run of a layer's bytes from parent.b[from:to]: either copied
+// byte for byte (copied) or all decoded from one escape.
+type segment struct {
+	at, from, to int
+	copied       bool
+}
+
+// span is the range of the original text that byte i came from.
+func (d *decodedText) span(i int) (int, int) {
+	if d.parent == nil {
 		return i, i + 1
 	}
-	return int(d.start[i]), int(d.end[i])
+	k, ok := slices.BinarySearchFunc(d.segs, i, func(sg segment, i int) int { return cmp.Compare(sg.at, i) })
+	if !ok {
+		k--
+	}
+	sg := d.segs[k]
+	from, to := sg.from, sg.to
+	if sg.copied {
+		from += i - sg.at
+		to = from + 1
+	}
+	start, _ := d.parent.span(from)
+	_, end := d.parent.span(to - 1)
+	return start, end
 }
 
 // decode undoes one layer of JSON, URL and HTML escaping. Anything that is not
 // a complete escape is kept as it is.
-func (d decodedText) decode() decodedText {
-	out := decodedText{b: make([]byte, 0, len(d.b)), start: make([]int32, 0, len(d.b)), end: make([]int32, 0, len(d.b))}
+func (d *decodedText) decode() *decodedText {
+	out := &decodedText{b: make([]byte, 0, len(d.b)), parent: d}
 	for i := 0; i < len(d.b); {
+		j := len(d.b)
+		if k := bytes.IndexAny(d.b[i+1:], escapeBytes); k >= 0 {
+			j = i + 1 + k
+		}
 		dec, n := unescape(d.b[i:])
 		if n == 0 {
-			dec, n = d.b[i:i+1], 1
+			// Plain bytes up to the next possible escape.
+			out.segs = append(out.segs, segment{at: len(out.b), from: i, to: j, copied: true})
+			out.b = append(out.b, d.b[i:j]...)
+			i = j
+			continue
 		}
-		from, _ := d.span(i)
-		_, to := d.span(i + n - 1)
-		for _, c := range dec {
-			out.b = append(out.b, c)
-			out.start = append(out.start, int32(from))
-			out.end = append(out.end, int32(to))
-		}
+		out.segs = append(out.segs, segment{at: len(out.b), from: i, to: i + n})
+		out.b = append(out.b, dec...)
 		i += n
 	}
 	return out
