@@ -149,8 +149,9 @@ type Transport struct {
 	// SkipRequests turns off request checks, for tests that send malformed requests
 	// on purpose to see the emulator's answer.
 	SkipRequests bool
-	// AllowFaults accepts 500 answers, which the contract does not document and the
-	// emulator sends only when fault injection asks for them.
+	// AllowFaults accepts 500 and 502 answers, which the contract does not
+	// document and the emulator sends only when fault injection asks for them
+	// (502 is the echoing gateway).
 	AllowFaults bool
 }
 
@@ -192,7 +193,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(data), errReader{readErr}))
 		return resp, nil
 	}
-	if resp.StatusCode == http.StatusInternalServerError && t.AllowFaults {
+	if (resp.StatusCode == http.StatusInternalServerError || resp.StatusCode == http.StatusBadGateway) && t.AllowFaults {
 		return resp, nil
 	}
 	if err := t.Validator.Response(req, resp.StatusCode, resp.Header, data); err != nil {

@@ -140,7 +140,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&opts.seed, "seed", "", "`FILE` with the initial catalogue: .json in the state shape or .csv with sku,name,price,quantity[,warehouse_id,reserve,parent_sku]")
 	fs.StringVar(&opts.apiKey, "api-key", keycrmmock.DefaultAPIKey, "the only accepted Bearer `KEY`")
 	fs.IntVar(&opts.rateLimit, "rate-limit", 60, "requests accepted per rolling minute, `N`; 0 turns the limit off")
-	fs.Func("faults", "fault probabilities, `SPEC` such as \"500=0.05,429=0.05,timeout=0.01,reset=0.01,ack-lost=0.01\"", func(s string) error {
+	fs.Func("faults", "fault probabilities, `SPEC` such as \"500=0.05,429=0.05,timeout=0.01,reset=0.01,ack-lost=0.01,echo=0.01\"", func(s string) error {
 		f, err := keycrmmock.ParseFaults(s)
 		opts.faults = f
 		return err

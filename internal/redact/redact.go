@@ -4,7 +4,6 @@
 package redact
 
 import (
-	"bytes"
 	"io"
 	"sync"
 )
@@ -16,21 +15,22 @@ const Mask = "****"
 type Writer struct {
 	mu      sync.Mutex
 	w       io.Writer
-	secrets [][]byte
+	secrets []*Secret
 }
 
 // NewWriter wraps w.
 func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 
-// Add registers a secret. Very short values are ignored: masking every "1" in the
-// output would ruin it, and such a key would not be a real KeyCRM key.
+// Add registers a secret: it is masked whole, cut to a fragment and escaped (see
+// Secret). Values too short to mask are ignored.
 func (r *Writer) Add(secret string) {
-	if len(secret) < 4 {
+	s := NewSecret(secret)
+	if s == nil {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.secrets = append(r.secrets, []byte(secret))
+	r.secrets = append(r.secrets, s)
 }
 
 // Write writes p with every secret masked. It reports len(p) on success so callers
@@ -40,9 +40,7 @@ func (r *Writer) Write(p []byte) (int, error) {
 	defer r.mu.Unlock()
 	out := p
 	for _, s := range r.secrets {
-		if bytes.Contains(out, s) {
-			out = bytes.ReplaceAll(out, s, []byte(Mask))
-		}
+		out = []byte(s.Mask(string(out)))
 	}
 	if _, err := r.w.Write(out); err != nil {
 		return 0, err

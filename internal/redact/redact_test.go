@@ -22,3 +22,15 @@ func TestWriterMasksSecrets(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+func TestWriterMasksFragmentsAndEscapes(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	w.Add("kc-7f3a9e21/SECRET+d41d8cd98f00")
+	fmt.Fprintln(w, `error: 400 bad header Bearer kc-7f3a9e21\/SECRET…`)
+	fmt.Fprintln(w, "url kc-7f3a9e21%2FSECRET%2Bd41d8cd98f00 done")
+	want := "error: 400 bad header Bearer ****…\nurl **** done\n"
+	if got := buf.String(); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

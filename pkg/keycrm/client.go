@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/redact"
 )
 
 // DefaultBaseURL is KeyCRM's production API root.
@@ -96,11 +98,12 @@ type Client struct {
 	clock     clock
 	jitter    func() float64
 	pacer     *pacer
-	// scrub removes the key from text a server sent back, in case a proxy's
-	// error page echoes request headers.
+	// scrub removes the key, whole, cut or escaped, and any Bearer token or
+	// Authorization value from text a server sent back, in case a proxy's
+	// error page echoes request headers. It runs before any text is cut.
 	scrub func(string) string
 
-	requests atomic.Int64 // HTTP attempts made, counted at the transport
+	requests atomic.Int64 // HTTP attempts made, see Requests
 	started  atomic.Int64 // attempts begun, to know the very first one
 }
 
@@ -169,12 +172,13 @@ func New(opt Options) (*Client, error) {
 		pacer:     newPacer(perMinute, clk),
 	}
 	key := opt.APIKey
-	c.scrub = func(s string) string { return strings.ReplaceAll(s, key.Reveal(), Mask) }
+	secret := redact.NewSecret(key.Reveal())
+	c.scrub = func(s string) string { return secret.Mask(redact.Credentials(s)) }
 
 	// Redirects are answered, not followed: KeyCRM never redirects, so one means
 	// a wrong URL, and following it could carry a POST or the key elsewhere.
 	hc := &http.Client{
-		Transport:     &countingTransport{base: transport, n: &c.requests},
+		Transport:     transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	// Resty builds and sends each attempt; the retry loop is ours (do), because
@@ -194,10 +198,11 @@ func New(opt Options) (*Client, error) {
 	return c, nil
 }
 
-// Requests is the number of HTTP requests sent so far, retries and 429s
-// included: every request the transport wrote to a connection, so also the
-// re-sends net/http makes on its own. An attempt that never got a connection
-// (refused, unknown host) sent nothing and is not counted.
+// Requests is the number of HTTP requests made so far: every attempt, retries,
+// 429s, refused connections and unknown hosts included, plus the re-sends
+// net/http makes on its own when a kept-alive connection turns out dead (the
+// server saw those too). A run's result.requests is read from it, so it must
+// show every try at the API, not only the ones that reached it.
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
 // BaseURL is the API root in use, without credentials.
@@ -243,6 +248,11 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		first := c.started.Add(1) == 1
 		t0 := c.clock.Now()
 		a := c.send(ctx, cl, body)
+		if a.status != http.StatusTooManyRequests {
+			// A 429's Retry-After says more than its Remaining of 0; it is
+			// obeyed below.
+			c.pacer.observe(a.header, t0, c.clock.Now())
+		}
 		err := c.failure(cl, a)
 		if err == nil {
 			err = c.decode(cl, a)
@@ -282,6 +292,14 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 func (c *Client) send(ctx context.Context, cl *call, body []byte) answer {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	var wrote atomic.Int64
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				wrote.Add(1)
+			}
+		},
+	})
 	r := c.rc.R().SetContext(actx)
 	if cl.query != nil {
 		r.SetQueryParamsFromValues(cl.query)
@@ -290,6 +308,9 @@ func (c *Client) send(ctx context.Context, cl *call, body []byte) answer {
 		r.SetHeader("Content-Type", "application/json").SetBody(body)
 	}
 	resp, err := r.Execute(cl.method, cl.path)
+	// An attempt is one request even when nothing was written (the connection
+	// was refused); net/http's own re-sends on a dead connection add theirs.
+	c.requests.Add(max(wrote.Load(), 1))
 	if err != nil {
 		a := answer{err: err}
 		// A body cut short is a transport failure (status 0); only an oversized
@@ -314,29 +335,18 @@ func (c *Client) failure(cl *call, a answer) error {
 		return &DecodeError{Method: cl.method, Path: cl.path, Status: a.status, ContentType: a.contentType, Err: errTooLarge}
 	}
 	if a.err != nil {
-		return &NetworkError{Method: cl.method, Path: cl.path, URL: c.baseURL, Timeout: c.timeout, Err: a.err}
+		return &NetworkError{Method: cl.method, Path: cl.path, URL: c.baseURL, Timeout: c.timeout, Err: a.err, scrub: c.scrub}
 	}
 	if a.status >= 200 && a.status < 300 {
 		return nil
 	}
-	e := apiError(cl.method, cl.path, a.status, a.contentType, a.body)
+	e := apiError(cl.method, cl.path, a.status, a.contentType, a.body, c.scrub)
 	if a.status >= 300 && a.status < 400 {
 		to := "elsewhere"
 		if loc := a.header.Get("Location"); loc != "" {
-			to = "to " + oneLine(redactURL(loc), 200)
+			to = "to " + oneLine(c.scrub(redactURL(loc)), 200)
 		}
 		e.Message = "unexpected redirect " + to + "; check the API URL"
-	}
-	e.Message = c.scrub(e.Message)
-	if e.Fields != nil {
-		fields := make(map[string][]string, len(e.Fields))
-		for k, msgs := range e.Fields {
-			for i := range msgs {
-				msgs[i] = c.scrub(msgs[i])
-			}
-			fields[c.scrub(k)] = append(fields[c.scrub(k)], msgs...)
-		}
-		e.Fields = fields
 	}
 	return e
 }
@@ -345,8 +355,8 @@ func (c *Client) failure(cl *call, a answer) error {
 func (c *Client) decode(cl *call, a answer) error {
 	fail := func(err error) error {
 		return &DecodeError{Method: cl.method, Path: cl.path, Status: a.status,
-			ContentType: c.scrub(oneLine(a.contentType, 100)), Excerpt: c.scrub(excerpt(a.body)), Err: err,
-			reason: c.scrub(jsonReason(err))}
+			ContentType: oneLine(c.scrub(a.contentType), 100), Size: len(a.body), Err: err,
+			reason: oneLine(c.scrub(jsonReason(err)), 200), jsonLike: looksLikeJSON(a.body)}
 	}
 	empty := len(bytes.TrimSpace(a.body)) == 0
 	if cl.out == nil {
@@ -403,34 +413,6 @@ func redactURL(s string) string {
 	u.User = nil
 	u.RawQuery, u.ForceQuery, u.Fragment = "", false, ""
 	return u.String()
-}
-
-// countingTransport counts the requests written to the network. It counts
-// writes through a trace rather than RoundTrip calls, because net/http re-sends
-// an idempotent request on its own when a reused keep-alive connection turns out
-// dead, and the server then saw two.
-type countingTransport struct {
-	base http.RoundTripper
-	n    *atomic.Int64
-}
-
-func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var wrote atomic.Int64
-	trace := &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				wrote.Add(1)
-			}
-		},
-	}
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
-	resp, err := t.base.RoundTrip(req)
-	n := wrote.Load()
-	if n == 0 && err == nil {
-		n = 1 // an answer came through a transport that does not trace
-	}
-	t.n.Add(n)
-	return resp, err
 }
 
 // silentLogger keeps resty from writing to stderr.

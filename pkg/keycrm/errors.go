@@ -1,6 +1,7 @@
 package keycrm
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -178,17 +179,21 @@ func leadingDigits(s string) int {
 }
 
 // DecodeError is a 2xx answer whose body is not the JSON the contract promises:
-// empty, not JSON at all (a proxy's or captive portal's HTML page), or cut short.
+// empty, not JSON at all (a proxy's or captive portal's HTML page), cut short, or
+// JSON of the wrong shape. It never quotes the body: a proxy's page may echo the
+// request, key included.
 type DecodeError struct {
 	Method, Path string
 	Status       int
 	ContentType  string
-	// Excerpt is the start of the body, on one line, without control characters.
-	Excerpt string
-	Err     error
+	// Size is the length of the body in bytes.
+	Size int
+	Err  error
 	// reason is Err in words, with the key removed: a decoding error can quote
 	// the body.
 	reason string
+	// jsonLike is set when the body starts like JSON whatever its content type.
+	jsonLike bool
 }
 
 // errTooLarge is a body beyond maxResponse.
@@ -199,28 +204,29 @@ func (e *DecodeError) Error() string {
 	switch {
 	case errors.Is(e.Err, errTooLarge):
 		return prefix + " is " + errTooLarge.Error() + "; check the API URL"
-	case e.Excerpt == "":
+	case e.Size == 0:
 		return prefix + " has an empty body"
-	case !isJSONType(e.ContentType) && !looksLikeJSON(e.Excerpt):
-		ct := e.ContentType
-		if ct == "" {
-			ct = "none"
-		}
-		return fmt.Sprintf("%s is not JSON (content type %s): %q", prefix, ct, e.Excerpt)
+	case !isJSONType(e.ContentType) && !e.jsonLike:
+		return fmt.Sprintf("%s is not JSON (content type %s, %d bytes)", prefix, orNone(e.ContentType), e.Size)
 	}
 	reason := e.reason
 	if reason == "" {
-		reason = jsonReason(e.Err)
+		reason = oneLine(jsonReason(e.Err), 200)
 	}
-	return fmt.Sprintf("%s is not valid JSON: %s (body starts %q)", prefix, reason, e.Excerpt)
+	var syntax *json.SyntaxError
+	if errors.As(e.Err, &syntax) {
+		return fmt.Sprintf("%s is not valid JSON: %s", prefix, reason)
+	}
+	return fmt.Sprintf("%s is malformed: %s", prefix, reason)
 }
 
 // jsonReason says what was wrong in the contract's words rather than Go's: a
-// type error names the field and the JSON kinds instead of Go types.
+// type error names the field and the JSON kinds instead of Go types. The text
+// is not cut, so that it can be scrubbed first.
 func jsonReason(err error) string {
 	var te *json.UnmarshalTypeError
 	if !errors.As(err, &te) {
-		return oneLine(err.Error(), 200)
+		return err.Error()
 	}
 	want := "a string"
 	switch te.Type.Kind() {
@@ -240,7 +246,7 @@ func jsonReason(err error) string {
 	if field == "" {
 		field = "the body"
 	}
-	return oneLine(fmt.Sprintf("%s is %s, want %s", field, te.Value, want), 200)
+	return fmt.Sprintf("%s is %s, want %s", field, te.Value, want)
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }
@@ -290,6 +296,9 @@ type NetworkError struct {
 	// Attempts is how many times the request was sent, retries included.
 	Attempts int
 	Err      error
+	// scrub removes credentials from the cause's text, which can quote what a
+	// server sent (a malformed status line); nil leaves it as it is.
+	scrub func(string) string
 }
 
 func (e *NetworkError) Error() string {
@@ -300,13 +309,13 @@ func (e *NetworkError) Error() string {
 	case netDNS:
 		msg = fmt.Sprintf("cannot connect to %s: %s", e.URL, dnsReason(e.Err))
 	case netTLS:
-		msg = fmt.Sprintf("cannot connect to %s: certificate rejected: %s", e.URL, cause(e.Err))
+		msg = fmt.Sprintf("cannot connect to %s: certificate rejected: %s", e.URL, e.cause())
 	case netTimeout:
 		msg = fmt.Sprintf("%s %s: no response from %s within %s", e.Method, e.Path, e.URL, e.Timeout)
 	case netLost:
-		msg = fmt.Sprintf("%s %s: connection to %s lost: %s", e.Method, e.Path, e.URL, cause(e.Err))
+		msg = fmt.Sprintf("%s %s: connection to %s lost: %s", e.Method, e.Path, e.URL, e.cause())
 	default:
-		msg = fmt.Sprintf("%s %s: request to %s failed: %s", e.Method, e.Path, e.URL, cause(e.Err))
+		msg = fmt.Sprintf("%s %s: request to %s failed: %s", e.Method, e.Path, e.URL, e.cause())
 	}
 	if e.Attempts > 1 {
 		msg += fmt.Sprintf("; gave up after %d attempts", e.Attempts)
@@ -325,14 +334,24 @@ func dnsReason(err error) string {
 	return fmt.Sprintf("cannot resolve %s: %s", dnsErr.Name, dnsErr.Err)
 }
 
-// cause is the innermost useful text of a transport error. url.Error is peeled off
-// because its message repeats the full URL, query values included.
-func cause(err error) string {
+// cause is the innermost useful text of the transport error, scrubbed before it
+// is cut, so a cut can never leave part of a key behind.
+func (e *NetworkError) cause() string {
+	s := rawCause(e.Err)
+	if e.scrub != nil {
+		s = e.scrub(s)
+	}
+	return oneLine(s, 200)
+}
+
+// rawCause is the innermost useful text of a transport error. url.Error is peeled
+// off because its message repeats the full URL, query values included.
+func rawCause(err error) string {
 	var errno syscall.Errno
 	var certErr *tls.CertificateVerificationError
 	switch {
 	case errors.As(err, &certErr):
-		return oneLine(certErr.Err.Error(), 200)
+		return certErr.Err.Error()
 	case errors.As(err, &errno):
 		return errno.Error()
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -344,7 +363,7 @@ func cause(err error) string {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return oneLine(err.Error(), 200)
+	return err.Error()
 }
 
 // IsUnreachable reports whether err means the API could not be reached at all:
@@ -365,18 +384,20 @@ type errorBody struct {
 	Errors  map[string]json.RawMessage `json:"errors"`
 }
 
-// apiError builds the error of a non-2xx answer. Bodies that are not the expected
-// JSON still give a useful one-line message.
-func apiError(method, path string, status int, contentType string, body []byte) *APIError {
+// apiError builds the error of a non-2xx answer. Only the body's message and
+// field errors are kept, each scrubbed before it is cut: a body can echo the
+// request, and a key cut in half would no longer be recognised. A body that is
+// not the expected JSON is described, never quoted.
+func apiError(method, path string, status int, contentType string, body []byte, scrub func(string) string) *APIError {
 	e := &APIError{Status: status, Method: method, Path: path}
 	var eb errorBody
 	if err := json.Unmarshal(body, &eb); err != nil {
-		if ex := excerpt(body); ex != "" {
-			e.Message = fmt.Sprintf("%s (non-JSON %s body: %q)", http.StatusText(status), orNone(oneLine(contentType, 100)), ex)
+		if len(bytes.TrimSpace(body)) > 0 {
+			e.Message = fmt.Sprintf("%s (non-JSON %s body, %d bytes)", http.StatusText(status), orNone(oneLine(scrub(contentType), 100)), len(body))
 		}
 		return e
 	}
-	e.Message = oneLine(eb.Message, 300)
+	e.Message = oneLine(scrub(eb.Message), 300)
 	for k, raw := range eb.Errors {
 		var msgs []string
 		if err := json.Unmarshal(raw, &msgs); err != nil {
@@ -387,12 +408,13 @@ func apiError(method, path string, status int, contentType string, body []byte) 
 			msgs = []string{one}
 		}
 		for i := range msgs {
-			msgs[i] = oneLine(msgs[i], 300)
+			msgs[i] = oneLine(scrub(msgs[i]), 300)
 		}
 		if e.Fields == nil {
 			e.Fields = map[string][]string{}
 		}
-		e.Fields[oneLine(k, 100)] = msgs
+		name := oneLine(scrub(k), 100)
+		e.Fields[name] = append(e.Fields[name], msgs...)
 	}
 	return e
 }
@@ -402,17 +424,6 @@ func orNone(s string) string {
 		return "untyped"
 	}
 	return s
-}
-
-// excerptLen is how much of an unexpected body an error quotes.
-const excerptLen = 80
-
-// excerpt is the start of body on one line, safe to print.
-func excerpt(body []byte) string {
-	if len(body) > 4*excerptLen {
-		body = body[:4*excerptLen]
-	}
-	return oneLine(string(body), excerptLen)
 }
 
 // oneLine collapses whitespace, drops control characters and invalid UTF-8, and
@@ -451,6 +462,8 @@ func isJSONType(contentType string) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
-func looksLikeJSON(s string) bool {
-	return strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")
+// looksLikeJSON reports a body that starts as a JSON object or array.
+func looksLikeJSON(body []byte) bool {
+	body = bytes.TrimSpace(body)
+	return len(body) > 0 && (body[0] == '{' || body[0] == '[')
 }

@@ -62,8 +62,10 @@ func FuzzErrorBody(f *testing.F) {
 		if strings.ContainsAny(msg, "\r\n") {
 			t.Fatalf("message on several lines: %q", msg)
 		}
-		if strings.Contains(msg, testKey) {
-			t.Fatalf("message holds the key: %q", msg)
+		for i := 0; i+8 <= len(testKey); i++ {
+			if strings.Contains(msg, testKey[i:i+8]) {
+				t.Fatalf("message holds %q of the key: %q", testKey[i:i+8], msg)
+			}
 		}
 	})
 }

@@ -3,6 +3,7 @@ package keycrm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -45,7 +46,10 @@ type Page[T any] struct {
 // writes per_page as a string when the limit came from the query string, and
 // json.Number accepts a number or a numeric string.
 type pageWire[T any] struct {
-	Data         []T         `json:"data"`
+	// Data is a pointer so that a missing or null list is told from an empty
+	// one: an empty catalogue is [], and null is a broken answer that must not
+	// be read as "no offers".
+	Data         *[]T        `json:"data"`
 	CurrentPage  json.Number `json:"current_page"`
 	LastPage     json.Number `json:"last_page"`
 	PerPage      json.Number `json:"per_page"`
@@ -82,6 +86,9 @@ func (p *Page[T]) UnmarshalJSON(b []byte) error {
 		}
 		*c.out = n
 	}
+	if w.Data == nil {
+		return errNoData
+	}
 	var err error
 	if p.From, err = pageIntPtr(w.From); err != nil {
 		return fmt.Errorf("from: %w", err)
@@ -89,7 +96,7 @@ func (p *Page[T]) UnmarshalJSON(b []byte) error {
 	if p.To, err = pageIntPtr(w.To); err != nil {
 		return fmt.Errorf("to: %w", err)
 	}
-	p.Data = w.Data
+	p.Data = *w.Data
 	p.Path = w.Path
 	p.FirstPageURL, p.LastPageURL = w.FirstPageURL, w.LastPageURL
 	p.NextPageURL, p.PrevPageURL = w.NextPageURL, w.PrevPageURL
@@ -119,6 +126,9 @@ func (p Page[T]) MarshalJSON() ([]byte, error) {
 	}{p.CurrentPage, data, p.FirstPageURL, p.From, p.LastPage, p.LastPageURL,
 		p.NextPageURL, p.Path, p.PerPage, p.PrevPageURL, p.To, p.Total})
 }
+
+// errNoData is a page without its list of rows.
+var errNoData = errors.New("data is null or missing, want an array of rows")
 
 func pageInt(n json.Number) (int, error) {
 	if n == "" {
@@ -170,15 +180,20 @@ func getPage[T any](ctx context.Context, c *Client, path string, q url.Values, p
 // walk reads path page by page from start until the last page, calling fn for
 // every page read, empty ones included (so a caller sees total = 0). When keep is
 // set, rows it rejects are removed before fn sees the page; the decision to go on
-// is taken on the page as received.
+// is taken on the page as received. A server that keeps sending pages past what
+// it announced is stopped with ErrEndlessPages before fn sees the extra page.
 func walk[T any](ctx context.Context, c *Client, path string, q url.Values, start int, keep func(*T) bool, fn func(*Page[T]) error) error {
 	if start < 1 {
 		start = 1
 	}
+	var guard pageGuard
 	for page := start; ; page++ {
 		p, err := getPage[T](ctx, c, path, q, page)
 		if err != nil {
 			return err
+		}
+		if err := guard.check(page, p.CurrentPage, p.LastPage, p.PerPage, p.Total, rowSpan(p.Data)); err != nil {
+			return fmt.Errorf("%s %s: %w", http.MethodGet, path, err)
 		}
 		more := p.HasNext()
 		if keep != nil {
@@ -197,6 +212,70 @@ func walk[T any](ctx context.Context, c *Client, path string, q url.Values, star
 			return nil
 		}
 	}
+}
+
+// ErrEndlessPages matches a walk stopped because the server kept sending pages:
+// one it had sent already, or more than its first page announced.
+var ErrEndlessPages = errors.New("KeyCRM kept sending pages past the announced total")
+
+// identified is a row with an id, which lets a walk notice a page sent twice
+// under a new page number.
+type identified interface{ rowID() int64 }
+
+// rowSpan is the ids of the first and last rows, or nil when the rows have no
+// ids or there are none.
+func rowSpan[T any](rows []T) *[2]int64 {
+	if len(rows) == 0 {
+		return nil
+	}
+	first, ok := any(&rows[0]).(identified)
+	if !ok {
+		return nil
+	}
+	last := any(&rows[len(rows)-1]).(identified)
+	return &[2]int64{first.rowID(), last.rowID()}
+}
+
+// pageGuard remembers the pages of one walk. Without it a server whose
+// next_page_url never ends (the same page again, or new rows forever) would be
+// paged until killed, holding the lock and the key's budget.
+type pageGuard struct {
+	// limit is the last page number allowed: one past what the first page
+	// announced, since rows added during the walk may push one more page. It
+	// is also the hard ceiling when later pages announce ever more.
+	limit     int
+	announced string
+	pages     map[int]int      // current_page → the page asked for
+	spans     map[[2]int64]int // first and last row ids → the page asked for
+}
+
+func (g *pageGuard) check(asked, current, lastPage, perPage, total int, span *[2]int64) error {
+	if g.pages == nil {
+		g.pages, g.spans = map[int]int{}, map[[2]int64]int{}
+		if perPage <= 0 {
+			perPage = PageSize
+		}
+		// A page without total or last_page announces nothing, so it allows
+		// one more page only.
+		pages := max(lastPage, (total+perPage-1)/perPage)
+		g.limit, g.announced = max(pages, asked)+1, fmt.Sprintf("%d pages (%d rows)", pages, total)
+	}
+	if asked > g.limit {
+		return fmt.Errorf("%w: page %d asked for, but the first page announced %s; stopped", ErrEndlessPages, asked, g.announced)
+	}
+	if current > 0 {
+		if prev, ok := g.pages[current]; ok {
+			return fmt.Errorf("%w: page %d came back as page %d, which page %d already was; stopped", ErrEndlessPages, asked, current, prev)
+		}
+		g.pages[current] = asked
+	}
+	if span != nil {
+		if prev, ok := g.spans[*span]; ok {
+			return fmt.Errorf("%w: page %d holds the same rows (ids %d to %d) as page %d; stopped", ErrEndlessPages, asked, span[0], span[1], prev)
+		}
+		g.spans[*span] = asked
+	}
+	return nil
 }
 
 // FilterError reports a value that a comma-separated list filter cannot carry.

@@ -70,11 +70,11 @@ func TestNewChecksOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.retries != DefaultRetries || c.timeout != DefaultTimeout || c.pacer.interval != time.Second || c.BaseURL() != "http://127.0.0.1:9/v1" {
+	if c.retries != DefaultRetries || c.timeout != DefaultTimeout || c.pacer.interval != (rateWindow+windowMargin+59)/60 || c.BaseURL() != "http://127.0.0.1:9/v1" {
 		t.Errorf("defaults: retries %d, timeout %s, interval %s, base %s", c.retries, c.timeout, c.pacer.interval, c.BaseURL())
 	}
 	c, _ = New(Options{APIKey: testKey, Retries: new(0), PerMinute: 7})
-	if c.retries != 0 || c.BaseURL() != DefaultBaseURL || c.pacer.interval != 8571428572 {
+	if c.retries != 0 || c.BaseURL() != DefaultBaseURL || c.pacer.interval != (rateWindow+windowMargin+6)/7 {
 		t.Errorf("explicit: retries %d, base %s, interval %d", c.retries, c.BaseURL(), c.pacer.interval)
 	}
 }
@@ -94,8 +94,9 @@ func TestRefusedFirstRequestFailsFast(t *testing.T) {
 	if !IsUnreachable(err) {
 		t.Error("IsUnreachable = false")
 	}
-	if n := len(rec.all()); n != 1 || c.Requests() != 0 {
-		t.Errorf("%d attempts, Requests() = %d; want 1 attempt and nothing sent", n, c.Requests())
+	// The refused attempt counts: result.requests shows every try at the API.
+	if n := len(rec.all()); n != 1 || c.Requests() != 1 {
+		t.Errorf("%d attempts, Requests() = %d; want 1 attempt counted", n, c.Requests())
 	}
 	if elapsed > 500*time.Millisecond {
 		t.Errorf("took %s, want a fast failure", elapsed)
@@ -119,6 +120,9 @@ func TestRefusedLaterIsRetried(t *testing.T) {
 	if n := len(rec.all()); n != 5 {
 		t.Errorf("%d attempts, want 1 + 4", n)
 	}
+	if c.Requests() != 5 {
+		t.Errorf("Requests() = %d, want 5: the first read and four refused attempts", c.Requests())
+	}
 	if len(clk.sleeps) < 3 {
 		t.Errorf("sleeps %v: want a backoff before each retry", clk.sleeps)
 	}
@@ -141,14 +145,14 @@ func TestUnknownHostFirstFailsFast(t *testing.T) {
 	if msg := assertErrText(t, err); msg != "cannot connect to https://keycrm.invalid/v1: host keycrm.invalid not found" {
 		t.Errorf("error %q", msg)
 	}
-	if attempts.Load() != 1 || !IsUnreachable(err) || c.Requests() != 0 {
-		t.Errorf("%d attempts, unreachable %v, %d sent", attempts.Load(), IsUnreachable(err), c.Requests())
+	if attempts.Load() != 1 || !IsUnreachable(err) || c.Requests() != 1 {
+		t.Errorf("%d attempts, unreachable %v, %d counted", attempts.Load(), IsUnreachable(err), c.Requests())
 	}
 	// Later in the run the same failure is retried.
 	_, err = c.GetProduct(context.Background(), 1)
 	assertErrText(t, err)
-	if attempts.Load() != 1+1+DefaultRetries {
-		t.Errorf("second call: %d attempts in all, want %d", attempts.Load(), 2+DefaultRetries)
+	if attempts.Load() != 1+1+DefaultRetries || c.Requests() != attempts.Load() {
+		t.Errorf("second call: %d attempts in all, %d counted, want %d", attempts.Load(), c.Requests(), 2+DefaultRetries)
 	}
 }
 

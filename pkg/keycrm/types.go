@@ -258,3 +258,9 @@ type (
 		Status *bool `json:"status"`
 	}
 )
+
+// rowID gives walk the ids it checks pages with (see identified).
+func (p *Product) rowID() int64    { return p.ID }
+func (o *Offer) rowID() int64      { return o.ID }
+func (s *OfferStock) rowID() int64 { return s.ID }
+func (c *Category) rowID() int64   { return c.ID }

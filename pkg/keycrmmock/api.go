@@ -2,9 +2,11 @@ package keycrmmock
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -175,6 +177,9 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) (int, string) {
 	case faultReset:
 		drop(w)
 		return 0, "fault reset"
+	case faultEcho:
+		writeJSON(w, http.StatusBadGateway, message(echoMessage(r)))
+		return http.StatusBadGateway, "fault echo"
 	}
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -200,6 +205,19 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) (int, string) {
 	}
 	writeJSON(w, rep.status, rep.body)
 	return rep.status, ""
+}
+
+// echoMessage is what a gateway with debugging left on says: the request's
+// headers as PHP's json_encode writes them (slashes escaped), then the
+// credential once more, URL-encoded, at the end of a long line.
+func echoMessage(r *http.Request) string {
+	hdr, err := json.Marshal(r.Header)
+	if err != nil {
+		hdr = []byte("{}")
+	}
+	return "Bad gateway: upstream refused the request " + r.Method + " " + r.URL.Path +
+		". Request headers: " + strings.ReplaceAll(string(hdr), "/", `\/`) +
+		". Credential: " + url.QueryEscape(r.Header.Get("Authorization"))
 }
 
 func tooMany(w http.ResponseWriter, retryAfter int) int {

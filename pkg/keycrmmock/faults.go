@@ -15,6 +15,10 @@ type Faults struct {
 	Timeout   float64 // no answer until the client gives up; nothing applied
 	Reset     float64 // the connection is dropped before anything is applied
 	AckLost   float64 // a PUT/POST is applied, then the connection is dropped
+	// Echo is a misconfigured gateway: a 502 whose message reflects the
+	// request's headers, Authorization included, to test that clients never
+	// print or keep a key a server sends back.
+	Echo float64
 }
 
 type fault int
@@ -26,6 +30,7 @@ const (
 	faultTimeout
 	faultReset
 	faultAckLost
+	faultEcho
 )
 
 // faultKinds names the kinds in the order their probability bands are laid out
@@ -40,6 +45,8 @@ var faultKinds = []struct {
 	{"timeout", faultTimeout, func(f *Faults) *float64 { return &f.Timeout }},
 	{"reset", faultReset, func(f *Faults) *float64 { return &f.Reset }},
 	{"ack-lost", faultAckLost, func(f *Faults) *float64 { return &f.AckLost }},
+	// New kinds go last, so existing seeds replay the same sequence.
+	{"echo", faultEcho, func(f *Faults) *float64 { return &f.Echo }},
 }
 
 func (k fault) String() string {
@@ -73,7 +80,7 @@ func ParseFaults(spec string) (Faults, error) {
 			}
 		}
 		if field == nil {
-			return Faults{}, fmt.Errorf("fault %q: unknown kind %q (known: 500, 429, timeout, reset, ack-lost)", item, name)
+			return Faults{}, fmt.Errorf("fault %q: unknown kind %q (known: 500, 429, timeout, reset, ack-lost, echo)", item, name)
 		}
 		if seen[name] {
 			return Faults{}, fmt.Errorf("fault %q: kind %q given twice", item, name)

@@ -225,6 +225,18 @@ func TestFaults(t *testing.T) {
 				t.Errorf("stats %+v", st)
 			}
 		}},
+		{"echo=1", func(t *testing.T, e *env) {
+			var m struct{ Message string }
+			e.do("PUT", "/offers/stocks", stockWrite).want(t, http.StatusBadGateway, &m)
+			for _, form := range []string{`"Authorization":["Bearer ` + testKey + `"]`, "Bearer+" + testKey, `"Accept":["application\/json"]`} {
+				if !strings.Contains(m.Message, form) {
+					t.Errorf("message %q does not echo %s", m.Message, form)
+				}
+			}
+			if quantity(e) != "5" {
+				t.Errorf("echo applied the write: %s", quantity(e))
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
