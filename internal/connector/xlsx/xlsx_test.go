@@ -344,7 +344,7 @@ func TestCells(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.items) != 2 || len(c.problems) != 1 {
+	if len(c.items) != 2 || len(c.problems) != 2 {
 		t.Fatalf("items %+v problems %+v", c.items, c.problems)
 	}
 	if it := c.items[0]; it.SKU != "A-1" || it.Quantity != dec("0.1") || it.Price != dec("0.1059") || it.Pos.Row != 2 {
@@ -355,6 +355,10 @@ func TestCells(t *testing.T) {
 	}
 	if p := c.problems[0]; p.Row != 5 || p.SKU != "C-3" || p.Value != "#N/A" || p.Column != "Кількість" {
 		t.Errorf("error cell: %+v", p)
+	}
+	// TRUE is not a price of 1 (issue 9 item 5).
+	if p := c.problems[1]; p.Row != 5 || p.SKU != "C-3" || p.Value != "TRUE" || p.Column != "Ціна" || p.Field != "price" || p.Error != "boolean cell in a number column" {
+		t.Errorf("boolean cell: %+v", p)
 	}
 	if !strings.Contains(strings.Join(info.Notes, "\n"), `price is read from column "Ціна"`) {
 		t.Errorf("notes %q", info.Notes)
@@ -380,7 +384,7 @@ func TestBadWorkbooks(t *testing.T) {
 		{"not a zip", []byte("sku;qty\nA;1\n"), connector.ReadOptions{}, "--format csv"},
 		{"an xls", []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"), connector.ReadOptions{}, "save it as .xlsx"},
 		{"cut off", minimal(t, `<row r="1">`+is("A1", "SKU")+`</row>`)[:300], connector.ReadOptions{}, "not a readable XLSX workbook"},
-		{"a part claiming more than it holds", bomb(t), connector.ReadOptions{}, `damaged package: part "xl/styles.xml" claims 2000000000 bytes`},
+		{"a part claiming more than it holds", bomb(t), connector.ReadOptions{}, `part "xl/styles.xml" unpacks 2000000000 bytes from 20`},
 		{"header only", minimal(t, `<row r="1">`+is("A1", "SKU")+`</row>`), connector.ReadOptions{}, ""},
 	}
 	for _, tt := range tests {
@@ -410,15 +414,11 @@ func TestStdin(t *testing.T) {
 	if err := r.Read(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
-	spool := r.(*reader).spool
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.items) != 1 || c.items[0].Quantity != dec("3") || c.items[0].Pos.File != "-" {
 		t.Errorf("items %+v", c.items)
-	}
-	if _, err := os.Stat(spool); !os.IsNotExist(err) {
-		t.Errorf("spooled copy %s left behind: %v", spool, err)
 	}
 }
 
