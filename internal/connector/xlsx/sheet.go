@@ -31,6 +31,7 @@ type sheetScanner struct {
 	cells [][]byte // the current row's values by column; empty where no cell
 	bools []int    // columns of the current row holding boolean cells
 
+	col   int   // the column of the row's last <c>, kept or not
 	ends  []int // per column, the end of its value in arena; -1 for none
 	arena []byte
 	value []byte // a cell's <v> text
@@ -80,7 +81,8 @@ func (s *sheetScanner) advance() (bool, error) {
 				return false, s.drain()
 			}
 		case kind == tokStart && bytes.Equal(sc.name, []byte("row")):
-			if sc.depth() != 3 {
+			// worksheet, sheetData, row; a self-closed row is closed already.
+			if inside := sc.depth() == 3 || sc.empty && sc.depth() == 2; !inside {
 				return false, errors.New("a row outside sheetData")
 			}
 			return true, s.readRow()
@@ -134,7 +136,7 @@ func (s *sheetScanner) readRow() error {
 		n = r
 	}
 	s.row = n
-	s.ends, s.arena, s.bools = s.ends[:0], s.arena[:0], s.bools[:0]
+	s.col, s.ends, s.arena, s.bools = 0, s.ends[:0], s.arena[:0], s.bools[:0]
 	if !sc.empty {
 		for {
 			kind, err := sc.next()
@@ -174,7 +176,7 @@ func (s *sheetScanner) readRow() error {
 // readCell reads a <c> element into the row.
 func (s *sheetScanner) readCell() error {
 	sc := s.sc
-	col := len(s.ends) + 1
+	col := s.col + 1
 	s.ref, s.typ = s.ref[:0], s.typ[:0]
 	for _, a := range sc.attrs {
 		switch string(a.name) {
@@ -183,7 +185,7 @@ func (s *sheetScanner) readCell() error {
 			if err != nil {
 				return err
 			}
-			if c <= len(s.ends) {
+			if c <= s.col {
 				return fmt.Errorf("cell %s is out of order", a.value)
 			}
 			col, s.ref = c, append(s.ref, a.value...)
@@ -191,6 +193,7 @@ func (s *sheetScanner) readCell() error {
 			s.typ = append(s.typ, a.value...)
 		}
 	}
+	s.col = col
 	val, formula, err := s.cellValue(s.typ)
 	if err != nil {
 		if len(s.ref) == 0 {
