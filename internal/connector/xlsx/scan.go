@@ -225,9 +225,13 @@ func (s *scanner) endTag(b []byte) (int, int, error) {
 	if i < 0 {
 		return 0, 0, nil
 	}
-	qname := bytes.TrimRight(b[2:i], " \t\r\n")
-	if err := checkName(qname); err != nil {
-		return 0, 0, err
+	j := i
+	for j > 2 && isSpace(b[j-1]) {
+		j--
+	}
+	qname := b[2:j]
+	if n := nameLen(qname); n < len(qname) || len(qname) == 0 || notFirst[qname[0]] {
+		return 0, 0, fmt.Errorf("invalid name in </%s>", qname)
 	}
 	if len(s.open) == 0 {
 		return 0, 0, fmt.Errorf("unexpected </%s>", qname)
@@ -243,15 +247,12 @@ func (s *scanner) endTag(b []byte) (int, int, error) {
 }
 
 func (s *scanner) startTag(b []byte) (int, int, error) {
-	i := 1
-	for i < len(b) && !isSpace(b[i]) && b[i] != '>' && b[i] != '/' {
-		i++
-	}
+	i := 1 + nameLen(b[1:])
 	if i == len(b) {
 		return 0, 0, nil
 	}
 	qname := b[1:i]
-	if err := checkName(qname); err != nil {
+	if err := checkName(qname, b[i]); err != nil {
 		return 0, 0, err
 	}
 	s.attrs = s.attrs[:0]
@@ -292,19 +293,19 @@ func (s *scanner) startTag(b []byte) (int, int, error) {
 
 // attr reads one name="value" pair at the start of b.
 func (s *scanner) attr(elem, b []byte) (int, error) {
-	j := 0
-	for j < len(b) && !isSpace(b[j]) && b[j] != '=' && b[j] != '>' && b[j] != '/' {
-		j++
+	j := nameLen(b)
+	if j == len(b) {
+		return 0, nil
 	}
 	name := b[:j]
+	if err := checkName(name, b[j]); err != nil {
+		return 0, fmt.Errorf("<%s>: %w", elem, err)
+	}
 	for j < len(b) && isSpace(b[j]) {
 		j++
 	}
 	if j == len(b) {
 		return 0, nil
-	}
-	if err := checkName(name); err != nil {
-		return 0, fmt.Errorf("<%s>: %w", elem, err)
 	}
 	if b[j] != '=' {
 		return 0, fmt.Errorf("<%s>: attribute %s without a value", elem, name)
@@ -344,17 +345,33 @@ func (s *scanner) push(qname []byte) error {
 	return nil
 }
 
-// checkName refuses what cannot start or be part of an XML name; the finer
-// Unicode classes do not matter for finding the elements a sheet uses.
-func checkName(name []byte) error {
-	if len(name) == 0 {
-		return errors.New("a tag or attribute without a name")
+// nameStop marks the bytes that end a name: what may follow it, and what
+// cannot be part of one. notFirst marks those that cannot start one. The
+// finer Unicode classes do not matter for finding the elements a sheet uses.
+var nameStop, notFirst = func() (stop, first [256]bool) {
+	for _, c := range []byte("<>&\"'= \t\r\n/") {
+		stop[c], first[c] = true, true
 	}
-	if c := name[0]; c == '-' || c == '.' || c >= '0' && c <= '9' {
-		return fmt.Errorf("invalid name %q", name)
+	for _, c := range []byte("-.0123456789") {
+		first[c] = true
 	}
-	if bytes.ContainsAny(name, "<>&\"'=") {
-		return fmt.Errorf("invalid name %q", name)
+	return stop, first
+}()
+
+// nameLen is the length of the name at the start of b.
+func nameLen(b []byte) int {
+	for i, c := range b {
+		if nameStop[c] {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// checkName checks a name and the byte that ended it.
+func checkName(name []byte, next byte) error {
+	if len(name) == 0 || notFirst[name[0]] || next == '<' || next == '&' || next == '"' || next == '\'' {
+		return fmt.Errorf("invalid name %q followed by %q", name, next)
 	}
 	return nil
 }
@@ -365,6 +382,34 @@ func local(qname []byte) []byte {
 		return qname[i+1:]
 	}
 	return qname
+}
+
+// simple reads in one step the content of the element just opened when it
+// has the common form open, plain text, close (<v>12</v></c> of a <c>), where
+// close also ends that element, named name. Anything else (entities, a CR,
+// a prefix, the buffer ending first) returns false and leaves the scanner as
+// it was, for the general path. The text is valid until the next call.
+func (s *scanner) simple(open, close, name []byte) ([]byte, bool) {
+	b := s.buf[s.pos:s.end]
+	if s.empty || !bytes.HasPrefix(b, open) {
+		return nil, false
+	}
+	top := s.open[len(s.open)-1]
+	if !bytes.Equal(s.stack[top:], name) {
+		return nil, false
+	}
+	t := b[len(open):]
+	i := bytes.IndexByte(t, '<')
+	if i < 0 || !bytes.HasPrefix(t[i:], close) {
+		return nil, false
+	}
+	text := t[:i]
+	if bytes.IndexByte(text, '&') >= 0 || bytes.IndexByte(text, '\r') >= 0 {
+		return nil, false
+	}
+	s.pos += len(open) + i + len(close)
+	s.stack, s.open = s.stack[:top], s.open[:len(s.open)-1]
+	return text, true
 }
 
 // skip reads past the element whose start tag was just returned.

@@ -221,6 +221,12 @@ func (s *sheetScanner) readCell() error {
 	return nil
 }
 
+var (
+	vOpen  = []byte("<v>")
+	vClose = []byte("</v></c>")
+	cName  = []byte("c")
+)
+
 // cellValue reads the children of a <c> element and returns its value as
 // excelize's raw value would be: a shared or inline string resolved, any
 // other type as stored. formula says the cell has one, which makes even an
@@ -230,7 +236,15 @@ func (s *sheetScanner) cellValue(typ []byte) (val []byte, formula bool, err erro
 	inline := false
 	s.long = false
 	s.value = s.value[:0]
-	if !sc.empty {
+	if v, ok := sc.simple(vOpen, vClose, cName); ok {
+		if len(v) > s.max {
+			return nil, false, s.tooLong()
+		}
+		if err := checkChars(v); err != nil {
+			return nil, false, err
+		}
+		s.value = append(s.value, v...)
+	} else if !sc.empty {
 		for {
 			kind, err := sc.next()
 			if err != nil {
@@ -449,12 +463,14 @@ func cellName(col, row int) string {
 	return string(letters) + strconv.Itoa(row)
 }
 
+var bstrMark = []byte("_x")
+
 // unescapeBSTR resolves, in place, the _xHHHH_ escapes Office writes for
 // characters XML cannot hold (_x0008_ for a backspace, _x005F_ for a literal
 // underscore), as excelize does for string items; an escaped lone surrogate
 // resolves to nothing.
 func unescapeBSTR(b []byte) []byte {
-	i := bytes.Index(b, []byte("_x"))
+	i := bytes.Index(b, bstrMark)
 	if i < 0 {
 		return b
 	}

@@ -41,6 +41,12 @@ func (t *sharedStrings) at(i int) ([]byte, error) {
 	return t.arena[sp.start:sp.end], nil
 }
 
+var (
+	tOpen  = []byte("<t>")
+	tClose = []byte("</t></si>")
+	siName = []byte("si")
+)
+
 // readSharedStrings reads the shared strings part to its end. maxItems is how
 // many strings the workbook's sheets could refer to at all (every reference
 // takes bytes of a sheet): a table claiming more is refused rather than held.
@@ -71,15 +77,27 @@ func readSharedStrings(src io.Reader, part string, lim Limits, maxItems int) (*s
 		if len(t.spans) >= maxItems {
 			return fail(fmt.Errorf("%w: more strings than the sheets could use (%d)", connector.ErrTooLarge, maxItems))
 		}
-		it.long = false
-		if err := it.richText(); err != nil {
-			return fail(err)
+		s, ok := sc.simple(tOpen, tClose, siName)
+		if ok {
+			if err := checkChars(s); err != nil {
+				return fail(err)
+			}
+			if bytes.Contains(s, bstrMark) {
+				it.direct = unescapeBSTR(append(it.direct[:0], s...))
+				s = it.direct
+			}
+			it.long = len(s) > lim.CellBytes
+		} else {
+			it.long = false
+			if err := it.richText(); err != nil {
+				return fail(err)
+			}
+			s = it.item()
 		}
 		if it.long {
 			t.spans = append(t.spans, span{tooLong, tooLong})
 			continue
 		}
-		s := it.item()
 		if len(t.arena)+len(s) > lim.SharedStringBytes {
 			return fail(fmt.Errorf("%w: the shared strings hold more than %d bytes (Limits.SharedStringBytes)", connector.ErrTooLarge, lim.SharedStringBytes))
 		}
