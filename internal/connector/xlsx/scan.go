@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
@@ -27,7 +28,7 @@ const maxDepth = 256
 // buffer may grow: what a cell may hold plus room for its markup.
 var errTooLong = errors.New("markup longer than a cell may be")
 
-type attr struct{ name, value []byte }
+type attr struct{ name, qname, value []byte }
 
 // scanner tokenizes the subset of XML that SpreadsheetML parts use, straight
 // from a part's decompressing reader and without allocating per token. It is
@@ -51,6 +52,8 @@ type scanner struct {
 	empty bool   // the start tag closes itself: <c r="A1"/>
 	text  []byte // raw text: entities not yet resolved
 	cdata bool
+
+	scratch []byte // entities resolved to check them
 
 	stack  []byte // qualified names of the open elements, end to end
 	open   []int  // where each open name starts in stack
@@ -132,7 +135,7 @@ func (s *scanner) next() (int, error) {
 			if len(s.open) == 0 && !isSpaceOnly(s.text) {
 				return tokEOF, errors.New("text outside the root element")
 			}
-			return tokText, nil
+			return tokText, s.checkText()
 		}
 		n, kind, err := s.markup(b)
 		if err != nil {
@@ -148,10 +151,27 @@ func (s *scanner) next() (int, error) {
 			continue
 		}
 		s.pos += n
+		if kind == tokText {
+			return kind, s.checkText()
+		}
 		if kind != tokSkip {
 			return kind, nil
 		}
 	}
+}
+
+// checkText refuses text encoding/xml refuses, whether or not it is used:
+// invalid UTF-8, characters XML does not allow, malformed entities.
+func (s *scanner) checkText() error {
+	if err := checkChars(s.text); err != nil {
+		return err
+	}
+	if s.cdata || bytes.IndexByte(s.text, '&') < 0 {
+		return nil
+	}
+	var err error
+	s.scratch, err = s.appendText(s.scratch[:0])
+	return err
 }
 
 // safeCut is how much of a text with no '<' in sight can be handed over now.
@@ -162,6 +182,15 @@ func safeCut(b []byte) int {
 	}
 	if i > 0 && b[i-1] == '\r' {
 		i--
+	}
+	// Nor a character's UTF-8 bytes.
+	for k := i - 1; k >= 0 && k >= i-utf8.UTFMax; k-- {
+		if utf8.RuneStart(b[k]) {
+			if !utf8.FullRune(b[k:i]) {
+				i = k
+			}
+			break
+		}
 	}
 	return i
 }
@@ -230,7 +259,7 @@ func (s *scanner) endTag(b []byte) (int, int, error) {
 		j--
 	}
 	qname := b[2:j]
-	if n := nameLen(qname); n < len(qname) || len(qname) == 0 || notFirst[qname[0]] {
+	if n := nameLen(qname); n < len(qname) || n == 0 || !nameStart[qname[0]] {
 		return 0, 0, fmt.Errorf("invalid name in </%s>", qname)
 	}
 	if len(s.open) == 0 {
@@ -252,7 +281,7 @@ func (s *scanner) startTag(b []byte) (int, int, error) {
 		return 0, 0, nil
 	}
 	qname := b[1:i]
-	if err := checkName(qname, b[i]); err != nil {
+	if err := checkName(qname, b[i], ">/"); err != nil {
 		return 0, 0, err
 	}
 	s.attrs = s.attrs[:0]
@@ -298,7 +327,7 @@ func (s *scanner) attr(elem, b []byte) (int, error) {
 		return 0, nil
 	}
 	name := b[:j]
-	if err := checkName(name, b[j]); err != nil {
+	if err := checkName(name, b[j], "="); err != nil {
 		return 0, fmt.Errorf("<%s>: %w", elem, err)
 	}
 	for j < len(b) && isSpace(b[j]) {
@@ -327,7 +356,12 @@ func (s *scanner) attr(elem, b []byte) (int, error) {
 	if bytes.IndexByte(v, '<') >= 0 {
 		return 0, fmt.Errorf("<%s>: '<' in attribute %s", elem, name)
 	}
-	s.attrs = append(s.attrs, attr{local(name), v})
+	for _, a := range s.attrs {
+		if bytes.Equal(a.qname, name) {
+			return 0, fmt.Errorf("<%s>: attribute %s twice", elem, name)
+		}
+	}
+	s.attrs = append(s.attrs, attr{local(name), name, v})
 	return j + k + 2, nil
 }
 
@@ -345,32 +379,31 @@ func (s *scanner) push(qname []byte) error {
 	return nil
 }
 
-// nameStop marks the bytes that end a name: what may follow it, and what
-// cannot be part of one. notFirst marks those that cannot start one. The
-// finer Unicode classes do not matter for finding the elements a sheet uses.
-var nameStop, notFirst = func() (stop, first [256]bool) {
-	for _, c := range []byte("<>&\"'= \t\r\n/") {
-		stop[c], first[c] = true, true
+// inName and nameStart mark the bytes a name may hold and start with: the
+// ASCII subset of XML's name characters, which is all SpreadsheetML uses.
+var inName, nameStart = func() (in, start [256]bool) {
+	for c := range 256 {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':'
+		start[c] = letter
+		in[c] = letter || c >= '0' && c <= '9' || c == '-' || c == '.'
 	}
-	for _, c := range []byte("-.0123456789") {
-		first[c] = true
-	}
-	return stop, first
+	return in, start
 }()
 
 // nameLen is the length of the name at the start of b.
 func nameLen(b []byte) int {
 	for i, c := range b {
-		if nameStop[c] {
+		if !inName[c] {
 			return i
 		}
 	}
 	return len(b)
 }
 
-// checkName checks a name and the byte that ended it.
-func checkName(name []byte, next byte) error {
-	if len(name) == 0 || notFirst[name[0]] || next == '<' || next == '&' || next == '"' || next == '\'' {
+// checkName checks a name and the byte that ended it, which must be one
+// that can follow a name there (follow).
+func checkName(name []byte, next byte, follow string) error {
+	if len(name) == 0 || !nameStart[name[0]] || !isSpace(next) && strings.IndexByte(follow, next) < 0 {
 		return fmt.Errorf("invalid name %q followed by %q", name, next)
 	}
 	return nil
@@ -455,6 +488,9 @@ func (s *scanner) appendText(dst []byte) ([]byte, error) {
 			if !ok {
 				return dst, fmt.Errorf("unknown entity %q", raw[i:i+end+1])
 			}
+			if !xmlChar(r) {
+				return dst, fmt.Errorf("illegal character code %U", r)
+			}
 			dst = utf8.AppendRune(dst, r)
 			i += end
 		default:
@@ -508,8 +544,8 @@ func entity(name []byte) (rune, bool) {
 	return r, true
 }
 
-// checkChars refuses invalid UTF-8 and characters XML 1.0 does not allow, as
-// encoding/xml does, in a value about to be used.
+// checkChars refuses invalid UTF-8 and characters XML 1.0 does not allow,
+// as encoding/xml does.
 func checkChars(b []byte) error {
 	for i := 0; i < len(b); {
 		c := b[i]
@@ -524,10 +560,15 @@ func checkChars(b []byte) error {
 		if r == utf8.RuneError && size == 1 {
 			return errors.New("invalid UTF-8")
 		}
-		if r >= 0xD800 && r <= 0xDFFF || r == 0xFFFE || r == 0xFFFF {
+		if !xmlChar(r) {
 			return fmt.Errorf("illegal character code %U", r)
 		}
 		i += size
 	}
 	return nil
+}
+
+// xmlChar is XML 1.0's Char production.
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= utf8.MaxRune
 }

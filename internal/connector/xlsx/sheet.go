@@ -17,6 +17,8 @@ const (
 	maxSheetCols = 1 << 14
 )
 
+var cName = []byte("c")
+
 // sheetScanner reads the rows of a worksheet part one at a time. Cell values
 // come out as excelize's Rows().Columns() returns them with RawCellValue (the
 // stored text: numbers unformatted, shared and inline strings resolved), so
@@ -31,13 +33,14 @@ type sheetScanner struct {
 	cells [][]byte // the current row's values by column; empty where no cell
 	bools []int    // columns of the current row holding boolean cells
 
-	col   int   // the column of the row's last <c>, kept or not
-	ends  []int // per column, the end of its value in arena; -1 for none
-	arena []byte
-	value []byte // a cell's <v> text
-	ref   []byte // a cell's reference, for messages
-	typ   []byte // a cell's type (t)
-	done  bool
+	col    int   // the column of the row's last <c>, kept or not
+	ends   []int // per column, the end of its value in arena; -1 for none
+	arena  []byte
+	value  []byte // a cell's <v> text
+	ref    []byte // a cell's reference, for messages
+	typ    []byte // a cell's type (t)
+	inData bool   // inside sheetData
+	done   bool
 }
 
 func newSheetScanner(src io.Reader, part string, sst *sharedStrings, maxCell int) *sheetScanner {
@@ -80,31 +83,20 @@ func (s *sheetScanner) advance() (bool, error) {
 				s.done = true
 				return false, s.drain()
 			}
-		case kind == tokStart && bytes.Equal(sc.name, []byte("row")):
-			// worksheet, sheetData, row; a self-closed row is closed already.
-			if inside := sc.depth() == 3 || sc.empty && sc.depth() == 2; !inside {
-				return false, errors.New("a row outside sheetData")
-			}
-			return true, s.readRow()
-		case kind == tokEnd && bytes.Equal(sc.name, []byte("sheetData")):
+			s.inData = true
+		case kind == tokEnd && s.inData:
 			s.done = true
 			return false, s.drain()
-		case kind == tokStart:
-			if err := sc.skipInSheetData(); err != nil {
-				return false, err
+		case kind == tokStart && s.inData:
+			// sheetData holds rows only.
+			if !bytes.Equal(sc.name, []byte("row")) {
+				return false, fmt.Errorf("<%s> among the rows", sc.name)
 			}
+			return true, s.readRow()
+		case kind == tokStart && bytes.Equal(sc.name, []byte("row")):
+			return false, errors.New("a row outside sheetData")
 		}
 	}
-}
-
-// skipInSheetData skips an element inside sheetData that is not a row (an
-// extension list); elements around sheetData are walked through, since
-// sheetData is inside them.
-func (sc *scanner) skipInSheetData() error {
-	if sc.depth() >= 3 {
-		return sc.skip()
-	}
-	return nil
 }
 
 // drain reads what follows </sheetData> to the part's end, for the CRC and
@@ -139,6 +131,12 @@ func (s *sheetScanner) readRow() error {
 	s.col, s.ends, s.arena, s.bools = 0, s.ends[:0], s.arena[:0], s.bools[:0]
 	if !sc.empty {
 		for {
+			if ok, err := s.fastCell(); ok || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			kind, err := sc.next()
 			if err != nil {
 				return err
@@ -149,7 +147,7 @@ func (s *sheetScanner) readRow() error {
 			if kind != tokStart {
 				continue
 			}
-			if !bytes.Equal(sc.name, []byte("c")) {
+			if !bytes.Equal(sc.name, cName) {
 				if err := sc.skip(); err != nil {
 					return err
 				}
@@ -188,19 +186,117 @@ func (s *sheetScanner) readCell() error {
 			if c <= s.col {
 				return fmt.Errorf("cell %s is out of order", a.value)
 			}
-			col, s.ref = c, append(s.ref, a.value...)
+			col, s.ref = c, append(s.ref[:0], a.value...)
 		case "t":
-			s.typ = append(s.typ, a.value...)
+			s.typ = append(s.typ[:0], a.value...)
 		}
 	}
 	s.col = col
-	val, formula, err := s.cellValue(s.typ)
-	if err != nil {
-		if len(s.ref) == 0 {
-			s.ref = append(s.ref, cellName(col, s.row)...)
-		}
-		return fmt.Errorf("cell %s: %w", s.ref, err)
+	raw, inline, formula, err := s.cellContent()
+	var val []byte
+	if err == nil {
+		val, err = s.resolve(s.typ, raw, inline)
 	}
+	if err != nil {
+		return s.cellError(col, s.ref, err)
+	}
+	return s.store(col, val, formula, s.typ)
+}
+
+// fastCell reads in one step a cell of the shape nearly every cell has,
+// <c r="B7" s="1" t="s"><v>12</v></c> or <c r="B7" s="1"/>, straight from the
+// scanner's buffer. Anything else, or a cell the buffer holds only part of,
+// is left to the general path (false, nothing consumed).
+func (s *sheetScanner) fastCell() (bool, error) {
+	sc := s.sc
+	b := sc.buf[sc.pos:sc.end]
+	if len(b) < 4 || b[0] != '<' || b[1] != 'c' || b[2] != ' ' && b[2] != '>' && b[2] != '/' {
+		return false, nil
+	}
+	var ref, typ []byte
+	var names [3][]byte // r, s and t: more, or one twice, take the general path
+	i := 2
+	for n := 0; b[i] == ' '; n++ {
+		i++
+		j := i + nameLen(b[i:])
+		if n == len(names) || j == i || j+2 >= len(b) || !nameStart[b[i]] || b[j] != '=' || b[j+1] != '"' || bytes.IndexByte(b[i:j], ':') >= 0 {
+			return false, nil
+		}
+		names[n] = b[i:j]
+		for _, prev := range names[:n] {
+			if bytes.Equal(prev, names[n]) {
+				return false, nil
+			}
+		}
+		k := bytes.IndexByte(b[j+2:], '"')
+		if k < 0 || bytes.IndexByte(b[j+2:j+2+k], '<') >= 0 || bytes.IndexByte(b[j+2:j+2+k], '&') >= 0 {
+			return false, nil
+		}
+		switch string(b[i:j]) {
+		case "r":
+			ref = b[j+2 : j+2+k]
+		case "t":
+			typ = b[j+2 : j+2+k]
+		}
+		if i = j + 3 + k; i == len(b) {
+			return false, nil
+		}
+	}
+	var raw []byte
+	switch {
+	case b[i] == '/' && i+1 < len(b) && b[i+1] == '>':
+		i += 2
+	case b[i] != '>':
+		return false, nil
+	case bytes.HasPrefix(b[i+1:], cClose):
+		i += 1 + len(cClose)
+	case bytes.HasPrefix(b[i+1:], vOpen):
+		t := b[i+1+len(vOpen):]
+		k := bytes.IndexByte(t, '<')
+		if k < 0 || !bytes.HasPrefix(t[k:], vClose) || bytes.IndexByte(t[:k], '&') >= 0 || bytes.IndexByte(t[:k], '\r') >= 0 {
+			return false, nil
+		}
+		raw = t[:k]
+		i += 1 + len(vOpen) + k + len(vClose)
+	default:
+		return false, nil
+	}
+	sc.pos += i
+	col := s.col + 1
+	if ref != nil {
+		c, err := column(ref)
+		if err != nil {
+			return true, err
+		}
+		if c <= s.col {
+			return true, fmt.Errorf("cell %s is out of order", ref)
+		}
+		col = c
+	}
+	s.col = col
+	if len(raw) > s.max {
+		return true, s.cellError(col, ref, s.tooLong())
+	}
+	val, err := s.resolve(typ, raw, false)
+	if err == nil {
+		err = checkChars(raw)
+	}
+	if err != nil {
+		return true, s.cellError(col, ref, err)
+	}
+	return true, s.store(col, val, false, typ)
+}
+
+func (s *sheetScanner) cellError(col int, ref []byte, err error) error {
+	if len(ref) == 0 {
+		return fmt.Errorf("cell %s: %w", cellName(col, s.row), err)
+	}
+	return fmt.Errorf("cell %s: %w", ref, err)
+}
+
+// store adds a cell's value to the row. A cell without a value is left out,
+// unless it has a formula, as excelize does.
+func (s *sheetScanner) store(col int, val []byte, formula bool, typ []byte) error {
 	if len(val) == 0 && !formula {
 		return nil
 	}
@@ -215,7 +311,7 @@ func (s *sheetScanner) readCell() error {
 	}
 	s.arena = append(s.arena, val...)
 	s.ends = append(s.ends, len(s.arena))
-	if string(s.typ) == "b" {
+	if string(typ) == "b" {
 		s.bools = append(s.bools, col-1)
 	}
 	return nil
@@ -224,31 +320,21 @@ func (s *sheetScanner) readCell() error {
 var (
 	vOpen  = []byte("<v>")
 	vClose = []byte("</v></c>")
-	cName  = []byte("c")
+	cClose = []byte("</c>")
 )
 
-// cellValue reads the children of a <c> element and returns its value as
-// excelize's raw value would be: a shared or inline string resolved, any
-// other type as stored. formula says the cell has one, which makes even an
-// empty cell count as present.
-func (s *sheetScanner) cellValue(typ []byte) (val []byte, formula bool, err error) {
+// cellContent reads the children of a <c> element: the text of its <v>,
+// whether it has an inline string (then in items) and a formula, which makes
+// even an empty cell count as present.
+func (s *sheetScanner) cellContent() (raw []byte, inline, formula bool, err error) {
 	sc := s.sc
-	inline := false
 	s.long = false
 	s.value = s.value[:0]
-	if v, ok := sc.simple(vOpen, vClose, cName); ok {
-		if len(v) > s.max {
-			return nil, false, s.tooLong()
-		}
-		if err := checkChars(v); err != nil {
-			return nil, false, err
-		}
-		s.value = append(s.value, v...)
-	} else if !sc.empty {
+	if !sc.empty {
 		for {
 			kind, err := sc.next()
 			if err != nil {
-				return nil, false, err
+				return nil, false, false, err
 			}
 			if kind == tokEnd {
 				break
@@ -269,32 +355,35 @@ func (s *sheetScanner) cellValue(typ []byte) (val []byte, formula bool, err erro
 				err = sc.skip()
 			}
 			if err != nil {
-				return nil, false, err
+				return nil, false, false, err
 			}
 		}
 	}
 	if s.long {
-		return nil, false, s.tooLong()
+		return nil, false, false, s.tooLong()
 	}
-	val = s.value
+	return s.value, inline, formula, nil
+}
+
+// resolve gives a cell's value as excelize's raw value does: a shared or
+// inline string resolved, any other type as stored.
+func (s *sheetScanner) resolve(typ, raw []byte, inline bool) ([]byte, error) {
 	switch string(typ) {
 	case "s":
-		if len(val) == 0 {
-			break
+		if len(raw) == 0 {
+			return raw, nil
 		}
-		i, err := strconv.Atoi(string(bytes.TrimSpace(val)))
+		i, err := strconv.Atoi(string(bytes.TrimSpace(raw)))
 		if err != nil || i < 0 {
-			return nil, false, fmt.Errorf("shared string index %q is not a number", val)
+			return nil, fmt.Errorf("shared string index %q is not a number", raw)
 		}
-		if val, err = s.sst.at(i); err != nil {
-			return nil, false, err
-		}
+		return s.sst.at(i)
 	case "inlineStr":
 		if inline {
-			val = s.item()
+			return s.item(), nil
 		}
 	}
-	return val, formula, nil
+	return raw, nil
 }
 
 func (s *sheetScanner) tooLong() error {
@@ -329,7 +418,7 @@ func (it *items) text(dst []byte) ([]byte, error) {
 		switch kind {
 		case tokEnd:
 			if sc.depth() < d {
-				return dst, checkChars(dst)
+				return dst, nil
 			}
 		case tokStart:
 			if err := sc.skip(); err != nil {
