@@ -84,13 +84,20 @@ func (s *scanner) more() error {
 		copy(grown, s.buf[:s.end])
 		s.buf = grown
 	}
-	n, err := s.src.Read(s.buf[s.end:])
-	s.end += n
-	switch {
-	case err == io.EOF:
-		s.eof = true
-	case err != nil:
-		return err
+	// Fill the buffer, not just what one Read gives (a decompressor gives
+	// little at a time): the one-step paths need whole cells in it.
+	for s.end < len(s.buf) {
+		n, err := s.src.Read(s.buf[s.end:])
+		s.end += n
+		switch {
+		case err == io.EOF:
+			s.eof = true
+			return nil
+		case err != nil:
+			return err
+		case n == 0:
+			return nil
+		}
 	}
 	return nil
 }
