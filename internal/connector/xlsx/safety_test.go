@@ -344,3 +344,14 @@ func TestNoTemporaryFiles(t *testing.T) {
 		t.Errorf("left behind in the temporary directory: %s", e.Name())
 	}
 }
+
+// TestByteOrderMark: parts that start with a UTF-8 byte order mark, as some
+// generators write them, read as without one.
+func TestByteOrderMark(t *testing.T) {
+	const bom = "\xEF\xBB\xBF"
+	sheet := worksheet(`<row r="1">` + is("A1", "SKU") + is("B1", "Qty") + `</row><row r="2"><c r="A2" t="s"><v>0</v></c>` + n("B2", "4") + `</row>`)
+	c, err := readWith(t, Format{}, pack(t, bom+sheet, bom+`<sst><si><t>A-1</t></si></sst>`))
+	if err != nil || len(c.items) != 1 || c.items[0].SKU != "A-1" || c.items[0].Quantity != dec("4") {
+		t.Errorf("items %+v, %v", c.items, err)
+	}
+}

@@ -55,10 +55,11 @@ type scanner struct {
 
 	scratch []byte // entities resolved to check them
 
-	stack  []byte // qualified names of the open elements, end to end
-	open   []int  // where each open name starts in stack
-	seen   bool   // a root element was opened
-	closed bool   // the root element was closed
+	stack   []byte // qualified names of the open elements, end to end
+	open    []int  // where each open name starts in stack
+	started bool   // past a byte order mark
+	seen    bool   // a root element was opened
+	closed  bool   // the root element was closed
 }
 
 func newScanner(src io.Reader, limit int) *scanner {
@@ -119,6 +120,20 @@ func (s *scanner) next() (int, error) {
 			continue
 		}
 		b := s.buf[s.pos:s.end]
+		if !s.started {
+			// Some generators start a part with a UTF-8 byte order mark.
+			if len(b) < len(bom) && !s.eof {
+				if err := s.more(); err != nil {
+					return tokEOF, err
+				}
+				continue
+			}
+			s.started = true
+			if bytes.HasPrefix(b, bom) {
+				s.pos += len(bom)
+				continue
+			}
+		}
 		if b[0] != '<' {
 			i := bytes.IndexByte(b, '<')
 			if i < 0 && !s.eof {
@@ -214,6 +229,7 @@ func isSpaceOnly(b []byte) bool {
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
 var (
+	bom         = []byte("\xEF\xBB\xBF")
 	commentOpen = []byte("<!--")
 	cdataOpen   = []byte("<![CDATA[")
 )
