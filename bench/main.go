@@ -111,10 +111,33 @@ func main() {
 			w := median(walls)
 			fmt.Printf("| %d | %s | %d | %s | %.0f | %d MB | %d |\n", n, format, offers, w.Round(time.Millisecond),
 				float64(n)/w.Seconds(), median(rss)>>20, requests)
+			if format == "xlsx" {
+				floor, err := unzipFloor(path, *runs)
+				if err != nil {
+					log.Fatalf("%s: %v", path, err)
+				}
+				fmt.Printf("| %d | xlsx floor: `unzip -p` of every part | | %s (the run above: %.1f×) | | | |\n", n, floor.Round(time.Millisecond), w.Seconds()/floor.Seconds())
+			}
 		}
 		_ = mock.Process.Signal(os.Interrupt)
 		_ = mock.Wait()
 	}
+}
+
+// unzipFloor is the median wall time of `unzip -p` unpacking the workbook
+// to nowhere: no reader of the file can be faster than that.
+func unzipFloor(path string, runs int) (time.Duration, error) {
+	var walls []time.Duration
+	for range runs {
+		cmd := exec.Command("unzip", "-p", path)
+		cmd.Stdout = io.Discard
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			return 0, fmt.Errorf("unzip -p: %w", err)
+		}
+		walls = append(walls, time.Since(start))
+	}
+	return median(walls), nil
 }
 
 // sku is the SKU of item i in every generated file and catalogue.

@@ -16,6 +16,7 @@ var (
 	ErrNegativeNo = errors.New("negative number")
 	ErrFlag       = errors.New("not a yes/no value")
 	ErrProperties = errors.New("not a list of NAME=VALUE pairs")
+	ErrBoolean    = errors.New("boolean cell in a number column")
 )
 
 // Text is a cell: a string, or a byte slice of a reader's buffer.
@@ -151,6 +152,28 @@ func convert[T Text](c *Converter, row int, cells []T, it *catalog.Item, hold bo
 		c.problems[i].SKU = it.SKU
 	}
 	return c.problems, false
+}
+
+// BooleanProblem is the problem of a spreadsheet's boolean cell (stored as 1
+// or 0) at column col of a row: none unless the column is read as a number,
+// where TRUE must not pass for a quantity of 1.
+func (c *Converter) BooleanProblem(row, col int, stored, sku string) (catalog.Problem, bool) {
+	for _, r := range c.t.reads {
+		if r.col != col {
+			continue
+		}
+		switch r.kind {
+		case kQuantity, kPrice, kPurchasedPrice, kWeight, kLength, kWidth, kHeight:
+			value := map[string]string{"1": "TRUE", "0": "FALSE"}[stored]
+			if value == "" {
+				value = stored
+			}
+			return catalog.Problem{
+				File: c.file, Row: row, Column: c.t.headers[col], Field: catalog.Fields[r.kind], SKU: sku, Value: value, Error: ErrBoolean.Error(),
+			}, true
+		}
+	}
+	return catalog.Problem{}, false
 }
 
 func cellAt[T Text](cells []T, col int) string {

@@ -1,20 +1,25 @@
-// Package xlsx reads Excel workbooks (*.xlsx, *.xlsm) row by row through
-// excelize's streaming iterator: the first sheet unless --sheet names another,
-// the header found below any title block and across merged cells (package
-// fieldmap, from the streamed values alone), numbers read as spreadsheets
-// store them — text or doubles, with binary floating-point noise removed.
+// Package xlsx reads Excel workbooks (*.xlsx, *.xlsm) row by row with its own
+// streaming scanner of the sheet's XML, straight from the ZIP archive: the
+// first sheet unless --sheet names another, the header found below any title
+// block and across merged cells (package fieldmap, from the streamed values
+// alone), numbers read as spreadsheets store them — text or doubles, with
+// binary floating-point noise removed.
+//
+// A damaged or hostile workbook fails the read rather than giving fewer rows:
+// every part is read to its end, where archive/zip checks its CRC-32 and size;
+// any XML error fails; a sheet without its end is truncated; and Limits bound
+// what a part may unpack to and what a cell and the shared strings may hold.
+// Nothing is written to disk.
 package xlsx
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
@@ -22,7 +27,11 @@ import (
 )
 
 // Format reads XLSX workbooks.
-type Format struct{}
+type Format struct {
+	// Limits bound what a workbook may unpack to; zero fields take
+	// DefaultLimits.
+	Limits Limits
+}
 
 // Name is the --format value.
 func (Format) Name() string { return "xlsx" }
@@ -34,7 +43,7 @@ func (Format) Detect(loc connector.Location, _ []byte) bool {
 
 // Open checks the options and that the file exists; the workbook is read by
 // Read.
-func (Format) Open(_ context.Context, loc connector.Location, opt connector.ReadOptions) (connector.Reader, error) {
+func (f Format) Open(_ context.Context, loc connector.Location, opt connector.ReadOptions) (connector.Reader, error) {
 	if err := connector.CheckOptions("xlsx", opt, "--sheet", "--map", "--no-header"); err != nil {
 		return nil, err
 	}
@@ -53,7 +62,7 @@ func (Format) Open(_ context.Context, loc connector.Location, opt connector.Read
 	if err != nil {
 		return nil, err
 	}
-	return &reader{in: in, loc: loc, opt: opt, fopt: fopt, numbered: numbered, info: connector.SourceInfo{Format: "xlsx"}}, nil
+	return &reader{in: in, loc: loc, opt: opt, fopt: fopt, numbered: numbered, lim: f.Limits.withDefaults(), info: connector.SourceInfo{Format: "xlsx"}}, nil
 }
 
 type reader struct {
@@ -62,71 +71,24 @@ type reader struct {
 	opt      connector.ReadOptions
 	fopt     fieldmap.Options
 	numbered *fieldmap.Table
+	lim      Limits
 	info     connector.SourceInfo
-	spool    string // the temporary copy of a workbook read from stdin
+	zip      *zip.ReadCloser
 }
 
 // Info describes the source; complete once Read has returned.
 func (r *reader) Info() connector.SourceInfo { return r.info }
 
-// Close closes the file and removes a spooled copy of standard input.
+// Close closes the file.
 func (r *reader) Close() error {
 	err := r.in.Close()
-	if r.spool != "" {
-		if rerr := os.Remove(r.spool); err == nil {
-			err = rerr
+	if r.zip != nil {
+		if zerr := r.zip.Close(); err == nil {
+			err = zerr
 		}
-		r.spool = ""
+		r.zip = nil
 	}
 	return err
-}
-
-// Limits on what excelize unpacks: parts larger than unzipXMLSize go to
-// temporary files instead of memory (so memory stays flat as sheets grow), and
-// an archive that unpacks to more than unzipSize is refused (a ZIP bomb would
-// otherwise fill the disk).
-const (
-	unzipXMLSize = 16 << 20
-	unzipSize    = 2 << 30
-)
-
-// Bounds on what a package's directory may claim. excelize allocates each part
-// it keeps in memory at its declared size, so a damaged 5 KB file claiming a
-// 2 GB part would cost 2 GB; deflate cannot expand data more than about
-// 1032 times, so a larger claim is a damaged or hostile file. Parts other than
-// sheets and the shared strings are always held in memory, and no real
-// workbook has styles or a theme anywhere near maxOtherPart.
-const (
-	maxRatio     = 1100
-	maxOtherPart = 256 << 20
-)
-
-// checkPackage reads the ZIP directory and refuses sizes no real workbook has,
-// before excelize trusts them.
-func checkPackage(path string) error {
-	z, err := zip.OpenReader(path)
-	if err != nil {
-		return err
-	}
-	defer z.Close()
-	fi, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	var total uint64
-	for _, e := range z.File {
-		size, packed := e.UncompressedSize64, e.CompressedSize64
-		bad := packed > uint64(fi.Size()) || size > packed*maxRatio+4096 || (e.Method == zip.Store && size != packed)
-		lower := strings.ToLower(e.Name)
-		inMemory := !strings.HasPrefix(lower, "xl/worksheets/") && lower != "xl/sharedstrings.xml"
-		if bad || inMemory && size > maxOtherPart {
-			return fmt.Errorf("damaged package: part %q claims %d bytes from %d", e.Name, size, packed)
-		}
-		if total += size; total > unzipSize {
-			return fmt.Errorf("the workbook unpacks to more than %d bytes", unzipSize)
-		}
-	}
-	return nil
 }
 
 // checkEvery is how many rows pass between looks at the context.
@@ -138,103 +100,127 @@ func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	path, err := r.digest()
+	z, size, err := r.archive()
 	r.info.SHA256 = r.in.SHA256()
 	if err != nil {
 		return err
 	}
-	if err := checkPackage(path); err != nil {
-		return fmt.Errorf("read %s: not a readable XLSX workbook: %w", name, err)
-	}
-	f, err := excelize.OpenFile(path, excelize.Options{RawCellValue: true, UnzipXMLSizeLimit: unzipXMLSize, UnzipSizeLimit: unzipSize})
+	p, err := openPackage(z, size, r.lim)
 	if err != nil {
 		return fmt.Errorf("read %s: not a readable XLSX workbook: %w", name, err)
 	}
-	defer f.Close()
-	sheet, err := r.sheet(f)
+	sheets, sstPart, err := p.workbook()
+	if err != nil {
+		return fmt.Errorf("read %s: not a readable XLSX workbook: %w", name, err)
+	}
+	sheet, err := r.sheet(sheets)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", name, err)
 	}
-	rows, err := f.Rows(sheet)
+	sst, err := r.sharedStrings(p, sstPart, sheets)
 	if err != nil {
-		return fmt.Errorf("read %s sheet %q: %w", name, sheet, err)
+		return fmt.Errorf("read %s: %w", name, err)
 	}
-	defer rows.Close()
-	if err := r.rows(ctx, rows, sink); err != nil {
-		return fmt.Errorf("read %s sheet %q: %w", name, sheet, err)
+	if sheet.part == "" {
+		return fmt.Errorf("read %s sheet %q: the workbook does not say which part holds it", name, sheet.name)
+	}
+	src, err := p.open(sheet.part)
+	if err != nil {
+		return fmt.Errorf("read %s sheet %q: %w", name, sheet.name, err)
+	}
+	defer src.Close()
+	if err := r.rows(ctx, newSheetScanner(src, src.name, sst, r.lim.CellBytes), sink); err != nil {
+		return fmt.Errorf("read %s sheet %q: %w", name, sheet.name, err)
 	}
 	return nil
 }
 
-// digest reads the whole file once, for its SHA-256 and for progress, and
-// returns the path excelize should open: the file, or a temporary copy of
-// standard input (excelize needs random access).
-func (r *reader) digest() (string, error) {
+// archive reads the whole file once, for its SHA-256 and for progress, and
+// opens it as a ZIP archive: the file itself, or standard input held in
+// memory (a ZIP archive needs random access).
+func (r *reader) archive() (*zip.Reader, int64, error) {
 	head, err := r.in.Head()
 	if err != nil {
-		return "", err
+		return nil, 0, err
 	}
 	switch {
 	case connector.IsOLE(head):
-		return "", fmt.Errorf("read %s: %w: it is an Excel 97-2003 workbook or an encrypted one; save it as .xlsx without a password", r.in.Name(), connector.ErrUnsupported)
+		return nil, 0, fmt.Errorf("read %s: %w: it is an Excel 97-2003 workbook or an encrypted one; save it as .xlsx without a password", r.in.Name(), connector.ErrUnsupported)
 	case !connector.IsZip(head):
-		return "", fmt.Errorf("read %s: not an XLSX workbook (an XLSX file is a ZIP archive); for delimited text use --format csv", r.in.Name())
+		return nil, 0, fmt.Errorf("read %s: not an XLSX workbook (an XLSX file is a ZIP archive); for delimited text use --format csv", r.in.Name())
 	}
-	if r.loc.Kind != connector.KindStdin {
-		return r.loc.Path, r.in.Drain()
+	if r.loc.Kind == connector.KindStdin {
+		b, err := io.ReadAll(io.LimitReader(r.in, r.lim.StdinBytes+1))
+		if err != nil {
+			return nil, 0, fmt.Errorf("read -: %w", err)
+		}
+		if int64(len(b)) > r.lim.StdinBytes {
+			return nil, 0, fmt.Errorf("read -: %w: a workbook on standard input may hold %d bytes (Limits.StdinBytes); give its path instead", connector.ErrTooLarge, r.lim.StdinBytes)
+		}
+		z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return nil, 0, fmt.Errorf("read -: not a readable XLSX workbook: %w", err)
+		}
+		return z, int64(len(b)), nil
 	}
-	tmp, err := os.CreateTemp("", "keycrm-sync-*.xlsx")
+	if err := r.in.Drain(); err != nil {
+		return nil, 0, fmt.Errorf("read %s: %w", r.in.Name(), err)
+	}
+	if r.zip, err = zip.OpenReader(r.loc.Path); err != nil {
+		return nil, 0, fmt.Errorf("read %s: not a readable XLSX workbook: %w", r.in.Name(), err)
+	}
+	return &r.zip.Reader, r.in.Size(), nil
+}
+
+// sharedStrings reads the shared strings part, if the workbook has one.
+func (r *reader) sharedStrings(p *pkg, name string, sheets []sheetRef) (*sharedStrings, error) {
+	if name == "" {
+		return nil, nil
+	}
+	src, err := p.open(name)
 	if err != nil {
-		return "", fmt.Errorf("read -: %w", err)
+		return nil, err
 	}
-	r.spool = tmp.Name()
-	_, err = io.Copy(tmp, r.in)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", fmt.Errorf("read -: %w", err)
-	}
-	return r.spool, nil
+	defer src.Close()
+	return readSharedStrings(src, src.name, r.lim, p.maxSharedStrings(sheets))
 }
 
 // sheet picks --sheet (exactly, else ignoring case) or the first sheet.
-func (r *reader) sheet(f *excelize.File) (string, error) {
-	sheets := f.GetSheetList()
+func (r *reader) sheet(sheets []sheetRef) (sheetRef, error) {
 	if len(sheets) == 0 {
-		return "", errors.New("the workbook has no sheets")
+		return sheetRef{}, errNoSheets
 	}
 	if r.opt.Sheet == "" {
 		if len(sheets) > 1 {
-			r.info.Notes = append(r.info.Notes, fmt.Sprintf("read sheet %q, the first of %d (%s); choose another with --sheet", sheets[0], len(sheets), quoted(sheets)))
+			r.info.Notes = append(r.info.Notes, fmt.Sprintf("read sheet %q, the first of %d (%s); choose another with --sheet", sheets[0].name, len(sheets), quoted(sheets)))
 		}
 		return sheets[0], nil
 	}
-	var folded []string
+	var folded []sheetRef
 	for _, s := range sheets {
-		if s == r.opt.Sheet {
+		if s.name == r.opt.Sheet {
 			return s, nil
 		}
-		if strings.EqualFold(s, r.opt.Sheet) {
+		if strings.EqualFold(s.name, r.opt.Sheet) {
 			folded = append(folded, s)
 		}
 	}
 	if len(folded) == 1 {
 		return folded[0], nil
 	}
-	return "", fmt.Errorf("no sheet %q; the sheets are %s", r.opt.Sheet, quoted(sheets))
+	return sheetRef{}, fmt.Errorf("no sheet %q; the sheets are %s", r.opt.Sheet, quoted(sheets))
 }
 
-func quoted(values []string) string {
-	q := make([]string, len(values))
-	for i, v := range values {
-		q[i] = fmt.Sprintf("%q", v)
+func quoted(sheets []sheetRef) string {
+	q := make([]string, len(sheets))
+	for i, s := range sheets {
+		q[i] = fmt.Sprintf("%q", s.name)
 	}
 	return strings.Join(q, ", ")
 }
 
 // rows reads the header and the data rows.
-func (r *reader) rows(ctx context.Context, rows *excelize.Rows, sink connector.Sink) error {
+func (r *reader) rows(ctx context.Context, sc *sheetScanner, sink connector.Sink) error {
 	var (
 		table  = r.numbered
 		finder *fieldmap.Finder
@@ -248,12 +234,17 @@ func (r *reader) rows(ctx context.Context, rows *excelize.Rows, sink connector.S
 			return err
 		}
 	}
-	emit := func(row int, cells []string) error {
+	emit := func(row int, cells [][]byte, bools []int) error {
 		probs, skip := fieldmap.Convert(conv, row, cells, &it)
 		if skip {
 			return nil
 		}
 		data++
+		for _, col := range bools {
+			if p, ok := conv.BooleanProblem(row, col, string(cells[col]), it.SKU); ok {
+				probs = append(probs, p)
+			}
+		}
 		for _, p := range probs {
 			sink.Problem(p)
 		}
@@ -279,38 +270,48 @@ func (r *reader) rows(ctx context.Context, rows *excelize.Rows, sink connector.S
 			r.info.Notes = append(r.info.Notes, conv.Notes()...)
 		}
 	}()
-	for row := 1; rows.Next(); row++ {
-		if row%checkEvery == 0 {
+	handled := 0
+	handle := func(row int, cells [][]byte, bools []int) error {
+		if handled++; handled%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		cells, err := rows.Columns()
-		if err != nil {
-			return fmt.Errorf("row %d: %w", row, err)
-		}
-		if err := checkSize(cells); err != nil {
-			return fmt.Errorf("row %d: %w", row, err)
-		}
 		if conv == nil {
-			t, consumed, err := finder.Row(row, cells)
-			if err != nil {
-				return err
+			// The finder may keep a header row, so each gets its own copy.
+			text := make([]string, len(cells))
+			for i, c := range cells {
+				text[i] = string(c)
 			}
-			if t == nil {
-				continue
+			t, consumed, err := finder.Row(row, text)
+			if err != nil || t == nil {
+				return err
 			}
 			start(t)
 			if consumed {
-				continue
+				return nil
 			}
 		}
-		if err := emit(row, cells); err != nil {
+		return emit(row, cells, bools)
+	}
+	for last := 0; ; {
+		ok, err := sc.next()
+		if err != nil {
 			return err
 		}
-	}
-	if err := rows.Error(); err != nil {
-		return err
+		if !ok {
+			break
+		}
+		// Rows the sheet leaves out are empty rows, numbered as Excel shows them.
+		for ; last+1 < sc.row; last++ {
+			if err := handle(last+1, nil, nil); err != nil {
+				return err
+			}
+		}
+		last = sc.row
+		if err := handle(sc.row, sc.cells, sc.bools); err != nil {
+			return err
+		}
 	}
 	if conv == nil {
 		t, err := finder.End()
@@ -324,23 +325,6 @@ func (r *reader) rows(ctx context.Context, rows *excelize.Rows, sink connector.S
 	}
 	if data == 0 {
 		r.info.Notes = append(r.info.Notes, "no data rows after the header")
-	}
-	return nil
-}
-
-// checkSize applies the record limits to a row excelize has already read:
-// excelize bounds a row by the sheet's 16,384 columns, this by what a catalogue
-// row can reasonably hold.
-func checkSize(cells []string) error {
-	if len(cells) > connector.MaxColumns {
-		return fmt.Errorf("%w: more than %d columns", connector.ErrTooLarge, connector.MaxColumns)
-	}
-	n := 0
-	for _, c := range cells {
-		n += len(c)
-	}
-	if n > connector.MaxRecordBytes {
-		return fmt.Errorf("%w: longer than %d bytes", connector.ErrTooLarge, connector.MaxRecordBytes)
 	}
 	return nil
 }
