@@ -106,7 +106,7 @@ func scannedTokens(data []byte) ([]string, error) {
 
 // tokenLines collects tokens as lines, joining adjacent text.
 type tokenLines struct {
-	lines []string
+	lines  []string
 	inText bool
 }
 
