@@ -18,6 +18,7 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/xmlscan"
 )
 
 // cmlDoc wraps sections in a document; each section starts on its own line.
@@ -87,12 +88,12 @@ func TestReadErrors(t *testing.T) {
 		{"cut inside a tag", good[:strings.Index(good, "<Количество>")+5], []string{"line 4", "cut off"}, connector.ErrTruncated},
 		{"wrong nesting", cmlDoc(offersSection("", `<Предложение><Ид>1</Ид><Артикул>A-1</Предложение>`)), []string{"line 4", "element <Артикул> closed by </Предложение>"}, nil},
 		{"undeclared entity", cmlDoc(offersSection("", `<Предложение><Ид>1</Ид><Артикул>A&oops;1</Артикул></Предложение>`)), []string{"line 4", "XML syntax error", "&oops;"}, nil},
-		{"entity bomb", `<?xml version="1.0"?><!DOCTYPE КоммерческаяИнформация [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>` + "\n" + `<КоммерческаяИнформация><ПакетПредложений><Предложения><Предложение><Артикул>&c;</Артикул></Предложение></Предложения></ПакетПредложений></КоммерческаяИнформация>`, []string{"line 2", "&c;"}, nil},
+		{"entity bomb", `<?xml version="1.0"?><!DOCTYPE КоммерческаяИнформация [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>` + "\n" + `<КоммерческаяИнформация><ПакетПредложений><Предложения><Предложение><Артикул>&c;</Артикул></Предложение></Предложения></ПакетПредложений></КоммерческаяИнформация>`, []string{"line 1", "DOCTYPE with an internal subset is not read"}, xmlscan.ErrDTD},
 		{"content after the root", good + "<КоммерческаяИнформация/>", []string{"after the end of the root element"}, nil},
 		{"text after the root", good + "garbage", []string{"text outside the root element"}, nil},
 		{"another root", `<?xml version="1.0"?><yml_catalog date="2025-01-01"><shop/></yml_catalog>`, []string{"not a CommerceML document (the root element is <yml_catalog>)"}, errNotCommerceML},
 		{"empty file", "", []string{"no root element"}, errNotCommerceML},
-		{"deep nesting", cmlDoc(strings.Repeat("<a>", 300) + strings.Repeat("</a>", 300)), []string{"nested more than 128 deep"}, connector.ErrTooLarge},
+		{"deep nesting", cmlDoc(strings.Repeat("<a>", 300) + strings.Repeat("</a>", 300)), []string{"nested deeper than 128 levels"}, connector.ErrTooLarge},
 		{"mixed encodings", cmlDoc(offersSection("", `<Предложение><Ид>1</Ид><Наименование>Кросівки</Наименование><Артикул>A-1</Артикул></Предложение>`, "<Предложение><Наименование>\xca\xf0\xee\xf1</Наименование></Предложение>")), []string{"line 5", "invalid utf-8"}, nil},
 		{"unknown declared encoding", `<?xml version="1.0" encoding="x-klingon"?>` + "\n<КоммерческаяИнформация/>", []string{"encoding \"x-klingon\""}, nil},
 	} {
