@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
@@ -39,7 +40,9 @@ import (
 // limit is an attack or a corrupted file.
 const MaxDepth = 64
 
-// Element is a start element as the readers see it.
+// Element is a start element as the readers see it. Its attributes stay
+// valid until the element ends, so that a reader may look at them after
+// reading the element's text.
 type Element struct {
 	// Name is the name as the file writes it: with the prefix the file
 	// declared for its namespace ("g:id"), or the local name.
@@ -62,7 +65,7 @@ func (e Element) Attr(local string) (string, bool) {
 	return "", false
 }
 
-// Attrs are the element's attributes as written, valid until the next token.
+// Attrs are the element's attributes as written.
 func (e Element) Attrs() []xmlscan.Attr { return e.attrs }
 
 // Decoder is a streaming XML reader with limits and positions.
@@ -76,6 +79,7 @@ type Decoder struct {
 	line     int    // line the last token started on
 	el       Element
 	stack    []string
+	levels   []attrStore       // per depth, the attributes of the element open there
 	bindings []binding         // namespace declarations in scope, innermost last
 	prefixes map[string]string // namespace URL → the prefix the file last declared for it
 	names    map[qname]string
@@ -90,6 +94,29 @@ type binding struct {
 }
 
 type qname struct{ space, local string }
+
+// attrStore holds one open element's attributes, copied out of the scanner's
+// buffer, which the next token overwrites; its storage is reused by the next
+// element at the same depth.
+type attrStore struct {
+	attrs []xmlscan.Attr
+	data  []byte
+}
+
+// keep copies attrs into the store and returns the copies.
+func (st *attrStore) keep(attrs []xmlscan.Attr) []xmlscan.Attr {
+	size := 0
+	for _, a := range attrs {
+		size += len(a.Value)
+	}
+	st.attrs, st.data = append(st.attrs[:0], attrs...), slices.Grow(st.data[:0], size)
+	for i, a := range attrs {
+		start := len(st.data)
+		st.data = append(st.data, a.Value...)
+		st.attrs[i].Value = st.data[start:len(st.data):len(st.data)]
+	}
+	return st.attrs
+}
 
 // Options configure a Decoder.
 type Options struct {
@@ -151,7 +178,10 @@ func (d *Decoder) Next() (xmlscan.Kind, error) {
 	switch k {
 	case xmlscan.StartElement:
 		n := d.s.Name()
-		attrs := d.s.Attrs()
+		if len(d.levels) == len(d.stack) {
+			d.levels = append(d.levels, attrStore{})
+		}
+		attrs := d.levels[len(d.stack)].keep(d.s.Attrs())
 		for _, a := range attrs {
 			switch {
 			case a.Name.Full == "xmlns":
