@@ -143,7 +143,7 @@ func BenchmarkOffers(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		d := &discard{}
-		readInto(b, path, connector.ReadOptions{}, d)
+		readInto(b, path, connector.ReadOptions{PerWarehouse: true}, d)
 		if d.items != offers*len(benchWarehouses) || d.problems != 0 {
 			b.Fatalf("%d items, %d problems", d.items, d.problems)
 		}
@@ -205,7 +205,7 @@ func TestMemoryFlat(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		h := &heapSink{}
-		readInto(t, "-", connector.ReadOptions{Stdin: src}, h)
+		readInto(t, "-", connector.ReadOptions{PerWarehouse: true, Stdin: src}, h)
 		runtime.ReadMemStats(&after)
 		if h.items != offers*len(benchWarehouses) {
 			t.Fatalf("%d items of %d offers", h.items, offers)
