@@ -124,6 +124,7 @@ type Scanner struct {
 	counted int // buf index up to which lines are counted
 	line    int // line of buf[counted]
 	names   map[string]Name
+	recent  [256]Name // names last seen, by nameSlot: most lookups end here, unhashed
 }
 
 // New returns a scanner reading the UTF-8 text src.
@@ -356,10 +357,27 @@ func validName(n []byte) bool {
 	return bytes.Count(n, []byte{':'}) <= 1
 }
 
-// intern returns the shared Name for n.
-func (s *Scanner) intern(n []byte) Name {
+// nameSlot picks a name's place in Scanner.recent from its length and ends.
+func nameSlot(n []byte) byte {
+	return byte(len(n)*7) ^ n[0] ^ n[len(n)-1]<<3
+}
+
+// intern returns the shared Name for n, and false when n is not a valid name.
+// A name found among those already seen was checked when first seen.
+func (s *Scanner) intern(n []byte) (Name, bool) {
+	if len(n) == 0 {
+		return Name{}, false
+	}
+	slot := &s.recent[nameSlot(n)]
+	if slot.Full == string(n) {
+		return *slot, true
+	}
 	if name, ok := s.names[string(n)]; ok {
-		return name
+		*slot = name
+		return name, true
+	}
+	if !validName(n) {
+		return Name{}, false
 	}
 	full := string(n)
 	name := Name{Full: full, Local: full}
@@ -368,8 +386,9 @@ func (s *Scanner) intern(n []byte) Name {
 	}
 	if len(s.names) < maxNames {
 		s.names[full] = name
+		*slot = name
 	}
-	return name
+	return name, true
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -386,7 +405,8 @@ func (s *Scanner) startTag(b []byte) (Kind, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	if !validName(b[1:end]) {
+	name, ok := s.intern(b[1:end])
+	if !ok {
 		if end == 1 {
 			return 0, 0, s.syntax(1, "expected element name after <")
 		}
@@ -395,7 +415,6 @@ func (s *Scanner) startTag(b []byte) (Kind, int, error) {
 	if len(s.stack) >= s.opt.MaxDepth {
 		return 0, 0, s.errAt(s.start, ErrTooLarge, fmt.Sprintf("elements nested deeper than %d levels", s.opt.MaxDepth))
 	}
-	name := s.intern(b[1:end])
 	i := end
 	for {
 		i = skipSpace(b, i)
@@ -436,10 +455,10 @@ func (s *Scanner) attr(b []byte, i int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if end == i || !validName(b[i:end]) {
+	name, ok := s.intern(b[i:end])
+	if !ok {
 		return 0, s.syntax(i, "expected attribute name in element")
 	}
-	name := s.intern(b[i:end])
 	i = skipSpace(b, end)
 	if i == len(b) {
 		return 0, errMore
@@ -478,7 +497,9 @@ func (s *Scanner) endTag(b []byte) (Kind, int, error) {
 		return 0, 0, err
 	}
 	n := b[2:end]
-	if !validName(n) {
+	// A name equal to the open element's was checked when it opened.
+	closes := len(s.stack) > 0 && s.stack[len(s.stack)-1].Full == string(n)
+	if !closes && !validName(n) {
 		return 0, 0, s.syntax(2, "expected element name after </")
 	}
 	i := skipSpace(b, end)
@@ -492,7 +513,7 @@ func (s *Scanner) endTag(b []byte) (Kind, int, error) {
 		return 0, 0, s.syntax(0, fmt.Sprintf("unexpected end element </%s>", n))
 	}
 	top := s.stack[len(s.stack)-1]
-	if top.Full != string(n) {
+	if !closes {
 		return 0, 0, s.syntax(0, fmt.Sprintf("element <%s> closed by </%s>", top.Full, n))
 	}
 	s.stack = s.stack[:len(s.stack)-1]
