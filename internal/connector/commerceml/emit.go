@@ -121,6 +121,15 @@ func (r *run) declareWarehouse(w connector.Warehouse) {
 	r.warehouses = append(r.warehouses, warehouse{Warehouse: w, declared: true})
 }
 
+// warehouseID returns id as a string, the known warehouse's own when it is
+// one: every offer names the same few warehouses.
+func (r *run) warehouseID(id []byte) string {
+	if i, ok := r.whIndex[string(id)]; ok {
+		return r.warehouses[i].ID
+	}
+	return string(id)
+}
+
 // warehouseName returns a warehouse's declared name, recording a warehouse
 // that offers name but no Склады list declares.
 func (r *run) warehouseName(id string) string {

@@ -440,7 +440,7 @@ func (d *doc) requisiteCode() (text, error) {
 			case "Наименование":
 				name, err = d.s.trimmedText()
 			case "Значение":
-				value = text{seen: true, file: d.file, line: d.s.line, path: pathCode}
+				value = text{seen: true, file: d.file, line: d.s.line(), path: pathCode}
 				value.v, err = d.skuText()
 			}
 			return err
@@ -498,7 +498,7 @@ func (d *doc) offer() error {
 		}
 	}
 	o := &r.scratch
-	o.reset(d.file, d.s.line)
+	o.reset(d.file, d.s.line())
 	start := d.s.texts
 	err := d.s.children(func(t element) error {
 		o.kids++
@@ -536,10 +536,10 @@ func (d *doc) offerChild(o *offer, t element) error {
 	case "Ид":
 		o.id, err = d.s.trimmedText()
 	case "Артикул":
-		o.article = text{seen: true, file: d.file, line: d.s.line, path: pathArticle}
+		o.article = text{seen: true, file: d.file, line: d.s.line(), path: pathArticle}
 		o.article.v, err = d.skuText()
 	case "Штрихкод":
-		o.barcode = text{seen: true, file: d.file, line: d.s.line, path: pathBarcode}
+		o.barcode = text{seen: true, file: d.file, line: d.s.line(), path: pathBarcode}
 		o.barcode.v, err = d.skuText()
 	case "Наименование":
 		o.name, err = d.s.trimmedText()
@@ -558,7 +558,7 @@ func (d *doc) offerChild(o *offer, t element) error {
 		err = d.prices(o)
 	case "Количество":
 		o.stock = true
-		line := d.s.line
+		line := d.s.line()
 		var b []byte
 		if b, err = d.s.text(); err == nil {
 			o.total = d.quantity(b, line, pathTotal)
@@ -567,7 +567,7 @@ func (d *doc) offerChild(o *offer, t element) error {
 		o.stock = true
 		wh, _ := t.attr("ИдСклада")
 		q, _ := t.attr("КоличествоНаСкладе")
-		d.addStock(o, string(bytes.TrimSpace(wh)), pathStockWhAttr, d.quantity(q, d.s.line, pathStockAttr))
+		d.addStock(o, d.r.warehouseID(bytes.TrimSpace(wh)), pathStockWhAttr, d.quantity(q, d.s.line(), pathStockAttr))
 	case "Остатки":
 		o.stock = true
 		err = d.rests(o)
@@ -599,7 +599,7 @@ func (d *doc) rests(o *offer) error {
 		return d.s.children(func(t element) error {
 			switch t.name.Local {
 			case "Количество":
-				line := d.s.line
+				line := d.s.line()
 				b, err := d.s.text()
 				if err == nil {
 					o.total = d.quantity(b, line, pathRestTotal)
@@ -607,14 +607,14 @@ func (d *doc) rests(o *offer) error {
 				return err
 			case "Склад":
 				var wh string
-				q := number{file: d.file, line: d.s.line, path: pathRest}
+				q := number{file: d.file, line: d.s.line(), path: pathRest}
 				err := d.s.children(func(t element) error {
 					var err error
 					switch t.name.Local {
 					case "Ид":
 						wh, err = d.s.trimmedText()
 					case "Количество":
-						line := d.s.line
+						line := d.s.line()
 						var b []byte
 						if b, err = d.s.text(); err == nil {
 							q = d.quantity(b, line, pathRest)
@@ -641,14 +641,14 @@ func (d *doc) prices(o *offer) error {
 		}
 		var typeID, currency string
 		var value []byte
-		line := d.s.line
+		line := d.s.line()
 		err := d.s.children(func(t element) error {
 			var err error
 			switch t.name.Local {
 			case "ИдТипаЦены":
 				typeID, err = d.s.trimmedText()
 			case "ЦенаЗаЕдиницу":
-				line = d.s.line
+				line = d.s.line()
 				var b []byte
 				b, err = d.s.text()
 				value = append(d.r.priceBuf[:0], b...)

@@ -60,7 +60,6 @@ func (e element) attr(local string) ([]byte, bool) {
 type scanner struct {
 	x        *xmlscan.Scanner
 	el       element // the start element next returned last
-	line     int     // the line the last token started on
 	rootDone bool
 	buf      []byte // text() result, reused
 	texts    int64  // bytes of element text read through text(), for record limits
@@ -71,8 +70,12 @@ func newScanner(src io.Reader) *scanner {
 	// refusing the whole file over one; any other undeclared entity is an
 	// error, and a DTD's entities are never expanded, so an entity bomb
 	// cannot grow.
-	return &scanner{x: xmlscan.New(src, xmlscan.Options{MaxToken: maxToken, MaxDepth: maxDepth}), line: 1}
+	return &scanner{x: xmlscan.New(src, xmlscan.Options{MaxToken: maxToken, MaxDepth: maxDepth})}
 }
+
+// line is the line the last token started on; counted only when asked, as
+// most tokens' lines are never needed.
+func (s *scanner) line() int { return s.x.Line() }
 
 // posError is a read error at a line of one file.
 type posError struct {
@@ -84,7 +87,7 @@ func (e *posError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.
 func (e *posError) Unwrap() error { return e.err }
 
 func (s *scanner) errorf(format string, args ...any) error {
-	return &posError{line: s.line, err: fmt.Errorf(format, args...)}
+	return &posError{line: s.line(), err: fmt.Errorf(format, args...)}
 }
 
 // next returns the kind of the next start element, end element or text.
@@ -94,7 +97,6 @@ func (s *scanner) next() (xmlscan.Kind, error) {
 		if err != nil {
 			return 0, s.readError(err)
 		}
-		s.line = s.x.Line()
 		switch k {
 		case xmlscan.StartElement:
 			if s.rootDone {
