@@ -98,6 +98,11 @@ type ReadOptions struct {
 	Key string
 	// PriceTypes is --price-type FIELD=NAME (CommerceML ТипЦены per field).
 	PriceTypes map[string]string
+	// PerWarehouse is set when a warehouse map routes each source warehouse
+	// on its own (--warehouse-map, or the config's warehouses): a format that
+	// states both a total and a per-warehouse breakdown (CommerceML's
+	// Количество and Склад) yields the breakdown; otherwise it yields the total.
+	PerWarehouse bool
 	// Stdin is read for the location "-".
 	Stdin io.Reader
 	// Progress, when set, is called as bytes are read: done so far and the total

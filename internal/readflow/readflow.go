@@ -327,6 +327,9 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 	if err != nil {
 		return nil, cmdutil.UsageErrorf("%v", err)
 	}
+	// A source stating a total and a per-warehouse breakdown yields the
+	// breakdown only when a warehouse map routes it (CommerceML).
+	opt.PerWarehouse = len(idx.WarehouseMap) > 0
 	bar := f.IO.Progress("reading "+loc.String(), -1, true)
 	known := false
 	opt.Progress = func(done, total int64) {

@@ -60,13 +60,14 @@ func (Format) Detect(loc connector.Location, head []byte) bool {
 
 // options are the reader flags CommerceML takes.
 type options struct {
-	key        string
-	priceTypes map[string]string
-	encoding   string
+	key          string
+	priceTypes   map[string]string
+	encoding     string
+	perWarehouse bool
 }
 
 func parseOptions(opt connector.ReadOptions) (options, error) {
-	o := options{key: strings.ToLower(strings.TrimSpace(opt.Key)), priceTypes: opt.PriceTypes}
+	o := options{key: strings.ToLower(strings.TrimSpace(opt.Key)), priceTypes: opt.PriceTypes, perWarehouse: opt.PerWarehouse}
 	switch o.key {
 	case "":
 		o.key = keyArticle

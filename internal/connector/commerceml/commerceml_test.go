@@ -28,7 +28,7 @@ import (
 var demoFields = []string{"quantity", "warehouse", "price", "purchased_price", "currency", "name", "category", "barcode", "parent_sku", "properties"}
 
 // demoOptions choose the demo's price types by name.
-var demoOptions = connector.ReadOptions{PriceTypes: map[string]string{"price": "Роздрібна", "purchased_price": "Закупівельна"}}
+var demoOptions = connector.ReadOptions{PerWarehouse: true, PriceTypes: map[string]string{"price": "Роздрібна", "purchased_price": "Закупівельна"}}
 
 // demoColumns are the paths problems in the demo name.
 var demoColumns = map[string]string{"sku": pathArticle, "quantity": pathTotal}

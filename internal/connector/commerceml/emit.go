@@ -48,6 +48,9 @@ type run struct {
 	sink     connector.Sink
 	key      string
 	priceOpt map[string]string
+	// byWarehouse: one item per Склад (a warehouse map routes them);
+	// otherwise one item per offer with its own Количество.
+	byWarehouse bool
 
 	groups     map[string]string // group Ид → name
 	warehouses []warehouse
@@ -89,7 +92,7 @@ type warehouse struct {
 
 func newRun(ctx context.Context, sink connector.Sink, o options) *run {
 	return &run{
-		ctx: ctx, sink: sink, key: o.key, priceOpt: o.priceTypes,
+		ctx: ctx, sink: sink, key: o.key, priceOpt: o.priceTypes, byWarehouse: o.perWarehouse,
 		groups: map[string]string{}, whIndex: map[string]int{}, typeIndex: map[string]int{},
 		products: map[string]*product{}, index: map[string]int{},
 	}
@@ -116,6 +119,15 @@ func (r *run) declareWarehouse(w connector.Warehouse) {
 	}
 	r.whIndex[w.ID] = len(r.warehouses)
 	r.warehouses = append(r.warehouses, warehouse{Warehouse: w, declared: true})
+}
+
+// warehouseID returns id as a string, the known warehouse's own when it is
+// one: every offer names the same few warehouses.
+func (r *run) warehouseID(id []byte) string {
+	if i, ok := r.whIndex[string(id)]; ok {
+		return r.warehouses[i].ID
+	}
+	return string(id)
 }
 
 // warehouseName returns a warehouse's declared name, recording a warehouse
@@ -337,7 +349,7 @@ func (r *run) emit(o *offer) error {
 			problems = append(problems, numberProblem(n.v, n.field))
 		}
 	}
-	if len(o.stocks) == 0 && o.total.err != nil {
+	if (len(o.stocks) == 0 || !r.byWarehouse) && o.total.err != nil {
 		problems = append(problems, numberProblem(&o.total, catalog.FieldQuantity))
 	}
 	if len(problems) > 0 {
@@ -389,46 +401,90 @@ func (r *run) emit(o *offer) error {
 	if variant {
 		it.ParentSKU = r.parentKey(baseID, parent)
 	}
-	if len(o.stocks) == 0 {
+	switch {
+	case len(o.stocks) == 0:
 		it.Quantity = o.total.n
 		return r.item(it)
+	case r.byWarehouse:
+		return r.perWarehouse(o, it)
 	}
-	return r.perWarehouse(o, it)
+	return r.whole(o, it)
 }
 
 // perWarehouse emits one item per warehouse an offer lists.
 func (r *run) perWarehouse(o *offer, it catalog.Item) error {
-	sum, sumOK := decimal.Zero, true
 	for _, st := range o.stocks {
 		if st.q.err != nil {
-			field := catalog.FieldQuantity
-			if st.q.err == errNoWarehouse {
-				field = catalog.FieldWarehouse
-			}
-			r.problem(numberProblem(&st.q, field), it.SKU)
-			sumOK = false
+			r.problem(numberProblem(&st.q, stockField(&st)), it.SKU)
 			continue
 		}
 		wi := it
 		wi.Warehouse, wi.WarehouseName, wi.WarehouseColumn = st.warehouse, r.warehouseName(st.warehouse), st.whPath
 		wi.Quantity = st.q.n
 		wi.Pos = catalog.Position{File: st.q.file, Row: st.q.line}
-		if st.q.n.Known {
-			var err error
-			if sum, err = sum.Add(st.q.n.V); err != nil {
-				sumOK = false
-			}
-		} else {
-			sumOK = false
-		}
 		if err := r.item(wi); err != nil {
 			return err
 		}
 	}
-	if sumOK && o.total.n.Known && sum.Cmp(o.total.n.V) != 0 {
+	r.compareSum(o)
+	return nil
+}
+
+// whole emits one item for an offer that goes to one KeyCRM warehouse: its
+// own Количество, as 1C states it and as Bitrix and the shop modules read it.
+// The Склад breakdown stands in only for an offer without a Количество, whose
+// total it then is.
+func (r *run) whole(o *offer, it catalog.Item) error {
+	if o.total.n.Known {
+		r.compareSum(o)
+		it.Quantity = o.total.n
+		return r.item(it)
+	}
+	bad := false
+	for i := range o.stocks {
+		if st := &o.stocks[i]; st.q.err != nil {
+			r.problem(numberProblem(&st.q, stockField(st)), it.SKU)
+			bad = true
+		}
+	}
+	if bad {
+		return nil
+	}
+	if sum, ok := stockSum(o); ok {
+		it.Quantity = catalog.Known(sum)
+	}
+	return r.item(it)
+}
+
+// stockField is the field a bad Склад entry's problem is about.
+func stockField(st *stock) string {
+	if st.q.err == errNoWarehouse {
+		return catalog.FieldWarehouse
+	}
+	return catalog.FieldQuantity
+}
+
+// stockSum adds up an offer's per-warehouse quantities; ok is false when one
+// is unknown or unreadable.
+func stockSum(o *offer) (decimal.Decimal, bool) {
+	sum := decimal.Zero
+	for _, st := range o.stocks {
+		if !st.q.n.Known {
+			return sum, false
+		}
+		var err error
+		if sum, err = sum.Add(st.q.n.V); err != nil {
+			return sum, false
+		}
+	}
+	return sum, true
+}
+
+// compareSum counts an offer whose Количество and Склад sum disagree.
+func (r *run) compareSum(o *offer) {
+	if sum, ok := stockSum(o); ok && o.total.n.Known && sum.Cmp(o.total.n.V) != 0 {
 		r.sumDiffers++
 	}
-	return nil
 }
 
 // sku finds the offer's key; sourced tells whether the offer itself carried it.
@@ -595,7 +651,11 @@ func (r *run) info(info *connector.SourceInfo) {
 		add(r.noKey, "%d offers have no %s (neither the offer nor its Товар); another identifier can be the SKU: --key %s", keyNames[r.key], r.otherKeys())
 	}
 	add(r.currencies, "%d offers have price and purchased_price in different currencies; their purchased_price was left unknown")
-	add(r.sumDiffers, "%d offers have a Количество that differs from the sum of their warehouses; the per-warehouse quantities were used")
+	if r.byWarehouse {
+		add(r.sumDiffers, "%d offers have a Количество that differs from the sum of their warehouses; the per-warehouse quantities were used")
+	} else {
+		add(r.sumDiffers, "%d offers have a Количество that differs from the sum of their warehouses (Склад); the offer's Количество was used (--warehouse-map syncs each warehouse)")
+	}
 	if len(undeclared) > 0 {
 		notes = append(notes, fmt.Sprintf("offers name warehouses the package does not declare (no Склады entry, so no name): %s", strings.Join(undeclared, ", ")))
 	}

@@ -110,7 +110,7 @@ const ut11Shoes = "b6112590-41ba-11dd-ac9d-0015e9b8c48d"
 // offer package's Склады; the offer's characteristics win over its name.
 func TestUT11Demo(t *testing.T) {
 	dir := fixture(t, "ut11-demo-2.07")
-	res := mustRead(t, dir, connector.ReadOptions{})
+	res := mustRead(t, dir, connector.ReadOptions{PerWarehouse: true})
 	checkCounts(t, res, 5, 0)
 	checkNotes(t, res)
 	checkItem(t, res.items[0], catalog.Item{
@@ -147,7 +147,7 @@ func TestUT11Demo(t *testing.T) {
 	}
 
 	t.Run("key id", func(t *testing.T) {
-		res := mustRead(t, dir, connector.ReadOptions{Key: "id"})
+		res := mustRead(t, dir, connector.ReadOptions{PerWarehouse: true, Key: "id"})
 		checkCounts(t, res, 5, 0)
 		if dups, _ := planned(t, res); len(dups) != 0 {
 			t.Errorf("duplicates %+v with --key id", dups)
@@ -160,7 +160,7 @@ func TestUT11Demo(t *testing.T) {
 	t.Run("key barcode", func(t *testing.T) {
 		// Only the product Б-130001 has a barcode; its variants do not
 		// inherit it (a barcode names one exact thing).
-		res := mustRead(t, dir, connector.ReadOptions{Key: "barcode"})
+		res := mustRead(t, dir, connector.ReadOptions{PerWarehouse: true, Key: "barcode"})
 		checkCounts(t, res, 0, 5)
 		if p := res.problems[0]; p.Column != pathBarcode || p.Error != "empty SKU" || p.Row != 204 || p.File != "offers.xml" {
 			t.Errorf("problem %+v", p)
@@ -177,7 +177,7 @@ func TestUT11Demo(t *testing.T) {
 		}
 		z := filepath.Join(t.TempDir(), "ut11.zip")
 		writeZip(t, z, files)
-		got := mustRead(t, z, connector.ReadOptions{})
+		got := mustRead(t, z, connector.ReadOptions{PerWarehouse: true})
 		if !reflect.DeepEqual(got.items, res.items) || len(got.problems) != 0 {
 			t.Errorf("the zip read differently from the folder: %d items", len(got.items))
 		}
@@ -190,7 +190,7 @@ func TestUT11Demo(t *testing.T) {
 // A real shop's export: three warehouses per offer whose Количество is their
 // sum, unique articles, 8 offers for goods missing from this catalogue.
 func TestCrazyboom(t *testing.T) {
-	res := mustRead(t, fixture(t, "crazyboom-2.07"), connector.ReadOptions{})
+	res := mustRead(t, fixture(t, "crazyboom-2.07"), connector.ReadOptions{PerWarehouse: true})
 	checkCounts(t, res, 132, 0)
 	checkNotes(t, res, "8 offers are not in the catalogue")
 	want := []struct {
@@ -227,14 +227,14 @@ const bitrixFirst = "235ccc6d-ab81-11e4-944a-00155d020201#a5abd77f-93f6-11e5-946
 // quantities; every section holds changes only.
 func TestBitrix31(t *testing.T) {
 	dir := fixture(t, "bitrix-cml3.1")
-	res := mustRead(t, dir, connector.ReadOptions{})
+	res := mustRead(t, dir, connector.ReadOptions{PerWarehouse: true})
 	checkCounts(t, res, 0, 80)
 	checkNotes(t, res, "prices were not read: the package declares 8 price types", "6 offers marked deleted", "80 offers have no Артикул", "changes only")
 	if p := res.problems[0]; p.File != "goods/rests.xml" || p.Row != 9 || p.Column != pathArticle || p.Error != "empty SKU" {
 		t.Errorf("problem %+v", p)
 	}
 
-	res = mustRead(t, dir, connector.ReadOptions{Key: "id", PriceTypes: map[string]string{
+	res = mustRead(t, dir, connector.ReadOptions{PerWarehouse: true, Key: "id", PriceTypes: map[string]string{
 		"price": "Отпускная цена", "purchased_price": "Основная цена приобретения", // declared cut to 25 characters
 	}})
 	checkCounts(t, res, 960, 6) // the 6 deleted offers, listed by their Ид
@@ -263,7 +263,7 @@ func TestBitrix31(t *testing.T) {
 	t.Run("key code", func(t *testing.T) {
 		// Variants share their product's Код: 15 codes over 74 offers, in
 		// each of 12 warehouses.
-		res := mustRead(t, dir, connector.ReadOptions{Key: "code"})
+		res := mustRead(t, dir, connector.ReadOptions{PerWarehouse: true, Key: "code"})
 		checkCounts(t, res, 960, 6) // the deleted offers, listed by their Код
 		if dups, _ := planned(t, res); len(dups) != 15*12 {
 			t.Errorf("%d duplicates, want %d", len(dups), 15*12)
@@ -277,7 +277,7 @@ func TestBitrix31(t *testing.T) {
 			"Отпускная": `the name matches several price types: "Отпускная цена", "Отпускная, евро", "Отпускная, вал"`,
 			"Роздрібна": `no such price type; the package declares "Основная цена", "Основная цена приобретени", `,
 		} {
-			res := readAll(t, dir, connector.ReadOptions{Key: "id", PriceTypes: map[string]string{"price": name}})
+			res := readAll(t, dir, connector.ReadOptions{PerWarehouse: true, Key: "id", PriceTypes: map[string]string{"price": name}})
 			if res.err == nil || !strings.Contains(res.err.Error(), msg) || !strings.Contains(res.err.Error(), "--price-type price="+name) {
 				t.Errorf("--price-type price=%s: %v, want %q", name, res.err, msg)
 			}
@@ -291,7 +291,7 @@ func TestBitrix31(t *testing.T) {
 // UMI: three products with articles, fourteen offers, five price types.
 func TestUMI(t *testing.T) {
 	dir := fixture(t, "umi-2.04")
-	res := mustRead(t, dir, connector.ReadOptions{})
+	res := mustRead(t, dir, connector.ReadOptions{PerWarehouse: true})
 	checkCounts(t, res, 3, 11)
 	checkNotes(t, res, `the package declares 5 price types ("www.altaytextil.ru", "инет", "Новое соглашение", "offers 31.08", "Exagreement")`, "11 offers are not in the catalogue")
 	var got []string
@@ -304,7 +304,7 @@ func TestUMI(t *testing.T) {
 	if p := res.problems[0]; p.Column != pathID || p.Value != "bd72d935-55bc-11d9-848a-00112f43529a" || p.Row != 219 || p.Field != "sku" {
 		t.Errorf("problem %+v", p)
 	}
-	res = mustRead(t, dir, connector.ReadOptions{PriceTypes: map[string]string{"price": " ИНЕТ "}})
+	res = mustRead(t, dir, connector.ReadOptions{PerWarehouse: true, PriceTypes: map[string]string{"price": " ИНЕТ "}})
 	if it := res.items[2]; it.Price != num("3037.5") || it.Currency != "RUB" {
 		t.Errorf("with --price-type price=ИНЕТ: %+v", it)
 	}
@@ -313,7 +313,7 @@ func TestUMI(t *testing.T) {
 // ReadyScript: a product offered itself and as a '#' variant, both with the
 // product's Артикул.
 func TestReadyScript(t *testing.T) {
-	res := mustRead(t, fixture(t, "readyscript-2.05"), connector.ReadOptions{})
+	res := mustRead(t, fixture(t, "readyscript-2.05"), connector.ReadOptions{PerWarehouse: true})
 	checkCounts(t, res, 2, 0)
 	checkNotes(t, res, "changes only")
 	checkItem(t, res.items[0], catalog.Item{SKU: "П2", Quantity: num("0"), Price: num("12356"), Currency: "RUB", Pos: catalog.Position{File: "offers.xml", Row: 36}})
@@ -334,11 +334,11 @@ func TestReadyScript(t *testing.T) {
 // offer package, prices only (no quantity anywhere), Статус Удален.
 func TestUT10Bitrix(t *testing.T) {
 	dir := fixture(t, "ut10-bitrix-2.05")
-	res := mustRead(t, dir, connector.ReadOptions{})
+	res := mustRead(t, dir, connector.ReadOptions{PerWarehouse: true})
 	checkCounts(t, res, 0, 97)
 	checkNotes(t, res, "6 offers marked deleted", "97 offers have no Артикул")
 
-	res = mustRead(t, dir, connector.ReadOptions{Key: "id"})
+	res = mustRead(t, dir, connector.ReadOptions{PerWarehouse: true, Key: "id"})
 	checkCounts(t, res, 97, 6) // the 6 deleted offers, listed by their Ид
 	checkNotes(t, res, "6 offers marked deleted", "no offer states a quantity")
 	priced := 0
@@ -363,7 +363,7 @@ func TestUT10Bitrix(t *testing.T) {
 	}
 
 	t.Run("misnamed import.xml alone", func(t *testing.T) {
-		res := mustRead(t, filepath.Join(dir, "import.xml"), connector.ReadOptions{Key: "id"})
+		res := mustRead(t, filepath.Join(dir, "import.xml"), connector.ReadOptions{PerWarehouse: true, Key: "id"})
 		checkCounts(t, res, 19, 0)
 		checkNotes(t, res, "no offer states a quantity")
 		if it := res.items[0]; it.Name != "Astra Linux Special Edition РУСБ." || it.Quantity.Known {
@@ -377,13 +377,13 @@ func TestUT10Bitrix(t *testing.T) {
 // two currencies.
 func TestOfficial204(t *testing.T) {
 	dir := fixture(t, "1c-official-2.04")
-	res := mustRead(t, dir, connector.ReadOptions{})
+	res := mustRead(t, dir, connector.ReadOptions{PerWarehouse: true})
 	checkCounts(t, res, 0, 2)
 	checkNotes(t, res, "the package declares 4 price types", "2 offers have no Артикул")
 	if p := res.problems[1]; p.File != "offers.xml" || p.Row != 134 || p.Column != pathArticle || p.Error != "empty SKU" {
 		t.Errorf("problem %+v", p)
 	}
-	res = mustRead(t, dir, connector.ReadOptions{Key: "id", PriceTypes: map[string]string{"price": "Розничная", "purchased_price": "Закупочная"}})
+	res = mustRead(t, dir, connector.ReadOptions{PerWarehouse: true, Key: "id", PriceTypes: map[string]string{"price": "Розничная", "purchased_price": "Закупочная"}})
 	checkCounts(t, res, 2, 0)
 	checkNotes(t, res, "2 offers have price and purchased_price in different currencies")
 	checkItem(t, res.items[1], catalog.Item{

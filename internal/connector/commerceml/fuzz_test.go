@@ -38,7 +38,7 @@ func (s *checkSink) Problem(p catalog.Problem) {
 var fuzzKeys = []string{"", keyCode, keyBarcode, keyID}
 
 func fuzzOptions(key uint8) connector.ReadOptions {
-	opt := connector.ReadOptions{Key: fuzzKeys[int(key)%len(fuzzKeys)]}
+	opt := connector.ReadOptions{PerWarehouse: true, Key: fuzzKeys[int(key)%len(fuzzKeys)]}
 	if key&4 != 0 {
 		opt.PriceTypes = map[string]string{"price": "Роздрібна"}
 	}

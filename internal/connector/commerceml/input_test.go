@@ -18,6 +18,7 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/xmlscan"
 )
 
 // cmlDoc wraps sections in a document; each section starts on its own line.
@@ -46,7 +47,7 @@ func readString(t *testing.T, content string, opt connector.ReadOptions) *result
 const threeWarehouses = "testdata/three-warehouses"
 
 func TestThreeWarehouses(t *testing.T) {
-	res := mustRead(t, threeWarehouses, connector.ReadOptions{})
+	res := mustRead(t, threeWarehouses, connector.ReadOptions{PerWarehouse: true})
 	checkCounts(t, res, 21, 0)
 	checkNotes(t, res)
 	want := map[string][4]string{ // Київ, Львів, Одеса, price
@@ -87,17 +88,17 @@ func TestReadErrors(t *testing.T) {
 		{"cut inside a tag", good[:strings.Index(good, "<Количество>")+5], []string{"line 4", "cut off"}, connector.ErrTruncated},
 		{"wrong nesting", cmlDoc(offersSection("", `<Предложение><Ид>1</Ид><Артикул>A-1</Предложение>`)), []string{"line 4", "element <Артикул> closed by </Предложение>"}, nil},
 		{"undeclared entity", cmlDoc(offersSection("", `<Предложение><Ид>1</Ид><Артикул>A&oops;1</Артикул></Предложение>`)), []string{"line 4", "XML syntax error", "&oops;"}, nil},
-		{"entity bomb", `<?xml version="1.0"?><!DOCTYPE КоммерческаяИнформация [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>` + "\n" + `<КоммерческаяИнформация><ПакетПредложений><Предложения><Предложение><Артикул>&c;</Артикул></Предложение></Предложения></ПакетПредложений></КоммерческаяИнформация>`, []string{"line 2", "&c;"}, nil},
+		{"entity bomb", `<?xml version="1.0"?><!DOCTYPE КоммерческаяИнформация [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>` + "\n" + `<КоммерческаяИнформация><ПакетПредложений><Предложения><Предложение><Артикул>&c;</Артикул></Предложение></Предложения></ПакетПредложений></КоммерческаяИнформация>`, []string{"line 1", "DOCTYPE with an internal subset is not read"}, xmlscan.ErrDTD},
 		{"content after the root", good + "<КоммерческаяИнформация/>", []string{"after the end of the root element"}, nil},
 		{"text after the root", good + "garbage", []string{"text outside the root element"}, nil},
 		{"another root", `<?xml version="1.0"?><yml_catalog date="2025-01-01"><shop/></yml_catalog>`, []string{"not a CommerceML document (the root element is <yml_catalog>)"}, errNotCommerceML},
 		{"empty file", "", []string{"no root element"}, errNotCommerceML},
-		{"deep nesting", cmlDoc(strings.Repeat("<a>", 300) + strings.Repeat("</a>", 300)), []string{"nested more than 128 deep"}, connector.ErrTooLarge},
+		{"deep nesting", cmlDoc(strings.Repeat("<a>", 300) + strings.Repeat("</a>", 300)), []string{"nested deeper than 128 levels"}, connector.ErrTooLarge},
 		{"mixed encodings", cmlDoc(offersSection("", `<Предложение><Ид>1</Ид><Наименование>Кросівки</Наименование><Артикул>A-1</Артикул></Предложение>`, "<Предложение><Наименование>\xca\xf0\xee\xf1</Наименование></Предложение>")), []string{"line 5", "invalid utf-8"}, nil},
 		{"unknown declared encoding", `<?xml version="1.0" encoding="x-klingon"?>` + "\n<КоммерческаяИнформация/>", []string{"encoding \"x-klingon\""}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := readString(t, c.content, connector.ReadOptions{})
+			res := readString(t, c.content, connector.ReadOptions{PerWarehouse: true})
 			if res.err == nil {
 				t.Fatalf("no error; %d items", len(res.items))
 			}
@@ -138,7 +139,7 @@ func (e *endless) Read(p []byte) (int, error) {
 func TestHugeToken(t *testing.T) {
 	src := &endless{head: []byte(xmlDecl + rootPlain + "<ПакетПредложений><Предложения><Предложение><Наименование>")}
 	loc, _ := connector.ParseLocation("-")
-	r, err := Format{}.Open(context.Background(), loc, connector.ReadOptions{Format: "commerceml", Stdin: src})
+	r, err := Format{}.Open(context.Background(), loc, connector.ReadOptions{PerWarehouse: true, Format: "commerceml", Stdin: src})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func TestZipLimits(t *testing.T) {
 		{"declared smaller than the data", 10, "zip: not a valid zip file"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := readAll(t, rawZip(t, c.size), connector.ReadOptions{})
+			res := readAll(t, rawZip(t, c.size), connector.ReadOptions{PerWarehouse: true})
 			t.Log(res.err)
 			if res.err == nil || !strings.Contains(res.err.Error(), c.want) || !strings.Contains(res.err.Error(), "offers.xml") {
 				t.Errorf("err %v, want %q", res.err, c.want)
@@ -203,7 +204,7 @@ func TestZipLimits(t *testing.T) {
 	t.Run("no CommerceML inside", func(t *testing.T) {
 		p := filepath.Join(t.TempDir(), "other.zip")
 		writeZip(t, p, map[string]string{"readme.txt": "hello", "feed.xml": `<?xml version="1.0"?><yml_catalog/>`, "broken.xml": "\x00\x01"})
-		res := readAll(t, p, connector.ReadOptions{})
+		res := readAll(t, p, connector.ReadOptions{PerWarehouse: true})
 		if res.err == nil || !strings.Contains(res.err.Error(), "no CommerceML document (root element КоммерческаяИнформация) among its 2 .xml files") {
 			t.Errorf("err %v", res.err)
 		}
@@ -213,7 +214,7 @@ func TestZipLimits(t *testing.T) {
 	})
 	t.Run("zip from standard input", func(t *testing.T) {
 		loc, _ := connector.ParseLocation("-")
-		r, _ := Format{}.Open(context.Background(), loc, connector.ReadOptions{Stdin: bytes.NewReader(packed.Bytes())})
+		r, _ := Format{}.Open(context.Background(), loc, connector.ReadOptions{PerWarehouse: true, Stdin: bytes.NewReader(packed.Bytes())})
 		if err := r.Read(context.Background(), collect{&result{}}); err == nil || !strings.Contains(err.Error(), "standard input") {
 			t.Errorf("err %v", err)
 		}
@@ -239,7 +240,7 @@ func TestEncodings(t *testing.T) {
 		{"windows-1251 without a declaration", noDecl, "declares no encoding"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := readString(t, c.content, connector.ReadOptions{})
+			res := readString(t, c.content, connector.ReadOptions{PerWarehouse: true})
 			if res.err != nil || len(res.items) != 1 {
 				t.Fatalf("err %v, %d items", res.err, len(res.items))
 			}
@@ -262,7 +263,7 @@ func TestEncodings(t *testing.T) {
 		})
 	}
 	t.Run("--encoding", func(t *testing.T) {
-		res := readString(t, cp, connector.ReadOptions{Encoding: "cp1251"})
+		res := readString(t, cp, connector.ReadOptions{PerWarehouse: true, Encoding: "cp1251"})
 		if res.err != nil || len(res.items) != 1 || res.items[0].Name != "Кросівки «Легкість»" || len(res.info.Notes) != 0 {
 			t.Errorf("err %v, items %+v, notes %q", res.err, res.items, res.info.Notes)
 		}
@@ -289,7 +290,7 @@ func TestOfferQuirks(t *testing.T) {
 		`<Предложение><Ид>p1#s44</Ид><Статус>Удален</Статус></Предложение>`,
 		`<Предложение><Ид>p1#s45</Ид><Количество></Количество><Склад ИдСклада="w1"/><Склад КоличествоНаСкладе="3"/></Предложение>`,
 	))
-	res := readString(t, doc, connector.ReadOptions{})
+	res := readString(t, doc, connector.ReadOptions{PerWarehouse: true})
 	if res.err != nil {
 		t.Fatal(res.err)
 	}
@@ -332,7 +333,7 @@ func TestOfferQuirks(t *testing.T) {
 	}
 
 	t.Run("key code", func(t *testing.T) {
-		res := readString(t, doc, connector.ReadOptions{Key: "code"})
+		res := readString(t, doc, connector.ReadOptions{PerWarehouse: true, Key: "code"})
 		if res.err != nil || len(res.items) == 0 || res.items[0].SKU != "00-0001" || res.items[0].ParentSKU != "00-0001" {
 			t.Fatalf("err %v, items %+v", res.err, res.items)
 		}
@@ -359,8 +360,9 @@ func TestSplitPackage(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "import_files", "notes.xml"), `<?xml version="1.0"?><notes/>`)
 	var progress []int64
 	res := mustRead(t, dir, connector.ReadOptions{
-		PriceTypes: map[string]string{"price": "роздрібна", "purchased_price": "Закуп"},
-		Progress:   func(done, total int64) { progress = append(progress, done, total) },
+		PerWarehouse: true,
+		PriceTypes:   map[string]string{"price": "роздрібна", "purchased_price": "Закуп"},
+		Progress:     func(done, total int64) { progress = append(progress, done, total) },
 	})
 	var got []string
 	for _, it := range res.items {
@@ -386,14 +388,14 @@ func TestSplitPackage(t *testing.T) {
 
 func TestChangesPackage(t *testing.T) {
 	res := readString(t, cmlDoc(`<ИзмененияПакетаПредложений><Предложения>`+"\n"+
-		`<Предложение><Ид>1</Ид><Артикул>A-1</Артикул><Количество>3</Количество></Предложение>`+"\n</Предложения></ИзмененияПакетаПредложений>"), connector.ReadOptions{})
+		`<Предложение><Ид>1</Ид><Артикул>A-1</Артикул><Количество>3</Количество></Предложение>`+"\n</Предложения></ИзмененияПакетаПредложений>"), connector.ReadOptions{PerWarehouse: true})
 	if res.err != nil || len(res.items) != 1 || !res.info.Delta || res.items[0].Quantity != num("3") {
 		t.Errorf("err %v, items %+v, delta %v", res.err, res.items, res.info.Delta)
 	}
 }
 
 func TestCatalogueOnly(t *testing.T) {
-	res := readString(t, cmlDoc(`<Каталог><Товары><Товар><Ид>p1</Ид><Артикул>A</Артикул></Товар></Товары></Каталог>`), connector.ReadOptions{})
+	res := readString(t, cmlDoc(`<Каталог><Товары><Товар><Ид>p1</Ид><Артикул>A</Артикул></Товар></Товары></Каталог>`), connector.ReadOptions{PerWarehouse: true})
 	if res.err != nil || len(res.items) != 0 {
 		t.Fatalf("err %v, %d items", res.err, len(res.items))
 	}
@@ -418,7 +420,7 @@ func TestPriceTypes(t *testing.T) {
 		{types: map[string]string{"price": "Основная цена продажи"}, err: `no such price type; the package declares "Основная цена приобретени", "Основная цена"`},
 		{types: nil, price: "", cur: ""},
 	} {
-		res := readString(t, doc, connector.ReadOptions{PriceTypes: c.types})
+		res := readString(t, doc, connector.ReadOptions{PerWarehouse: true, PriceTypes: c.types})
 		if c.err != "" {
 			if res.err == nil || !strings.Contains(res.err.Error(), c.err) {
 				t.Errorf("%v: err %v, want %q", c.types, res.err, c.err)
@@ -437,18 +439,18 @@ func TestOptions(t *testing.T) {
 		opt  connector.ReadOptions
 		want string
 	}{
-		{connector.ReadOptions{Key: "sku"}, `--key "sku": CommerceML keys are article`},
-		{connector.ReadOptions{PriceTypes: map[string]string{"weight": "x"}}, "--price-type weight: a price type fills price or purchased_price"},
-		{connector.ReadOptions{Mapping: map[string]string{"sku": "Код"}}, "--map does not apply to commerceml sources"},
-		{connector.ReadOptions{Sheet: "Аркуш1"}, "--sheet does not apply"},
-		{connector.ReadOptions{Encoding: "klingon"}, "--encoding: unknown encoding"},
+		{connector.ReadOptions{PerWarehouse: true, Key: "sku"}, `--key "sku": CommerceML keys are article`},
+		{connector.ReadOptions{PerWarehouse: true, PriceTypes: map[string]string{"weight": "x"}}, "--price-type weight: a price type fills price or purchased_price"},
+		{connector.ReadOptions{PerWarehouse: true, Mapping: map[string]string{"sku": "Код"}}, "--map does not apply to commerceml sources"},
+		{connector.ReadOptions{PerWarehouse: true, Sheet: "Аркуш1"}, "--sheet does not apply"},
+		{connector.ReadOptions{PerWarehouse: true, Encoding: "klingon"}, "--encoding: unknown encoding"},
 	} {
 		if _, err := (Format{}).Open(context.Background(), loc, c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.opt, err, c.want)
 		}
 	}
 	missing, _ := connector.ParseLocation(filepath.Join(t.TempDir(), "gone") + "/")
-	if _, err := (Format{}).Open(context.Background(), missing, connector.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "gone") {
+	if _, err := (Format{}).Open(context.Background(), missing, connector.ReadOptions{PerWarehouse: true}); err == nil || !strings.Contains(err.Error(), "gone") {
 		t.Errorf("a missing folder: %v", err)
 	}
 }
@@ -492,7 +494,7 @@ func TestDetect(t *testing.T) {
 func TestStdin(t *testing.T) {
 	doc := cmlDoc(offersSection("", `<Предложение><Ид>1</Ид><Артикул>A-1</Артикул><Количество>5</Количество></Предложение>`))
 	loc, _ := connector.ParseLocation("-")
-	r, err := Format{}.Open(context.Background(), loc, connector.ReadOptions{Stdin: strings.NewReader(doc)})
+	r, err := Format{}.Open(context.Background(), loc, connector.ReadOptions{PerWarehouse: true, Stdin: strings.NewReader(doc)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,4 +505,49 @@ func TestStdin(t *testing.T) {
 	if got := r.Info().SHA256; got != sha(doc) {
 		t.Errorf("SHA256 %s", got)
 	}
+}
+
+// TestWholeOfferQuantity: written to one KeyCRM warehouse (--warehouse), an
+// offer's quantity is its own Количество, as 1C states it; the Склад
+// breakdown is read only when a warehouse map routes it, and stands in for a
+// missing Количество. An offer with a Количество and no Склад is an item in
+// both modes.
+func TestWholeOfferQuantity(t *testing.T) {
+	header := `<Склады><Склад><Ид>w1</Ид><Наименование>Київ</Наименование></Склад><Склад><Ид>w2</Ид><Наименование>Львів</Наименование></Склад></Склады>`
+	doc := cmlDoc(offersSection(header,
+		`<Предложение><Ид>1</Ид><Артикул>A</Артикул><Количество>7</Количество><Склад ИдСклада="w1" КоличествоНаСкладе="5"/><Склад ИдСклада="w2" КоличествоНаСкладе="1"/></Предложение>`,
+		`<Предложение><Ид>2</Ид><Артикул>B</Артикул><Количество>3</Количество></Предложение>`,
+		`<Предложение><Ид>3</Ид><Артикул>C</Артикул><Склад ИдСклада="w1" КоличествоНаСкладе="2"/><Склад ИдСклада="w2" КоличествоНаСкладе="4"/></Предложение>`,
+		`<Предложение><Ид>4</Ид><Артикул>D</Артикул><Количество>4</Количество><Склад ИдСклада="w1" КоличествоНаСкладе="4"/></Предложение>`,
+		`<Предложение><Ид>5</Ид><Артикул>E</Артикул><Количество>-2</Количество><Склад ИдСклада="w1" КоличествоНаСкладе="2"/></Предложение>`,
+		`<Предложение><Ид>6</Ид><Артикул>F</Артикул><Количество>9</Количество><Склад ИдСклада="w1" КоличествоНаСкладе="1"/><Склад ИдСклада="w2" КоличествоНаСкладе="1"/></Предложение>`,
+	))
+	items := func(res *result) []string {
+		var got []string
+		for _, it := range res.items {
+			got = append(got, it.SKU+"@"+it.WarehouseName+"="+it.Quantity.String())
+		}
+		return got
+	}
+	whole := readString(t, doc, connector.ReadOptions{})
+	if whole.err != nil {
+		t.Fatal(whole.err)
+	}
+	if got, want := items(whole), []string{"A@=7", "B@=3", "C@=6", "D@=4", "F@=9"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("one warehouse: items %q, want %q", got, want)
+	}
+	if len(whole.problems) != 1 || whole.problems[0].SKU != "E" || whole.problems[0].Column != pathTotal {
+		t.Errorf("one warehouse: problems %+v", whole.problems)
+	}
+	checkNotes(t, whole, "2 offers have a Количество that differs from the sum of their warehouses (Склад); the offer's Количество was used")
+
+	routed := readString(t, doc, connector.ReadOptions{PerWarehouse: true})
+	if routed.err != nil {
+		t.Fatal(routed.err)
+	}
+	want := []string{"A@Київ=5", "A@Львів=1", "B@=3", "C@Київ=2", "C@Львів=4", "D@Київ=4", "E@Київ=2", "F@Київ=1", "F@Львів=1"}
+	if got := items(routed); !reflect.DeepEqual(got, want) {
+		t.Errorf("warehouse map: items %q, want %q", got, want)
+	}
+	checkNotes(t, routed, "2 offers have a Количество that differs from the sum of their warehouses; the per-warehouse quantities were used")
 }

@@ -2,7 +2,6 @@ package commerceml
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -193,12 +192,12 @@ func (d *doc) holdsOffers() bool {
 
 // document reads the root element's sections.
 func (d *doc) document() error {
-	if _, err := d.s.root(); err != nil {
+	if err := d.s.root(); err != nil {
 		return err
 	}
 	d.rooted = true
-	err := d.s.children(func(t xml.StartElement) error {
-		name := t.Name.Local
+	err := d.s.children(func(t element) error {
+		name := t.name.Local
 		d.sections[name] = true
 		switch name {
 		case "Классификатор":
@@ -212,7 +211,7 @@ func (d *doc) document() error {
 			// Stock lives in the offer packages, so their mark alone says
 			// whether absence means anything; a catalogue of changes only
 			// with a full offer package is a full stock snapshot.
-			if v, ok := attr(t, "СодержитТолькоИзменения"); ok && strings.EqualFold(strings.TrimSpace(v), "true") {
+			if v, ok := t.attr("СодержитТолькоИзменения"); ok && strings.EqualFold(string(bytes.TrimSpace(v)), "true") {
 				d.r.delta = true
 			}
 			return d.offerPackage()
@@ -233,8 +232,8 @@ func (d *doc) document() error {
 }
 
 func (d *doc) classifier() error {
-	return d.s.children(func(t xml.StartElement) error {
-		switch t.Name.Local {
+	return d.s.children(func(t element) error {
+		switch t.name.Local {
 		case "Группы":
 			return d.groups()
 		case "ТипыЦен":
@@ -248,14 +247,14 @@ func (d *doc) classifier() error {
 
 // groups reads a level of the group tree, and the levels below it.
 func (d *doc) groups() error {
-	return d.s.children(func(t xml.StartElement) error {
-		if t.Name.Local != "Группа" {
+	return d.s.children(func(t element) error {
+		if t.name.Local != "Группа" {
 			return nil
 		}
 		var id, name string
-		err := d.s.children(func(t xml.StartElement) error {
+		err := d.s.children(func(t element) error {
 			var err error
-			switch t.Name.Local {
+			switch t.name.Local {
 			case "Ид":
 				id, err = d.s.trimmedText()
 			case "Наименование":
@@ -273,14 +272,14 @@ func (d *doc) groups() error {
 }
 
 func (d *doc) priceTypes() error {
-	return d.s.children(func(t xml.StartElement) error {
-		if t.Name.Local != "ТипЦены" {
+	return d.s.children(func(t element) error {
+		if t.name.Local != "ТипЦены" {
 			return nil
 		}
 		var pt priceType
-		err := d.s.children(func(t xml.StartElement) error {
+		err := d.s.children(func(t element) error {
 			var err error
-			switch t.Name.Local {
+			switch t.name.Local {
 			case "Ид":
 				pt.id, err = d.s.trimmedText()
 			case "Наименование":
@@ -298,14 +297,14 @@ func (d *doc) priceTypes() error {
 }
 
 func (d *doc) warehouses() error {
-	return d.s.children(func(t xml.StartElement) error {
-		if t.Name.Local != "Склад" {
+	return d.s.children(func(t element) error {
+		if t.name.Local != "Склад" {
 			return nil
 		}
 		var w connector.Warehouse
-		err := d.s.children(func(t xml.StartElement) error {
+		err := d.s.children(func(t element) error {
 			var err error
-			switch t.Name.Local {
+			switch t.name.Local {
 			case "Ид":
 				w.ID, err = d.s.trimmedText()
 			case "Наименование":
@@ -321,12 +320,12 @@ func (d *doc) warehouses() error {
 }
 
 func (d *doc) catalogue() error {
-	return d.s.children(func(t xml.StartElement) error {
-		if t.Name.Local != "Товары" {
+	return d.s.children(func(t element) error {
+		if t.name.Local != "Товары" {
 			return nil
 		}
-		return d.s.children(func(t xml.StartElement) error {
-			if t.Name.Local != "Товар" {
+		return d.s.children(func(t element) error {
+			if t.name.Local != "Товар" {
 				return nil
 			}
 			if err := d.r.tick(); err != nil {
@@ -341,9 +340,9 @@ func (d *doc) product() error {
 	var p product
 	var id string
 	start := d.s.texts
-	err := d.s.children(func(t xml.StartElement) error {
+	err := d.s.children(func(t element) error {
 		var err error
-		switch t.Name.Local {
+		switch t.name.Local {
 		case "Ид":
 			id, err = d.s.trimmedText()
 		case "Артикул":
@@ -353,9 +352,9 @@ func (d *doc) product() error {
 		case "Штрихкод":
 			p.barcode, err = d.skuText()
 		case "Группы":
-			err = d.s.children(func(t xml.StartElement) error {
+			err = d.s.children(func(t element) error {
 				var err error
-				if t.Name.Local == "Ид" && p.group == "" {
+				if t.name.Local == "Ид" && p.group == "" {
 					p.group, err = d.s.trimmedText()
 				}
 				return err
@@ -370,7 +369,7 @@ func (d *doc) product() error {
 		case "ПометкаУдаления", "Статус":
 			var v string
 			v, err = d.s.trimmedText()
-			p.deleted = p.deleted || isDeleted(t.Name.Local, v)
+			p.deleted = p.deleted || isDeleted(t.name.Local, v)
 		}
 		if err != nil {
 			return err
@@ -403,14 +402,14 @@ func (d *doc) skuText() (string, error) {
 
 // characteristics reads ХарактеристикиТовара into name=value properties.
 func (d *doc) characteristics(props []catalog.Property) ([]catalog.Property, error) {
-	err := d.s.children(func(t xml.StartElement) error {
-		if t.Name.Local != "ХарактеристикаТовара" {
+	err := d.s.children(func(t element) error {
+		if t.name.Local != "ХарактеристикаТовара" {
 			return nil
 		}
 		var p catalog.Property
-		err := d.s.children(func(t xml.StartElement) error {
+		err := d.s.children(func(t element) error {
 			var err error
-			switch t.Name.Local {
+			switch t.name.Local {
 			case "Наименование":
 				p.Name, err = d.s.trimmedText()
 			case "Значение":
@@ -429,19 +428,19 @@ func (d *doc) characteristics(props []catalog.Property) ([]catalog.Property, err
 // requisiteCode finds the ЗначениеРеквизита named Код (1C's item code).
 func (d *doc) requisiteCode() (text, error) {
 	var code text
-	err := d.s.children(func(t xml.StartElement) error {
-		if t.Name.Local != "ЗначениеРеквизита" {
+	err := d.s.children(func(t element) error {
+		if t.name.Local != "ЗначениеРеквизита" {
 			return nil
 		}
 		var name string
 		var value text
-		err := d.s.children(func(t xml.StartElement) error {
+		err := d.s.children(func(t element) error {
 			var err error
-			switch t.Name.Local {
+			switch t.name.Local {
 			case "Наименование":
 				name, err = d.s.trimmedText()
 			case "Значение":
-				value = text{seen: true, file: d.file, line: d.s.line, path: pathCode}
+				value = text{seen: true, file: d.file, line: d.s.line(), path: pathCode}
 				value.v, err = d.skuText()
 			}
 			return err
@@ -470,15 +469,15 @@ const (
 )
 
 func (d *doc) offerPackage() error {
-	return d.s.children(func(t xml.StartElement) error {
-		switch t.Name.Local {
+	return d.s.children(func(t element) error {
+		switch t.name.Local {
 		case "ТипыЦен":
 			return d.priceTypes()
 		case "Склады":
 			return d.warehouses()
 		case "Предложения":
-			return d.s.children(func(t xml.StartElement) error {
-				if t.Name.Local != "Предложение" {
+			return d.s.children(func(t element) error {
+				if t.name.Local != "Предложение" {
 					return nil
 				}
 				return d.offer()
@@ -499,9 +498,9 @@ func (d *doc) offer() error {
 		}
 	}
 	o := &r.scratch
-	o.reset(d.file, d.s.line)
+	o.reset(d.file, d.s.line())
 	start := d.s.texts
-	err := d.s.children(func(t xml.StartElement) error {
+	err := d.s.children(func(t element) error {
 		o.kids++
 		if err := d.offerChild(o, t); err != nil {
 			return err
@@ -531,16 +530,16 @@ func (d *doc) offer() error {
 	return r.stream(o)
 }
 
-func (d *doc) offerChild(o *offer, t xml.StartElement) error {
+func (d *doc) offerChild(o *offer, t element) error {
 	var err error
-	switch t.Name.Local {
+	switch t.name.Local {
 	case "Ид":
 		o.id, err = d.s.trimmedText()
 	case "Артикул":
-		o.article = text{seen: true, file: d.file, line: d.s.line, path: pathArticle}
+		o.article = text{seen: true, file: d.file, line: d.s.line(), path: pathArticle}
 		o.article.v, err = d.skuText()
 	case "Штрихкод":
-		o.barcode = text{seen: true, file: d.file, line: d.s.line, path: pathBarcode}
+		o.barcode = text{seen: true, file: d.file, line: d.s.line(), path: pathBarcode}
 		o.barcode.v, err = d.skuText()
 	case "Наименование":
 		o.name, err = d.s.trimmedText()
@@ -554,21 +553,21 @@ func (d *doc) offerChild(o *offer, t xml.StartElement) error {
 	case "ПометкаУдаления", "Статус":
 		var v string
 		v, err = d.s.trimmedText()
-		o.deleted = o.deleted || isDeleted(t.Name.Local, v)
+		o.deleted = o.deleted || isDeleted(t.name.Local, v)
 	case "Цены":
 		err = d.prices(o)
 	case "Количество":
 		o.stock = true
-		line := d.s.line
+		line := d.s.line()
 		var b []byte
 		if b, err = d.s.text(); err == nil {
 			o.total = d.quantity(b, line, pathTotal)
 		}
 	case "Склад":
 		o.stock = true
-		wh, _ := attr(t, "ИдСклада")
-		q, _ := attr(t, "КоличествоНаСкладе")
-		d.addStock(o, strings.TrimSpace(wh), pathStockWhAttr, d.quantity([]byte(q), d.s.line, pathStockAttr))
+		wh, _ := t.attr("ИдСклада")
+		q, _ := t.attr("КоличествоНаСкладе")
+		d.addStock(o, d.r.warehouseID(bytes.TrimSpace(wh)), pathStockWhAttr, d.quantity(q, d.s.line(), pathStockAttr))
 	case "Остатки":
 		o.stock = true
 		err = d.rests(o)
@@ -593,14 +592,14 @@ var errNoWarehouse = errors.New("no warehouse id")
 // rests reads 3.x Остатки: per warehouse (Остаток/Склад/{Ид, Количество}) or
 // a total (Остаток/Количество).
 func (d *doc) rests(o *offer) error {
-	return d.s.children(func(t xml.StartElement) error {
-		if t.Name.Local != "Остаток" {
+	return d.s.children(func(t element) error {
+		if t.name.Local != "Остаток" {
 			return nil
 		}
-		return d.s.children(func(t xml.StartElement) error {
-			switch t.Name.Local {
+		return d.s.children(func(t element) error {
+			switch t.name.Local {
 			case "Количество":
-				line := d.s.line
+				line := d.s.line()
 				b, err := d.s.text()
 				if err == nil {
 					o.total = d.quantity(b, line, pathRestTotal)
@@ -608,14 +607,14 @@ func (d *doc) rests(o *offer) error {
 				return err
 			case "Склад":
 				var wh string
-				q := number{file: d.file, line: d.s.line, path: pathRest}
-				err := d.s.children(func(t xml.StartElement) error {
+				q := number{file: d.file, line: d.s.line(), path: pathRest}
+				err := d.s.children(func(t element) error {
 					var err error
-					switch t.Name.Local {
+					switch t.name.Local {
 					case "Ид":
 						wh, err = d.s.trimmedText()
 					case "Количество":
-						line := d.s.line
+						line := d.s.line()
 						var b []byte
 						if b, err = d.s.text(); err == nil {
 							q = d.quantity(b, line, pathRest)
@@ -636,20 +635,20 @@ func (d *doc) rests(o *offer) error {
 // prices reads Цены, keeping the prices of the types chosen for price and
 // purchased_price (see run.resolvePrices).
 func (d *doc) prices(o *offer) error {
-	return d.s.children(func(t xml.StartElement) error {
-		if t.Name.Local != "Цена" || d.mode == modeSniff {
+	return d.s.children(func(t element) error {
+		if t.name.Local != "Цена" || d.mode == modeSniff {
 			return nil
 		}
 		var typeID, currency string
 		var value []byte
-		line := d.s.line
-		err := d.s.children(func(t xml.StartElement) error {
+		line := d.s.line()
+		err := d.s.children(func(t element) error {
 			var err error
-			switch t.Name.Local {
+			switch t.name.Local {
 			case "ИдТипаЦены":
 				typeID, err = d.s.trimmedText()
 			case "ЦенаЗаЕдиницу":
-				line = d.s.line
+				line = d.s.line()
 				var b []byte
 				b, err = d.s.text()
 				value = append(d.r.priceBuf[:0], b...)

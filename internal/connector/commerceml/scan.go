@@ -3,7 +3,6 @@ package commerceml
 import (
 	"bufio"
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -11,12 +10,12 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/textenc"
+	"github.com/keycrm-sync/keycrm-sync/internal/xmlscan"
 )
 
 // Limits that keep a hostile or damaged file from costing unbounded memory:
-// encoding/xml buffers a whole token (a text node, a start tag with its
-// attributes, a comment) before returning it, so one 1 GB text node would be
-// 1 GB of heap, and it keeps one stack entry per open element.
+// the scanner holds a whole token (a text node, a start tag with its
+// attributes, a comment) in its buffer, and one stack entry per open element.
 const (
 	// maxToken is the longest single XML token. 1C writes descriptions of a
 	// few kilobytes; 16 MiB leaves room for an embedded HTML description while
@@ -37,53 +36,46 @@ var errSyntax = errors.New("XML syntax error")
 // Google Merchant feed) or none.
 var errNotCommerceML = errors.New("not a CommerceML document")
 
-// tokenLimiter sits between the text decoder and encoding/xml and refuses to
-// hand out more bytes while the decoder is still inside one token longer than
-// maxToken. The decoder's own read-ahead (its bufio buffer) is far below that.
-type tokenLimiter struct {
-	r    io.Reader
-	read int64 // bytes handed to the decoder
-	mark int64 // the decoder's offset where the current token starts
+// element is a start element: its name and its attributes, which are valid
+// until the next token.
+type element struct {
+	name  xmlscan.Name
+	attrs []xmlscan.Attr
 }
 
-func (l *tokenLimiter) Read(p []byte) (int, error) {
-	if l.read-l.mark > maxToken {
-		return 0, fmt.Errorf("%w: an XML token (text, tag or comment) longer than %d MiB", connector.ErrTooLarge, maxToken>>20)
+// attr returns an attribute's value by local name, whatever its prefix.
+func (e element) attr(local string) ([]byte, bool) {
+	for _, a := range e.attrs {
+		if a.Name.Local == local {
+			return a.Value, true
+		}
 	}
-	n, err := l.r.Read(p)
-	l.read += int64(n)
-	return n, err
+	return nil, false
 }
 
-// scanner walks one XML document as a stream of elements: it checks that
-// end tags match (RawToken does not), bounds depth and token size, matches
-// elements by local name whatever their namespace, and knows the line each
-// token starts on.
+// scanner walks one XML document as a stream of elements, matching them by
+// local name whatever their namespace, and knows the line each token starts
+// on. End tags, depth and token size are checked by xmlscan; the scanner adds
+// what a single document must be: one root element and no text around it.
 type scanner struct {
-	d        *xml.Decoder
-	lim      *tokenLimiter
-	stack    []xml.Name
-	line     int // the line the last token started on
+	x        *xmlscan.Scanner
+	el       element // the start element next returned last
 	rootDone bool
 	buf      []byte // text() result, reused
 	texts    int64  // bytes of element text read through text(), for record limits
 }
 
 func newScanner(src io.Reader) *scanner {
-	lim := &tokenLimiter{r: src}
-	d := xml.NewDecoder(lim)
-	d.Strict = true
-	// HTML entities (&nbsp; in a Bitrix description) are common enough that
-	// refusing the whole file over one would be worse than reading it; any
-	// other undeclared entity is an error, and DTD entities are never
-	// expanded (encoding/xml does not read internal subsets), so an entity
-	// bomb cannot grow.
-	d.Entity = xml.HTMLEntity
-	// The text reaching the decoder is already UTF-8 (see decodeText), so the
-	// declared encoding needs no conversion here.
-	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
-	return &scanner{d: d, lim: lim, line: 1}
+	// HTML entities (&nbsp; in a Bitrix description) are read rather than
+	// refusing the whole file over one; any other undeclared entity is an
+	// error, and a DTD's entities are never expanded, so an entity bomb
+	// cannot grow.
+	return &scanner{x: xmlscan.New(src, xmlscan.Options{MaxToken: maxToken, MaxDepth: maxDepth})}
 }
+
+// line is the line the last token started on; counted only when asked, as
+// most tokens' lines are never needed.
+func (s *scanner) line() int { return s.x.Line() }
 
 // posError is a read error at a line of one file.
 type posError struct {
@@ -95,94 +87,69 @@ func (e *posError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.
 func (e *posError) Unwrap() error { return e.err }
 
 func (s *scanner) errorf(format string, args ...any) error {
-	return &posError{line: s.line, err: fmt.Errorf(format, args...)}
+	return &posError{line: s.line(), err: fmt.Errorf(format, args...)}
 }
 
-// next returns the next start element, end element or text. Comments,
-// processing instructions and directives (a DOCTYPE) are skipped.
-func (s *scanner) next() (xml.Token, error) {
+// next returns the kind of the next start element, end element or text.
+func (s *scanner) next() (xmlscan.Kind, error) {
 	for {
-		s.lim.mark = s.d.InputOffset()
-		s.line, _ = s.d.InputPos()
-		tok, err := s.d.RawToken()
+		k, err := s.x.Next()
 		if err != nil {
-			return nil, s.readError(err)
+			return 0, s.readError(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch k {
+		case xmlscan.StartElement:
 			if s.rootDone {
-				return nil, s.errorf("%w: element <%s> after the end of the root element", errSyntax, t.Name.Local)
+				return 0, s.errorf("%w: element <%s> after the end of the root element", errSyntax, s.x.Name().Local)
 			}
-			if len(s.stack) >= maxDepth {
-				return nil, s.errorf("%w: elements nested more than %d deep", connector.ErrTooLarge, maxDepth)
-			}
-			s.stack = append(s.stack, t.Name)
-		case xml.EndElement:
-			if len(s.stack) == 0 {
-				return nil, s.errorf("%w: unexpected end element </%s>", errSyntax, t.Name.Local)
-			}
-			if top := s.stack[len(s.stack)-1]; top != t.Name {
-				return nil, s.errorf("%w: element <%s> closed by </%s>", errSyntax, qualified(top), qualified(t.Name))
-			}
-			s.stack = s.stack[:len(s.stack)-1]
-			s.rootDone = len(s.stack) == 0
-		case xml.CharData:
-			if len(s.stack) == 0 {
-				if len(bytes.TrimSpace(t)) > 0 {
-					return nil, s.errorf("%w: text outside the root element", errSyntax)
+			s.el = element{name: s.x.Name(), attrs: s.x.Attrs()}
+		case xmlscan.EndElement:
+			s.rootDone = s.x.Depth() == 0
+		case xmlscan.Text:
+			if s.x.Depth() == 0 {
+				if len(bytes.TrimSpace(s.x.Text())) > 0 {
+					return 0, s.errorf("%w: text outside the root element", errSyntax)
 				}
 				continue
 			}
-		default:
-			continue
 		}
-		return tok, nil
+		return k, nil
 	}
 }
 
-func qualified(n xml.Name) string {
-	if n.Space == "" {
-		return n.Local
-	}
-	return n.Space + ":" + n.Local
-}
-
-// readError turns a decoder error into one that names the line; the end of
+// readError turns a scanner error into one that names the line; the end of
 // input inside an element is a cut-off file.
 func (s *scanner) readError(err error) error {
-	var dec *textenc.DecodeError
+	var scan *xmlscan.Error
 	switch {
-	case err == io.EOF && len(s.stack) > 0:
-		return &posError{line: s.line, err: fmt.Errorf("%w: <%s> is not closed", connector.ErrTruncated, s.stack[len(s.stack)-1].Local)}
 	case err == io.EOF && !s.rootDone:
 		return s.errorf("%w: no root element", errNotCommerceML)
 	case err == io.EOF:
 		return io.EOF
-	case errors.As(err, &dec):
-		return err // it names its own line
+	case !errors.As(err, &scan):
+		return err // a decoding error names its own line
+	case scan.Err == xmlscan.ErrTruncated:
+		return &posError{line: scan.Line, err: fmt.Errorf("%w: %s", connector.ErrTruncated, scan.Msg)}
+	case scan.Err == xmlscan.ErrTooLarge:
+		return &posError{line: scan.Line, err: fmt.Errorf("%w: %s", connector.ErrTooLarge, scan.Msg)}
+	case scan.Err == xmlscan.ErrSyntax:
+		return &posError{line: scan.Line, err: fmt.Errorf("%w: %s", errSyntax, scan.Msg)}
 	}
-	var syn *xml.SyntaxError
-	if errors.As(err, &syn) {
-		if syn.Msg == "unexpected EOF" {
-			return &posError{line: syn.Line, err: fmt.Errorf("%w: the input ends inside a tag", connector.ErrTruncated)}
-		}
-		return &posError{line: syn.Line, err: fmt.Errorf("%w: %s", errSyntax, syn.Msg)}
-	}
-	return &posError{line: s.line, err: err}
+	return &posError{line: scan.Line, err: fmt.Errorf("%w: %s", scan.Err, scan.Msg)}
 }
 
 // root reads up to the root element and checks that it is CommerceML's.
-func (s *scanner) root() (xml.StartElement, error) {
+func (s *scanner) root() error {
 	for {
-		tok, err := s.next()
+		k, err := s.next()
 		if err != nil {
-			return xml.StartElement{}, err
+			return err
 		}
-		if t, ok := tok.(xml.StartElement); ok {
-			if t.Name.Local != rootName {
-				return t, s.errorf("%w (the root element is <%s>)", errNotCommerceML, qualified(t.Name))
+		if k == xmlscan.StartElement {
+			if s.el.name.Local != rootName {
+				return s.errorf("%w (the root element is <%s>)", errNotCommerceML, s.el.name.Full)
 			}
-			return t, nil
+			return nil
 		}
 	}
 }
@@ -190,20 +157,20 @@ func (s *scanner) root() (xml.StartElement, error) {
 // children calls fn for each child element of the element just started; fn
 // may consume the child (text, skip, children) or leave it, and children
 // skips whatever it left. It returns after the element's end tag.
-func (s *scanner) children(fn func(xml.StartElement) error) error {
-	depth := len(s.stack)
+func (s *scanner) children(fn func(element) error) error {
+	depth := s.x.Depth()
 	for {
-		tok, err := s.next()
+		k, err := s.next()
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			if len(s.stack) < depth {
+		switch k {
+		case xmlscan.EndElement:
+			if s.x.Depth() < depth {
 				return nil
 			}
-		case xml.StartElement:
-			if err := fn(t); err != nil {
+		case xmlscan.StartElement:
+			if err := fn(s.el); err != nil {
 				return err
 			}
 			if err := s.skipTo(depth); err != nil {
@@ -215,7 +182,7 @@ func (s *scanner) children(fn func(xml.StartElement) error) error {
 
 // skipTo consumes tokens until the stack is back at depth.
 func (s *scanner) skipTo(depth int) error {
-	for len(s.stack) > depth {
+	for s.x.Depth() > depth {
 		if _, err := s.next(); err != nil {
 			return err
 		}
@@ -227,20 +194,20 @@ func (s *scanner) skipTo(depth int) error {
 // text inside child elements is left out. The result is valid until the next
 // call.
 func (s *scanner) text() ([]byte, error) {
-	depth := len(s.stack)
+	depth := s.x.Depth()
 	s.buf = s.buf[:0]
 	for {
-		tok, err := s.next()
+		k, err := s.next()
 		if err != nil {
 			return nil, err
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if len(s.stack) == depth {
-				s.buf = append(s.buf, t...)
+		switch k {
+		case xmlscan.Text:
+			if s.x.Depth() == depth {
+				s.buf = append(s.buf, s.x.Text()...)
 			}
-		case xml.EndElement:
-			if len(s.stack) < depth {
+		case xmlscan.EndElement:
+			if s.x.Depth() < depth {
 				s.texts += int64(len(s.buf))
 				return s.buf, nil
 			}
@@ -252,16 +219,6 @@ func (s *scanner) text() ([]byte, error) {
 func (s *scanner) trimmedText() (string, error) {
 	b, err := s.text()
 	return strings.TrimSpace(string(b)), err
-}
-
-// attr returns an attribute's value by local name.
-func attr(t xml.StartElement, name string) (string, bool) {
-	for _, a := range t.Attr {
-		if a.Name.Local == name {
-			return a.Value, true
-		}
-	}
-	return "", false
 }
 
 // decodeText returns a UTF-8 reader over one file's bytes. The encoding is

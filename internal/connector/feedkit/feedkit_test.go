@@ -2,7 +2,6 @@ package feedkit
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"io"
 	"reflect"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/xmlscan"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
@@ -43,20 +43,23 @@ func TestDecoder(t *testing.T) {
 	}
 	var got []string
 	for {
-		tok, err := d.Next()
+		k, err := d.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
+		if k != xmlscan.StartElement {
 			continue
 		}
-		switch se.Name.Local {
+		se := d.Element()
+		switch se.Local {
 		case "a":
-			x, _ := Attr(se, "x")
+			if se.Space != "urn:g" || se.Name != "g:a" {
+				t.Errorf("element %+v", se)
+			}
+			x, _ := se.Attr("x")
 			path, line, parent := d.Path(), d.Line(), d.Parent()
 			s, err := d.Text()
 			if err != nil {
@@ -139,7 +142,7 @@ func TestAddImages(t *testing.T) {
 	}
 }
 
-func TestLimiter(t *testing.T) {
+func TestTokenLimit(t *testing.T) {
 	// The limit applies to bytes since the last token, not to the document.
 	doc := "<r>" + strings.Repeat("<a>"+strings.Repeat("x", 512<<10)+"</a>", 4) + "</r>"
 	d, _ := New(bytes.NewReader([]byte(doc)), nil, Options{Name: "f.xml"})
@@ -156,5 +159,24 @@ func TestLimiter(t *testing.T) {
 	}
 	if n != 14 {
 		t.Errorf("%d tokens", n)
+	}
+}
+
+// TestAttributesOutliveText: a reader looks at an element's attributes after
+// reading its text (YML's <param name="...">), by when the scanner has
+// refilled its buffer over the start tag.
+func TestAttributesOutliveText(t *testing.T) {
+	doc := `<r><p name="Колір" unit="см">` + strings.Repeat("x", 200<<10) + `</p><q a="1"/></r>`
+	d, _ := New(strings.NewReader(doc), nil, Options{Name: "f.xml"})
+	d.Next()
+	d.Next()
+	el := d.Element()
+	if _, err := d.Text(); err != nil {
+		t.Fatal(err)
+	}
+	name, _ := el.Attr("name")
+	unit, _ := el.Attr("unit")
+	if name != "Колір" || unit != "см" {
+		t.Errorf("attributes after the text: %q %q", name, unit)
 	}
 }

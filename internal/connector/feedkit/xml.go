@@ -6,33 +6,33 @@
 //
 // The XML decoder:
 //
-//   - decodes the text before the XML parser sees it (package textenc): the
+//   - decodes the text before the XML scanner sees it (package textenc): the
 //     declared encoding is honoured, and a feed that declares UTF-8 but holds
 //     Windows-1251 bytes — real Rozetka feeds do — is detected and read as
 //     Windows-1251 with a note rather than refused or turned into mojibake;
-//   - never fetches a DTD and never expands an entity: a DOCTYPE is skipped as
-//     it stands, the five XML entities and the HTML ones (&nbsp;, &mdash;,
-//     which feeds write outside CDATA) are known, and any other is a syntax
-//     error with its line, so billion-laughs documents cost nothing;
+//   - never fetches a DTD and never expands an entity a document declares
+//     (package xmlscan): a DOCTYPE naming a DTD is skipped, one with an
+//     internal subset is refused, the five XML entities and the HTML ones
+//     (&nbsp;, &mdash;, which feeds write outside CDATA) are known, and any
+//     other is a syntax error with its line, so billion-laughs documents cost
+//     nothing;
 //   - refuses a single token (a text node, a tag with its attributes, a
-//     comment, a DOCTYPE) longer than connector.MaxRecordBytes and elements
-//     nested deeper than MaxDepth, so a 1 GB line or a 10-million-level
-//     document is refused with bounded memory.
-//
-// The CommerceML reader has the same XML needs; the package lives here only
-// because this is where its first users are.
+//     comment) longer than connector.MaxRecordBytes and elements nested deeper
+//     than MaxDepth, so a 1 GB line or a 10-million-level document is refused
+//     with bounded memory.
 package feedkit
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/textenc"
+	"github.com/keycrm-sync/keycrm-sync/internal/xmlscan"
 )
 
 // MaxDepth is the deepest element nesting a feed may have. Real feeds nest six
@@ -40,20 +40,82 @@ import (
 // limit is an attack or a corrupted file.
 const MaxDepth = 64
 
+// Element is a start element as the readers see it. Its attributes stay
+// valid until the element ends, so that a reader may look at them after
+// reading the element's text.
+type Element struct {
+	// Name is the name as the file writes it: with the prefix the file
+	// declared for its namespace ("g:id"), or the local name.
+	Name  string
+	Local string
+	// Space is the namespace URL the element's prefix (or the default
+	// namespace) is bound to; an undeclared prefix stands for itself.
+	Space string
+	attrs []xmlscan.Attr
+}
+
+// Attr returns the value of the attribute with the given local name and no
+// prefix, and whether it is there.
+func (e Element) Attr(local string) (string, bool) {
+	for _, a := range e.attrs {
+		if a.Name.Local == local && a.Name.Prefix == "" {
+			return string(a.Value), true
+		}
+	}
+	return "", false
+}
+
+// Attrs are the element's attributes as written.
+func (e Element) Attrs() []xmlscan.Attr { return e.attrs }
+
 // Decoder is a streaming XML reader with limits and positions.
 type Decoder struct {
 	name     string
-	dec      *xml.Decoder
-	lim      *limiter
+	s        *xmlscan.Scanner
 	text     *textenc.Reader
 	raw      *watch
 	declared string // the encoding the XML declaration names, canonical; "" if none
 	forced   string // --encoding, canonical
 	line     int    // line the last token started on
+	el       Element
 	stack    []string
-	prefixes map[string]string // namespace URL → the prefix the file declares for it
-	names    map[xml.Name]string
+	levels   []attrStore       // per depth, the attributes of the element open there
+	bindings []binding         // namespace declarations in scope, innermost last
+	prefixes map[string]string // namespace URL → the prefix the file last declared for it
+	names    map[qname]string
 	buf      []byte
+}
+
+// binding is a namespace prefix ("" for the default namespace) declared on
+// the element at depth.
+type binding struct {
+	prefix, url string
+	depth       int
+}
+
+type qname struct{ space, local string }
+
+// attrStore holds one open element's attributes, copied out of the scanner's
+// buffer, which the next token overwrites; its storage is reused by the next
+// element at the same depth.
+type attrStore struct {
+	attrs []xmlscan.Attr
+	data  []byte
+}
+
+// keep copies attrs into the store and returns the copies.
+func (st *attrStore) keep(attrs []xmlscan.Attr) []xmlscan.Attr {
+	size := 0
+	for _, a := range attrs {
+		size += len(a.Value)
+	}
+	st.attrs, st.data = append(st.attrs[:0], attrs...), slices.Grow(st.data[:0], size)
+	for i, a := range attrs {
+		start := len(st.data)
+		st.data = append(st.data, a.Value...)
+		st.attrs[i].Value = st.data[start:len(st.data):len(st.data)]
+	}
+	return st.attrs
 }
 
 // Options configure a Decoder.
@@ -67,7 +129,7 @@ type Options struct {
 // New returns a Decoder reading src, whose first bytes are head (from
 // connector.Input.Head, to read the XML declaration before decoding).
 func New(src io.Reader, head []byte, opt Options) (*Decoder, error) {
-	d := &Decoder{name: opt.Name, prefixes: map[string]string{}, names: map[xml.Name]string{}}
+	d := &Decoder{name: opt.Name, prefixes: map[string]string{}, names: map[qname]string{}}
 	enc := ""
 	if opt.Encoding != "" {
 		c, err := textenc.Canonical(opt.Encoding)
@@ -97,93 +159,112 @@ func New(src io.Reader, head []byte, opt Options) (*Decoder, error) {
 		return nil, fmt.Errorf("read %s: %w", opt.Name, err)
 	}
 	d.text = tr
-	d.lim = &limiter{src: tr}
-	d.dec = xml.NewDecoder(d.lim)
-	d.dec.Strict = true
-	d.dec.Entity = xml.HTMLEntity
-	// The bytes reaching the parser are UTF-8 already, whatever the
-	// declaration says.
-	d.dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
+	d.s = xmlscan.New(tr, xmlscan.Options{MaxToken: connector.MaxRecordBytes, MaxDepth: MaxDepth})
 	return d, nil
 }
 
-// errTokenTooLarge is the limiter's signal; Next turns it into a positioned
-// connector.ErrTooLarge.
-var errTokenTooLarge = errors.New("token too large")
-
-// limiter hands bytes to the XML parser and refuses to hand out more than
-// connector.MaxRecordBytes past the start of the token being read:
-// encoding/xml holds a whole token in memory. The parser reads through its
-// own small buffer, so the check is made every few kilobytes, not per byte.
-type limiter struct {
-	src   io.Reader
-	read  int64 // bytes handed out
-	start int64 // parser offset where the current token starts
-}
-
-func (l *limiter) Read(p []byte) (int, error) {
-	if l.read-l.start > connector.MaxRecordBytes {
-		return 0, errTokenTooLarge
-	}
-	n, err := l.src.Read(p)
-	l.read += int64(n)
-	return n, err
-}
-
-// Next returns the next start element, end element or character data;
+// Next returns the kind of the next start element, end element or text;
 // comments, processing instructions and the DOCTYPE are skipped. Its error is
 // io.EOF only at the end of input with no element open; otherwise it is
 // positioned and wrapped (connector.ErrTruncated for a file cut off inside an
 // element, connector.ErrTooLarge past a limit, a *textenc.DecodeError for
 // undecodable bytes).
-func (d *Decoder) Next() (xml.Token, error) {
-	for {
-		d.line, _ = d.dec.InputPos()
-		d.lim.start = d.dec.InputOffset()
-		tok, err := d.dec.Token()
-		if err != nil {
-			return nil, d.wrap(err)
+func (d *Decoder) Next() (xmlscan.Kind, error) {
+	k, err := d.s.Next()
+	if err != nil {
+		return 0, d.wrap(err)
+	}
+	d.line = d.s.Line()
+	switch k {
+	case xmlscan.StartElement:
+		n := d.s.Name()
+		if len(d.levels) == len(d.stack) {
+			d.levels = append(d.levels, attrStore{})
 		}
-		// The token goes back as it came: re-boxing the concrete value would
-		// allocate once per token.
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if len(d.stack) == MaxDepth {
-				return nil, fmt.Errorf("read %s line %d: %w: elements nested deeper than %d levels", d.name, d.line, connector.ErrTooLarge, MaxDepth)
+		attrs := d.levels[len(d.stack)].keep(d.s.Attrs())
+		for _, a := range attrs {
+			switch {
+			case a.Name.Full == "xmlns":
+				d.bindings = append(d.bindings, binding{url: string(a.Value), depth: len(d.stack)})
+			case a.Name.Prefix == "xmlns":
+				url := string(a.Value)
+				d.bindings = append(d.bindings, binding{prefix: a.Name.Local, url: url, depth: len(d.stack)})
+				d.prefixes[url] = a.Name.Local
 			}
-			for _, a := range t.Attr {
-				if a.Name.Space == "xmlns" {
-					d.prefixes[a.Value] = a.Name.Local
-				}
-			}
-			d.stack = append(d.stack, d.Name(t.Name))
-			return tok, nil
-		case xml.EndElement:
-			d.stack = d.stack[:len(d.stack)-1]
-			return tok, nil
-		case xml.CharData:
-			return tok, nil
+		}
+		d.el = Element{Local: n.Local, Space: d.space(n), attrs: attrs}
+		d.el.Name = d.written(d.el.Space, n.Local)
+		d.stack = append(d.stack, d.el.Name)
+	case xmlscan.EndElement:
+		d.stack = d.stack[:len(d.stack)-1]
+		for len(d.bindings) > 0 && d.bindings[len(d.bindings)-1].depth >= len(d.stack) {
+			d.bindings = d.bindings[:len(d.bindings)-1]
 		}
 	}
+	return k, nil
 }
 
+// space resolves an element name's namespace as encoding/xml does: the
+// innermost declaration of its prefix, the prefix itself when undeclared, and
+// "xml" to the XML namespace.
+func (d *Decoder) space(n xmlscan.Name) string {
+	if n.Prefix == "xml" {
+		return "http://www.w3.org/XML/1998/namespace"
+	}
+	for i := len(d.bindings) - 1; i >= 0; i-- {
+		if d.bindings[i].prefix == n.Prefix {
+			return d.bindings[i].url
+		}
+	}
+	return n.Prefix
+}
+
+// written is a name as the file writes it: with the prefix the file declared
+// for its namespace ("g:id"), or the local name.
+func (d *Decoder) written(space, local string) string {
+	if space == "" {
+		return local
+	}
+	// Namespaced names repeat on every record (g:id, g:price): made once.
+	k := qname{space, local}
+	if s, ok := d.names[k]; ok {
+		return s
+	}
+	s := local
+	if p := d.prefixes[space]; p != "" {
+		s = p + ":" + local
+	}
+	if len(d.names) < 1024 {
+		d.names[k] = s
+	}
+	return s
+}
+
+// Element is the start element Next returned last; its attributes are valid
+// until the next call to Next.
+func (d *Decoder) Element() Element { return d.el }
+
+// TextBytes is the text Next returned last, valid until the next call.
+func (d *Decoder) TextBytes() []byte { return d.s.Text() }
+
 func (d *Decoder) wrap(err error) error {
-	var synErr *xml.SyntaxError
+	var scanErr *xmlscan.Error
 	var decErr *textenc.DecodeError
 	switch {
 	case err == io.EOF:
 		return io.EOF
-	case errors.Is(err, errTokenTooLarge):
-		return fmt.Errorf("read %s line %d: %w: an XML token (text, tag or comment) longer than %d bytes", d.name, d.line, connector.ErrTooLarge, connector.MaxRecordBytes)
 	case errors.As(err, &decErr):
 		return fmt.Errorf("read %s: %w", d.name, err)
-	case errors.As(err, &synErr):
-		if synErr.Msg == "unexpected EOF" {
-			return fmt.Errorf("read %s line %d: %w (elements left open: %s)", d.name, synErr.Line, connector.ErrTruncated, d.Path())
-		}
-		return fmt.Errorf("read %s line %d: XML syntax error: %s", d.name, synErr.Line, synErr.Msg)
+	case !errors.As(err, &scanErr):
+		return fmt.Errorf("read %s line %d: %w", d.name, d.line, err)
+	case scanErr.Err == xmlscan.ErrTooLarge:
+		return fmt.Errorf("read %s line %d: %w: %s", d.name, scanErr.Line, connector.ErrTooLarge, scanErr.Msg)
+	case scanErr.Err == xmlscan.ErrTruncated:
+		return fmt.Errorf("read %s line %d: %w (elements left open: %s)", d.name, scanErr.Line, connector.ErrTruncated, d.Path())
+	case scanErr.Err == xmlscan.ErrSyntax:
+		return fmt.Errorf("read %s line %d: XML syntax error: %s", d.name, scanErr.Line, scanErr.Msg)
 	}
-	return fmt.Errorf("read %s line %d: %w", d.name, d.line, err)
+	return fmt.Errorf("read %s line %d: %w: %s", d.name, scanErr.Line, scanErr.Err, scanErr.Msg)
 }
 
 // Line is the line the last token returned by Next started on.
@@ -203,44 +284,25 @@ func (d *Decoder) Parent() string {
 	return d.stack[len(d.stack)-2]
 }
 
-// Name is an element name as the file writes it: with the prefix the file
-// declared for its namespace ("g:id"), or the local name.
-func (d *Decoder) Name(n xml.Name) string {
-	if n.Space == "" {
-		return n.Local
-	}
-	// Namespaced names repeat on every record (g:id, g:price): made once.
-	if s, ok := d.names[n]; ok {
-		return s
-	}
-	s := n.Local
-	if p := d.prefixes[n.Space]; p != "" {
-		s = p + ":" + n.Local
-	}
-	if len(d.names) < 1024 {
-		d.names[n] = s
-	}
-	return s
-}
-
 // Text reads the text of the element just started, up to its end element:
 // character data and CDATA, with the text of any nested elements (HTML written
 // without CDATA) run together. The text is returned as found, untrimmed.
 func (d *Decoder) Text() (string, error) {
 	d.buf = d.buf[:0]
 	for depth := 1; ; {
-		tok, err := d.Next() // never io.EOF: an element is open
+		k, err := d.Next() // never io.EOF: an element is open
 		if err != nil {
 			return "", err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch k {
+		case xmlscan.StartElement:
 			depth++
-		case xml.EndElement:
+		case xmlscan.EndElement:
 			if depth--; depth == 0 {
 				return string(d.buf), nil
 			}
-		case xml.CharData:
+		case xmlscan.Text:
+			t := d.s.Text()
 			if len(d.buf)+len(t) > connector.MaxRecordBytes {
 				return "", fmt.Errorf("read %s line %d: %w: a text longer than %d bytes", d.name, d.line, connector.ErrTooLarge, connector.MaxRecordBytes)
 			}
@@ -252,14 +314,14 @@ func (d *Decoder) Text() (string, error) {
 // Skip reads past the end of the element just started.
 func (d *Decoder) Skip() error {
 	for depth := 1; depth > 0; {
-		tok, err := d.Next() // never io.EOF: an element is open
+		k, err := d.Next() // never io.EOF: an element is open
 		if err != nil {
 			return err
 		}
-		switch tok.(type) {
-		case xml.StartElement:
+		switch k {
+		case xmlscan.StartElement:
 			depth++
-		case xml.EndElement:
+		case xmlscan.EndElement:
 			depth--
 		}
 	}
@@ -269,17 +331,17 @@ func (d *Decoder) Skip() error {
 // Children calls fn with each child element of the element just opened, until
 // that element ends; text and other tokens between them are passed over. fn reads
 // (or skips) the child it is given.
-func (d *Decoder) Children(fn func(xml.StartElement) error) error {
+func (d *Decoder) Children(fn func(Element) error) error {
 	for {
-		tok, err := d.Next()
+		k, err := d.Next()
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
+		switch k {
+		case xmlscan.EndElement:
 			return nil
-		case xml.StartElement:
-			if err := fn(t); err != nil {
+		case xmlscan.StartElement:
+			if err := fn(d.el); err != nil {
 				return err
 			}
 		}
@@ -322,17 +384,6 @@ func (w *watch) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
-}
-
-// Attr returns the value of the attribute with the given local name (no
-// namespace), and whether it is there.
-func Attr(start xml.StartElement, local string) (string, bool) {
-	for _, a := range start.Attr {
-		if a.Name.Local == local && a.Name.Space == "" {
-			return a.Value, true
-		}
-	}
-	return "", false
 }
 
 // Declared returns the encoding named by the XML declaration at the start of

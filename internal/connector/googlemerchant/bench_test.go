@@ -35,11 +35,19 @@ func appendItem(b []byte, i int) []byte {
 	return b
 }
 
+// benchItems is the size of the generated feed the benchmarks read.
+const benchItems = 20_000
+
 // BenchmarkRead measures the reader on 20,000 generated items
 // (go test -bench Read -cpu 1).
 func BenchmarkRead(b *testing.B) {
-	const items = 20_000
-	kittest.Bench(b, Format{}, connector.ReadOptions{}, kittest.Bytes(benchHeader, benchFooter, items, appendItem), items)
+	kittest.Bench(b, Format{}, connector.ReadOptions{}, kittest.Bytes(benchHeader, benchFooter, benchItems, appendItem), benchItems)
+}
+
+// BenchmarkReadBaseline walks the same feed's tokens with encoding/xml and
+// with xmlscan alone.
+func BenchmarkReadBaseline(b *testing.B) {
+	kittest.XMLBaselines(b, "feed.google.xml", kittest.Bytes(benchHeader, benchFooter, benchItems, appendItem))
 }
 
 // TestMemoryFlat reads 10,000 and 100,000 generated items: allocation per

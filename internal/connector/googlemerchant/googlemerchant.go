@@ -32,7 +32,6 @@ package googlemerchant
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -42,6 +41,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/feedkit"
 	"github.com/keycrm-sync/keycrm-sync/internal/fieldmap"
 	"github.com/keycrm-sync/keycrm-sync/internal/textenc"
+	"github.com/keycrm-sync/keycrm-sync/internal/xmlscan"
 )
 
 // Namespace is the namespace of Google's product attributes.
@@ -139,7 +139,7 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 	}()
 	var record string // "item" in RSS, "entry" in Atom
 	for {
-		tok, err := d.Next()
+		k, err := d.Next()
 		if err == io.EOF {
 			if record == "" {
 				return fmt.Errorf("read %s: %w: no root element", name, connector.ErrTruncated)
@@ -149,22 +149,22 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 		if err != nil {
 			return err
 		}
-		start, ok := tok.(xml.StartElement)
-		if !ok {
+		if k != xmlscan.StartElement {
 			continue
 		}
+		start := d.Element()
 		if record == "" {
-			switch start.Name.Local {
+			switch start.Local {
 			case "rss":
 				record = "item"
 			case "feed":
 				record = "entry"
 			default:
-				return fmt.Errorf("read %s: not a Google Merchant feed: the root element is <%s>, not <rss> or an Atom <feed>", name, d.Name(start.Name))
+				return fmt.Errorf("read %s: not a Google Merchant feed: the root element is <%s>, not <rss> or an Atom <feed>", name, start.Name)
 			}
 			continue
 		}
-		if start.Name.Local != record || start.Name.Space == Namespace || record == "item" && d.Parent() != "channel" || record == "entry" && d.Depth() != 2 {
+		if start.Local != record || start.Space == Namespace || record == "item" && d.Parent() != "channel" || record == "entry" && d.Depth() != 2 {
 			continue
 		}
 		if p.items++; p.items%checkEvery == 0 {
@@ -228,11 +228,11 @@ func (p *parser) item(sink connector.Sink) error {
 }
 
 // child reads one element inside an item.
-func (p *parser) child(el xml.StartElement) error {
+func (p *parser) child(el feedkit.Element) error {
 	d, it := p.d, &p.it
-	line, local := d.Line(), el.Name.Local
+	line, local := d.Line(), el.Local
 	var slot *feedkit.Value
-	if el.Name.Space != Namespace {
+	if el.Space != Namespace {
 		switch local {
 		case "title":
 			slot = &it.title[slotPlain]
@@ -296,7 +296,7 @@ func (p *parser) child(el xml.StartElement) error {
 	if err != nil {
 		return err
 	}
-	slot.Set(text, line, d.Name(el.Name))
+	slot.Set(text, line, el.Name)
 	return nil
 }
 
@@ -305,20 +305,21 @@ func (p *parser) child(el xml.StartElement) error {
 func (p *parser) detail() error {
 	var name, value string
 	for {
-		tok, err := p.d.Next()
+		k, err := p.d.Next()
 		if err != nil {
 			return err // never io.EOF inside the item
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
+		switch k {
+		case xmlscan.EndElement:
 			p.property(name, value)
 			return nil
-		case xml.StartElement:
+		case xmlscan.StartElement:
+			local := p.d.Element().Local
 			text, err := p.d.Text()
 			if err != nil {
 				return err
 			}
-			switch t.Name.Local {
+			switch local {
 			case "attribute_name":
 				name = text
 			case "attribute_value":

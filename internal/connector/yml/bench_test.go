@@ -33,11 +33,20 @@ func appendOffer(b []byte, i int) []byte {
 	return b
 }
 
+// benchOffers is the size of the generated feed the benchmarks read (about
+// 8 MB).
+const benchOffers = 20_000
+
 // BenchmarkRead measures the reader on 20,000 generated offers
 // (go test -bench Read -cpu 1).
 func BenchmarkRead(b *testing.B) {
-	const offers = 20_000
-	kittest.Bench(b, Format{}, connector.ReadOptions{}, kittest.Bytes(benchHeader, benchFooter, offers, appendOffer), offers)
+	kittest.Bench(b, Format{}, connector.ReadOptions{}, kittest.Bytes(benchHeader, benchFooter, benchOffers, appendOffer), benchOffers)
+}
+
+// BenchmarkReadBaseline walks the same feed's tokens with encoding/xml and
+// with xmlscan alone.
+func BenchmarkReadBaseline(b *testing.B) {
+	kittest.XMLBaselines(b, "feed.yml.xml", kittest.Bytes(benchHeader, benchFooter, benchOffers, appendOffer))
 }
 
 // TestMemoryFlat reads 10,000 and 100,000 generated offers: allocation

@@ -36,7 +36,6 @@ package yml
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -45,6 +44,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/feedkit"
 	"github.com/keycrm-sync/keycrm-sync/internal/textenc"
+	"github.com/keycrm-sync/keycrm-sync/internal/xmlscan"
 )
 
 // Format reads YML feeds (*.xml and *.yml files whose root is yml_catalog,
@@ -150,7 +150,7 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 		r.info.Notes = append(append(d.Notes(), r.info.Notes...), p.notes()...)
 	}()
 	for root := true; ; {
-		tok, err := d.Next()
+		k, err := d.Next()
 		if err == io.EOF {
 			if root {
 				return fmt.Errorf("read %s: %w: no root element", name, connector.ErrTruncated)
@@ -160,22 +160,22 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 		if err != nil {
 			return err
 		}
-		start, ok := tok.(xml.StartElement)
-		if !ok {
+		if k != xmlscan.StartElement {
 			continue
 		}
+		start := d.Element()
 		if root {
-			if start.Name.Local != "yml_catalog" {
-				return fmt.Errorf("read %s: not a YML feed: the root element is <%s>, not <yml_catalog>", name, d.Name(start.Name))
+			if start.Local != "yml_catalog" {
+				return fmt.Errorf("read %s: not a YML feed: the root element is <%s>, not <yml_catalog>", name, start.Name)
 			}
 			root = false
 			continue
 		}
 		if d.Depth() == 1 {
-			return fmt.Errorf("read %s line %d: a second root element <%s> after </yml_catalog> (two feeds in one file?)", name, d.Line(), d.Name(start.Name))
+			return fmt.Errorf("read %s line %d: a second root element <%s> after </yml_catalog> (two feeds in one file?)", name, d.Line(), start.Name)
 		}
 		switch {
-		case start.Name.Local == "offer" && d.Parent() == "offers":
+		case start.Local == "offer" && d.Parent() == "offers":
 			if p.offers++; p.offers%checkEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -184,8 +184,8 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 			if err := p.offer(start, sink); err != nil {
 				return err
 			}
-		case start.Name.Local == "category" && d.Parent() == "categories":
-			id, _ := feedkit.Attr(start, "id")
+		case start.Local == "category" && d.Parent() == "categories":
+			id, _ := start.Attr("id")
 			text, err := d.Text()
 			if err != nil {
 				return err
@@ -241,22 +241,22 @@ type parser struct {
 }
 
 // offer reads one offer and yields its item or problems.
-func (p *parser) offer(start xml.StartElement, sink connector.Sink) error {
+func (p *parser) offer(start feedkit.Element, sink connector.Sink) error {
 	d := p.d
 	o := &p.o
 	*o = offer{line: d.Line(), pictures: o.pictures[:0], params: o.params[:0]}
 	offerPath := d.Path()
-	for _, a := range start.Attr {
-		if a.Name.Space != "" {
+	for _, a := range start.Attrs() {
+		if a.Name.Prefix != "" {
 			continue
 		}
 		switch a.Name.Local {
 		case "id":
-			o.id.Set(a.Value, o.line, "@id")
+			o.id.Set(string(a.Value), o.line, "@id")
 		case "available":
-			o.available.Set(a.Value, o.line, "@available")
+			o.available.Set(string(a.Value), o.line, "@available")
 		case "group_id":
-			o.groupID.Set(a.Value, o.line, "@group_id")
+			o.groupID.Set(string(a.Value), o.line, "@group_id")
 		}
 	}
 	if err := d.Children(p.child); err != nil {
@@ -266,11 +266,11 @@ func (p *parser) offer(start xml.StartElement, sink connector.Sink) error {
 }
 
 // child reads one element inside an offer.
-func (p *parser) child(el xml.StartElement) error {
+func (p *parser) child(el feedkit.Element) error {
 	d, o := p.d, &p.o
 	line := d.Line()
 	var slot *feedkit.Value
-	switch local := el.Name.Local; local {
+	switch local := el.Local; local {
 	case "price":
 		slot = &o.price
 	case "purchase_price":
@@ -316,8 +316,8 @@ func (p *parser) child(el xml.StartElement) error {
 	if err != nil {
 		return err
 	}
-	col := d.Name(el.Name)
-	if lang, ok := feedkit.Attr(el, "lang"); ok {
+	col := el.Name
+	if lang, ok := el.Attr("lang"); ok {
 		col += `[@lang="` + lang + `"]`
 	}
 	slot.Set(text, line, col)
@@ -325,11 +325,11 @@ func (p *parser) child(el xml.StartElement) error {
 }
 
 // language picks the slot of a name or description element.
-func language(el xml.StartElement, local string) int {
+func language(el feedkit.Element, local string) int {
 	lang := ""
 	if i := strings.LastIndexByte(local, '_'); i >= 0 {
 		lang = local[i+1:]
-	} else if l, ok := feedkit.Attr(el, "lang"); ok {
+	} else if l, ok := el.Attr("lang"); ok {
 		lang = strings.ToLower(strings.TrimSpace(l))
 	}
 	switch lang {
@@ -345,13 +345,13 @@ func language(el xml.StartElement, local string) int {
 
 // param reads a <param name="..." unit="...">; the key param is also kept
 // apart. An offer keeps at most connector.MaxColumns params.
-func (p *parser) param(el xml.StartElement, line int) error {
+func (p *parser) param(el feedkit.Element, line int) error {
 	o := &p.o
 	text, err := p.d.Text()
 	if err != nil {
 		return err
 	}
-	name, _ := feedkit.Attr(el, "name")
+	name, _ := el.Attr("name")
 	name, v := strings.TrimSpace(name), strings.TrimSpace(text)
 	if p.key.elem == "param" && strings.EqualFold(name, p.key.param) {
 		o.kp.Set(text, line, `param[@name="`+name+`"]`)
@@ -359,7 +359,7 @@ func (p *parser) param(el xml.StartElement, line int) error {
 	if name == "" || v == "" {
 		return nil
 	}
-	if unit, _ := feedkit.Attr(el, "unit"); strings.TrimSpace(unit) != "" {
+	if unit, _ := el.Attr("unit"); strings.TrimSpace(unit) != "" {
 		v += " " + strings.TrimSpace(unit)
 	}
 	if len(o.params) == connector.MaxColumns {
