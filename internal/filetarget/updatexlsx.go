@@ -1,0 +1,3 @@
+package filetarget
+
+func loadXLSX(dst string, opt Options) (updater, error) { return nil, nil }

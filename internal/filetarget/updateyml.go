@@ -1,0 +1,3 @@
+package filetarget
+
+func loadYML(dst string, opt Options) (updater, error) { return nil, nil }
