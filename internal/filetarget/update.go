@@ -69,6 +69,9 @@ func Update(ctx context.Context, dst string, values map[string]decimal.Decimal, 
 	if err != nil {
 		return nil, err
 	}
+	if c, ok := u.(io.Closer); ok {
+		defer c.Close()
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -88,6 +91,12 @@ type entry struct {
 	sku  string
 	row  int
 	from catalog.Num
+	// flag is a feed offer's available attribute, which must say whether the
+	// new stock is above 0; unknown where the file has none.
+	flag catalog.Flag
+	// flagOnly marks a feed without quantity elements (Epicentr's): only the
+	// available attribute is compared and written.
+	flagOnly bool
 }
 
 // edit is a change to make: the entry's index and its new value.
@@ -119,7 +128,8 @@ func match(entries []entry, values map[string]decimal.Decimal) (*UpdateResult, [
 			res.Duplicates[e.sku] = rows[e.sku]
 		case !ok:
 			res.NotInValues = append(res.NotInValues, e.sku)
-		case e.from.Known && e.from.V.Cmp(to) == 0:
+		case e.flagOnly && e.flag == stockFlag(to),
+			e.from.Known && e.from.V.Cmp(to) == 0 && (e.flag == catalog.FlagUnknown || e.flag == stockFlag(to)):
 			res.Unchanged++
 		default:
 			res.Changed = append(res.Changed, Change{SKU: e.sku, Row: e.row, From: e.from, To: to})
@@ -133,4 +143,12 @@ func match(entries []entry, values map[string]decimal.Decimal) (*UpdateResult, [
 	}
 	slices.Sort(res.NotInFile)
 	return res, edits
+}
+
+// stockFlag is the availability a stock level means.
+func stockFlag(q decimal.Decimal) catalog.Flag {
+	if q.Sign() > 0 {
+		return catalog.FlagYes
+	}
+	return catalog.FlagNo
 }

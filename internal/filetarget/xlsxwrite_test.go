@@ -74,3 +74,78 @@ func zipPart(t *testing.T, path, name string) string {
 	t.Fatalf("%s has no part %s", path, name)
 	return ""
 }
+
+func TestUpdateXLSX(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prom.xlsx")
+	f := excelize.NewFile()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(f.SetSheetName("Sheet1", "Товари"))
+	_, err := f.NewSheet("Інше")
+	must(err)
+	must(f.SetCellValue("Інше", "A1", "не чіпати"))
+	for cell, v := range map[string]any{
+		"A1": "Експорт товарів", "A3": "Код_товару", "B3": "Назва", "C3": "Ціна", "D3": "Кількість",
+		"A4": "P-1", "B4": "=не формула", "C4": 10.5, "D4": 3,
+		"A5": "P-2", "B5": "Друга", "C5": 7, "D5": "2",
+		"A6": "P-3", "B6": "Третя", "C6": 1,
+	} {
+		must(f.SetCellValue("Товари", cell, v))
+	}
+	style, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	must(err)
+	must(f.SetCellStyle("Товари", "D4", "D4", style))
+	must(f.SaveAs(path))
+	must(f.Close())
+
+	res, err := Update(context.Background(), path, values("P-1", "8", "P-2", "2", "P-3", "0.5", "P-4", "1"), Options{})
+	must(err)
+	if res.Column != "Кількість" || len(res.Changed) != 2 || res.Unchanged != 1 || res.Changed[0].Row != 4 {
+		t.Fatalf("result %+v", res)
+	}
+	g, err := excelize.OpenFile(path)
+	must(err)
+	defer g.Close()
+	for cell, want := range map[string]string{"A1": "Експорт товарів", "B4": "=не формула", "C4": "10.5", "D4": "8", "D5": "2", "D6": "0.5"} {
+		if got, _ := g.GetCellValue("Товари", cell); got != want {
+			t.Errorf("%s = %q, want %q", cell, got, want)
+		}
+	}
+	if got, _ := g.GetCellStyle("Товари", "D4"); got != style {
+		t.Errorf("D4 lost its style: %d, want %d", got, style)
+	}
+	if got, _ := g.GetCellValue("Інше", "A1"); got != "не чіпати" {
+		t.Errorf("the other sheet changed: %q", got)
+	}
+}
+
+func TestUpdateXLSXErrors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "noqty.xlsx")
+	f := excelize.NewFile()
+	if err := f.SetSheetRow("Sheet1", "A1", &[]any{"SKU", "Name"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err := Update(context.Background(), path, values("A", "1"), Options{})
+	if err == nil || !strings.Contains(err.Error(), `no stock column in the header (row 1: "SKU", "Name")`) {
+		t.Errorf("Update = %v", err)
+	}
+	_, err = Update(context.Background(), path, values("A", "1"), Options{Sheet: "Nope"})
+	if err == nil || !strings.Contains(err.Error(), `no sheet "Nope"`) {
+		t.Errorf("Update = %v", err)
+	}
+	bad := filepath.Join(dir, "bad.xlsx")
+	writeFile(t, bad, "not a zip")
+	if _, err := Update(context.Background(), bad, values("A", "1"), Options{}); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("Update = %v", err)
+	}
+	assertIntact(t, bad, "not a zip")
+}
