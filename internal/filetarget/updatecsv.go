@@ -37,7 +37,7 @@ type csvFile struct {
 	comma   byte
 	cp1251  bool
 	header  string
-	stock   int // the stock column
+	stock   int  // the stock column
 	comma10 bool // the stock column writes decimal commas
 	records []csvRecord
 	list    []entry
