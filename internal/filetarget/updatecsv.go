@@ -31,16 +31,16 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // line ends are ASCII in both UTF-8 and Windows-1251, so the raw bytes are
 // split; only the cells compared (headers, SKUs, stock) are decoded.
 type csvFile struct {
-	name    string
-	raw     []byte
-	body    int // offset of the text after a BOM
-	comma   byte
-	cp1251  bool
-	header  string
-	stock   int  // the stock column
-	comma10 bool // the stock column writes decimal commas
-	records []csvRecord
-	list    []entry
+	name         string
+	raw          []byte
+	body         int // offset of the text after a BOM
+	comma        byte
+	cp1251       bool
+	header       string
+	stock        int  // the stock column
+	decimalComma bool // the stock column writes decimal commas
+	records      []csvRecord
+	list         []entry
 }
 
 // csvField is a field's raw bytes raw[start:end], quotes included.
@@ -83,7 +83,7 @@ func loadCSV(dst string, opt Options) (*csvFile, error) {
 	if err := f.findColumns(opt); err != nil {
 		return nil, fmt.Errorf("update %s: %w", dst, err)
 	}
-	f.comma10 = opt.DecimalComma || f.usesDecimalComma()
+	f.decimalComma = opt.DecimalComma || f.usesDecimalComma()
 	return f, nil
 }
 
@@ -339,7 +339,7 @@ func (f *csvFile) write(w io.Writer, edits []edit) error {
 			continue
 		}
 		v := e.to.String()
-		if f.comma10 {
+		if f.decimalComma {
 			v = strings.Replace(v, ".", ",", 1)
 		}
 		start, end := rec.end, rec.end
