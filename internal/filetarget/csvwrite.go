@@ -7,8 +7,8 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
-	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/csv"
@@ -20,7 +20,8 @@ import (
 type csvEncoder struct {
 	comma        rune
 	crlf         bool
-	cp1251       *encoding.Encoder
+	cp1251       bool
+	buf          []byte
 	decimalComma bool
 	headers      map[string]string
 }
@@ -52,7 +53,7 @@ func newCSVEncoder(dst string, opt Options) (*csvEncoder, error) {
 		case textenc.UTF8:
 		case textenc.Windows1251:
 			// 1C and Windows Excel expect CRLF with their code page.
-			e.cp1251, e.crlf = charmap.Windows1251.NewEncoder(), true
+			e.cp1251, e.crlf = true, true
 		default:
 			return nil, fmt.Errorf("--encoding %s: CSV files are written in utf-8 or windows-1251", opt.Encoding)
 		}
@@ -99,9 +100,9 @@ func (e *csvEncoder) encode(ctx context.Context, w io.Writer, rows []Row) error 
 func (e *csvEncoder) record(cells []string, cols columns, line int, sku string) ([]string, error) {
 	for c, v := range cells {
 		v = escapeFormula(v)
-		if e.cp1251 != nil {
-			enc, err := e.cp1251.String(v)
-			if err != nil {
+		if e.cp1251 {
+			enc, ok := e.to1251(v)
+			if !ok {
 				return nil, fmt.Errorf("line %d (SKU %q) column %s: %q has characters windows-1251 cannot hold; write utf-8 instead",
 					line, sku, cols[c], v)
 			}
@@ -110,6 +111,27 @@ func (e *csvEncoder) record(cells []string, cols columns, line int, sku string) 
 		cells[c] = v
 	}
 	return cells, nil
+}
+
+// to1251 encodes v in Windows-1251; false when a character has no place in
+// it. ASCII text, most cells, is returned as it is.
+func (e *csvEncoder) to1251(v string) (string, bool) {
+	i := 0
+	for i < len(v) && v[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(v) {
+		return v, true
+	}
+	e.buf = append(e.buf[:0], v[:i]...)
+	for _, r := range v[i:] {
+		b, ok := charmap.Windows1251.EncodeRune(r)
+		if !ok {
+			return "", false
+		}
+		e.buf = append(e.buf, b)
+	}
+	return string(e.buf), true
 }
 
 // escapeFormula puts an apostrophe before text that a spreadsheet would run as
