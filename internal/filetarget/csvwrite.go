@@ -72,24 +72,21 @@ func (e *csvEncoder) encode(ctx context.Context, w io.Writer, rows []Row) error 
 	if err := cw.Write(record); err != nil {
 		return err
 	}
-	for i, r := range rows {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
+	err = eachRow(ctx, rows, func(i int, r Row) error {
 		for c := range cols {
 			record[c] = cols.cell(c, r)
 			if e.decimalComma && cols.numeric(c) {
 				record[c] = strings.Replace(record[c], ".", ",", 1)
 			}
 		}
-		if record, err = e.record(record, cols, i+2, r.SKU); err != nil {
+		record, err := e.record(record, cols, i+2, r.SKU)
+		if err != nil {
 			return err
 		}
-		if err := cw.Write(record); err != nil {
-			return err
-		}
+		return cw.Write(record)
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

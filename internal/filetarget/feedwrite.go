@@ -97,12 +97,7 @@ func (e ymlEncoder) encode(ctx context.Context, w io.Writer, rows []Row) error {
 	x.raw(indent, "<offers>\n")
 	in, in2 := indent+"  ", indent+"    "
 	qty := quantityElement(e.dialect)
-	for i, r := range rows {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
+	err := eachRow(ctx, rows, func(_ int, r Row) error {
 		x.raw(in, `<offer id="`)
 		x.text(r.SKU)
 		x.raw(`" available="`, availableWord(r), "\">\n")
@@ -125,6 +120,10 @@ func (e ymlEncoder) encode(ctx context.Context, w io.Writer, rows []Row) error {
 			x.element(in2, qty, r.Quantity.String())
 		}
 		x.raw(in, "</offer>\n")
+		return x.err
+	})
+	if err != nil {
+		return err
 	}
 	x.raw(indent, "</offers>\n")
 	if !epicentr {
@@ -171,12 +170,7 @@ func (e googleEncoder) encode(ctx context.Context, w io.Writer, rows []Row) erro
 	}
 	x.raw(`<?xml version="1.0" encoding="UTF-8"?>`+"\n", `<rss version="2.0" xmlns:g="`, googlemerchant.Namespace, "\">\n  <channel>\n")
 	x.element("    ", "title", title)
-	for i, r := range rows {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
+	err := eachRow(ctx, rows, func(_ int, r Row) error {
 		x.raw("    <item>\n")
 		x.element("      ", "g:id", r.SKU)
 		availability := "out_of_stock"
@@ -192,6 +186,10 @@ func (e googleEncoder) encode(ctx context.Context, w io.Writer, rows []Row) erro
 			x.element("      ", "g:price", price)
 		}
 		x.raw("    </item>\n")
+		return x.err
+	})
+	if err != nil {
+		return err
 	}
 	x.raw("  </channel>\n</rss>\n")
 	return x.flush()

@@ -24,19 +24,11 @@ type jsonRow struct {
 func (jsonlEncoder) encode(ctx context.Context, w io.Writer, rows []Row) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	for i, r := range rows {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
+	return eachRow(ctx, rows, func(_ int, r Row) error {
 		line := jsonRow{SKU: r.SKU, Quantity: r.Quantity, Currency: r.Currency, Name: r.Name}
 		if r.Price.Known {
 			line.Price = &r.Price.V
 		}
-		if err := enc.Encode(line); err != nil {
-			return err
-		}
-	}
-	return nil
+		return enc.Encode(line)
+	})
 }

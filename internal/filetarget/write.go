@@ -10,6 +10,22 @@ import (
 // checkEvery is how many rows pass between looks at the context.
 const checkEvery = 1024
 
+// eachRow calls fn for each row, stopping at its first error or when ctx is
+// done.
+func eachRow(ctx context.Context, rows []Row, fn func(i int, r Row) error) error {
+	for i, r := range rows {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := fn(i, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Write writes rows to dst as a whole new file (atomically, see the package
 // comment), or to stdout when dst is "-". Rows with an empty SKU, or a SKU
 // twice, are refused before anything is written: a feed with duplicate offer

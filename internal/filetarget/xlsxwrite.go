@@ -44,12 +44,7 @@ func (e xlsxEncoder) encode(ctx context.Context, w io.Writer, rows []Row) error 
 	if err := sw.SetRow("A1", record); err != nil {
 		return err
 	}
-	for i, r := range rows {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
+	err = eachRow(ctx, rows, func(i int, r Row) error {
 		for c := range cols {
 			v := cols.cell(c, r)
 			switch {
@@ -71,9 +66,10 @@ func (e xlsxEncoder) encode(ctx context.Context, w io.Writer, rows []Row) error 
 		if err != nil {
 			return err
 		}
-		if err := sw.SetRow(cell, record); err != nil {
-			return err
-		}
+		return sw.SetRow(cell, record)
+	})
+	if err != nil {
+		return err
 	}
 	if err := sw.Flush(); err != nil {
 		return err
