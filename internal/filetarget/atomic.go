@@ -20,6 +20,13 @@ const newFileMode = 0o644
 // temporary file is removed and dst is left as it was. An existing dst keeps
 // its permission bits.
 func replaceFile(dst string, opt Options, write func(w io.Writer) error) (err error) {
+	// A feed is often a symbolic link into the web folder: the file it points
+	// to is replaced, not the link.
+	if fi, err := os.Lstat(dst); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if dst, err = filepath.EvalSymlinks(dst); err != nil {
+			return fmt.Errorf("write %s: %w", dst, err)
+		}
+	}
 	dir := filepath.Dir(dst)
 	if err := checkFolder(dst, dir); err != nil {
 		return err

@@ -194,9 +194,12 @@ func (f *csvFile) text(fl csvField) string {
 		raw = v
 	}
 	if f.cp1251 {
-		if dec, err := charmap.Windows1251.NewDecoder().Bytes(raw); err == nil {
-			return string(dec)
+		var b strings.Builder
+		b.Grow(len(raw) * 2)
+		for _, c := range raw {
+			b.WriteRune(charmap.Windows1251.DecodeByte(c))
 		}
+		return b.String()
 	}
 	return string(raw)
 }

@@ -256,6 +256,7 @@ func TestWriteBadOptions(t *testing.T) {
 		{"x.csv", Options{Headers: "fr"}, `headers "fr"`},
 		{"x.xml", Options{Dialect: "amazon"}, "--feed-dialect"},
 		{"-", Options{Format: FormatXLSX}, "standard output"},
+		{".", Options{}, "not a file"},
 	} {
 		dst := tc.dst
 		if dst != "-" {
@@ -392,3 +393,26 @@ func assertNoTemp(t *testing.T, dir string) {
 }
 
 var errNoSpace = syscall.ENOSPC
+
+func TestWriteThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "feeds", "prom.xml")
+	if err := os.Mkdir(filepath.Dir(target), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, target, "old")
+	link := filepath.Join(dir, "prom.xml")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(context.Background(), link, nil, demoRows, Options{Now: fixedNow}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	if got, err := os.ReadFile(target); err != nil || !strings.HasPrefix(string(got), "<?xml") {
+		t.Errorf("the linked file holds %q (%v), want the feed", got, err)
+	}
+	assertNoTemp(t, filepath.Dir(target))
+}
