@@ -416,3 +416,24 @@ func TestWriteThroughSymlink(t *testing.T) {
 	}
 	assertNoTemp(t, filepath.Dir(target))
 }
+
+func TestWriteErrorMessages(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&os.PathError{Op: "open", Path: "/srv/.feed.xml.tmp-1", Err: syscall.EACCES}, "write /srv/feed.xml: no permission to create files in the folder /srv"},
+		{&os.PathError{Op: "write", Path: "/srv/.feed.xml.tmp-1", Err: syscall.ENOSPC}, "write /srv/feed.xml: the disk is full; the old file is unchanged"},
+		{syscall.EIO, "write /srv/feed.xml: input/output error; the old file is unchanged"},
+	} {
+		if got := writeError("/srv/feed.xml", "/srv", tc.err).Error(); got != tc.want {
+			t.Errorf("writeError(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+	dir := t.TempDir()
+	notFolder := filepath.Join(dir, "file")
+	writeFile(t, notFolder, "x")
+	if err := Write(context.Background(), filepath.Join(notFolder, "feed.xml"), nil, demoRows, Options{}); err == nil || !strings.Contains(err.Error(), "is not a folder") {
+		t.Errorf("a file as the folder: %v", err)
+	}
+}
