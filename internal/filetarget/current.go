@@ -107,7 +107,7 @@ func readOptions(format string, opt Options) connector.ReadOptions {
 	case FormatJSONL:
 		return connector.ReadOptions{Mapping: opt.Mapping}
 	}
-	return connector.ReadOptions{Encoding: opt.Encoding}
+	return connector.ReadOptions{Encoding: opt.Encoding, Key: opt.Key}
 }
 
 type snapshotSink struct {

@@ -98,6 +98,10 @@ type Options struct {
 	// Now stamps the YML feed's date; nil is time.Now.
 	Now func() time.Time
 
+	// Key is --key for YML feeds read by Current and Update: where an offer's
+	// SKU is (id, the default; vendorCode; article; param:NAME), as Prom.ua
+	// feeds carry Prom's own ids in id.
+	Key string
 	// Sheet is the XLSX sheet Current and Update read (--sheet); "" the first.
 	Sheet string
 	// Mapping is --map FIELD=HEADER for Current and Update: where the SKU and

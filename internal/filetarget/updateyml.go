@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -26,6 +27,7 @@ var quantityElems = []string{"quantity_in_stock", "stock_quantity", "quantity"}
 // Everything else — other elements, CDATA, comments, the DOCTYPE, white
 // space — is copied as it is.
 type ymlFile struct {
+	key    ymlKey
 	text   []byte // UTF-8: the file, or the file decoded from Windows-1251
 	cp1251 bool
 	elem   string // the quantity element offers without one get; "" for none
@@ -43,6 +45,40 @@ type ymlOffer struct {
 	close      int    // where </offer> starts
 }
 
+// ymlKey is where an offer's SKU is, as the YML reader's --key says: the id
+// attribute (elem ""), an element (vendorCode, article) or a param.
+type ymlKey struct{ elem, param string }
+
+func parseYMLKey(s string) (ymlKey, error) {
+	switch {
+	case s == "" || s == "id":
+		return ymlKey{}, nil
+	case strings.EqualFold(s, "vendorCode"):
+		return ymlKey{elem: "vendorCode"}, nil
+	case strings.EqualFold(s, "article"):
+		return ymlKey{elem: "article"}, nil
+	case strings.HasPrefix(s, "param:") && strings.TrimSpace(s[len("param:"):]) != "":
+		return ymlKey{elem: "param", param: strings.TrimSpace(s[len("param:"):])}, nil
+	}
+	return ymlKey{}, fmt.Errorf("--key %q: a YML offer's SKU is its id, vendorCode, article or a param (param:NAME)", s)
+}
+
+// isKey reports whether el, a child of an offer, holds the SKU.
+func (k ymlKey) isKey(el xml.StartElement) bool {
+	if k.elem == "" || el.Name.Local != k.elem {
+		return false
+	}
+	if k.elem != "param" {
+		return true
+	}
+	for _, a := range el.Attr {
+		if a.Name.Local == "name" && strings.EqualFold(strings.TrimSpace(a.Value), k.param) {
+			return true
+		}
+	}
+	return false
+}
+
 // availableAttr finds the available attribute in an offer's start tag.
 var availableAttr = regexp.MustCompile(`\savailable\s*=\s*("[^"]*"|'[^']*')`)
 
@@ -51,7 +87,11 @@ func loadYML(dst string, opt Options) (*ymlFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("update %s: %w", dst, err)
 	}
-	y := &ymlFile{text: raw}
+	key, err := parseYMLKey(opt.Key)
+	if err != nil {
+		return nil, err
+	}
+	y := &ymlFile{text: raw, key: key}
 	if !utf8.Valid(raw) {
 		// Feeds declare UTF-8 and hold Windows-1251 (see package feedkit):
 		// the bytes decide, and are written back in the same encoding.
@@ -86,6 +126,8 @@ func (y *ymlFile) parse() error {
 		qty     = -1 // the offset after an open quantity element's start tag
 		e       entry
 		root    bool
+		keyText []byte // the SKU element's text, while it is open (capture)
+		capture bool
 	)
 	for {
 		before := base + int(d.InputOffset())
@@ -120,7 +162,9 @@ func (y *ymlFile) parse() error {
 				for _, a := range t.Attr {
 					switch a.Name.Local {
 					case "id":
-						e.sku = catalog.NormalizeSKU(a.Value)
+						if y.key.elem == "" {
+							e.sku = catalog.NormalizeSKU(a.Value)
+						}
 					case "available":
 						e.flag = flagOf(a.Value)
 					}
@@ -128,6 +172,8 @@ func (y *ymlFile) parse() error {
 				if m := availableAttr.FindSubmatchIndex(y.text[before:after]); m != nil {
 					o.available = span{before + m[2] + 1, before + m[3] - 1}
 				}
+			case inOffer >= 0 && len(stack) == inOffer+1 && e.sku == "" && y.key.isKey(t):
+				capture, keyText = true, keyText[:0]
 			case inOffer >= 0 && len(stack) == inOffer+1 && isQuantity(t.Name.Local):
 				if bytes.HasSuffix(y.text[before:after], []byte("/>")) {
 					o.closed = append(o.closed, span{before, after})
@@ -142,6 +188,8 @@ func (y *ymlFile) parse() error {
 				return fmt.Errorf("line %d: </%s> does not close the open element", line, t.Name.Local)
 			}
 			switch {
+			case capture && len(stack) == inOffer+1:
+				e.sku, capture = catalog.NormalizeSKU(string(keyText)), false
 			case qty >= 0 && len(stack) == inOffer+1:
 				o.quantities = append(o.quantities, span{qty, before})
 				if !e.from.Known {
@@ -157,6 +205,10 @@ func (y *ymlFile) parse() error {
 				inOffer = -1
 			}
 			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if capture {
+				keyText = append(keyText, t...)
+			}
 		}
 	}
 	if !root {

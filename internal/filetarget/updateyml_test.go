@@ -148,3 +148,34 @@ func TestUpdateRealPromFeed(t *testing.T) {
 	}
 	assertIntact(t, path, want)
 }
+
+func TestUpdateYMLByKey(t *testing.T) {
+	const feed = `<yml_catalog><shop><offers>
+<offer id="110904206" available="true"><vendorCode>SH-1</vendorCode><param name="Артикул">P-1</param><quantity_in_stock>1</quantity_in_stock></offer>
+<offer id="110679723" available="true"><vendorCode> SH-2 </vendorCode><quantity_in_stock>4</quantity_in_stock></offer>
+</offers></shop></yml_catalog>`
+	path := filepath.Join(t.TempDir(), "prom.xml")
+	writeFile(t, path, feed)
+	res, err := Update(context.Background(), path, values("SH-1", "3", "SH-2", "4", "110679723", "9"), Options{Key: "vendorCode"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Changed) != 1 || res.Changed[0].SKU != "SH-1" || res.Unchanged != 1 {
+		t.Errorf("result %+v", res)
+	}
+	assertIntact(t, path, strings.Replace(feed, "<quantity_in_stock>1<", "<quantity_in_stock>3<", 1))
+	snap, err := Current(context.Background(), path, Options{Key: "param:Артикул"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := snap.Values["P-1"]; !ok || v.Quantity != catalog.Known(dec("3")) {
+		t.Errorf("Current by param: %+v", snap.Values)
+	}
+	res, err = Update(context.Background(), path, values("P-1", "0"), Options{Key: "param:Артикул", DryRun: true})
+	if err != nil || len(res.Changed) != 1 || len(res.NotInValues) != 0 {
+		t.Errorf("Update by param: %+v, %v", res, err)
+	}
+	if _, err := Update(context.Background(), path, values("P-1", "0"), Options{Key: "barcode"}); err == nil || !strings.Contains(err.Error(), "--key") {
+		t.Errorf("a bad key: %v", err)
+	}
+}
