@@ -13,6 +13,19 @@
 //     every other byte of a CSV row, its quoting, delimiter, encoding and line
 //     ends stay as they were.
 //
+// How pull-stock uses it (the plan/guard/confirm flow stays the command's):
+//
+//	snap, err := filetarget.Current(ctx, dst, opt)        // the plan's "from" values; empty for a new file
+//	// plan, guards, confirmation...
+//	err = filetarget.Write(ctx, dst, ios.Out, rows, opt)  // whole file
+//	res, err := filetarget.Update(ctx, dst, values, opt)  // --update: stock cells only
+//
+// Update with Options.DryRun returns the same UpdateResult (changed rows with
+// their from and to, the file's SKUs KeyCRM lacks, duplicates) without
+// writing, for the plan of an --update run. Errors are plain errors naming
+// the file (and line, row or column), for exit code 2; nothing has been
+// written when one is returned.
+//
 // Every file is replaced atomically: the new content goes to a temporary file
 // in the destination's folder, is synced to disk, renamed over the old file,
 // and the folder is synced. A failed run (a missing or read-only folder, a full
