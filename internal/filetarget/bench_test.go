@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
 // benchRows is the size of the benchmarks' stock file.
@@ -124,3 +126,27 @@ func must[T any](v T, err error) T {
 }
 
 func mustCSV(opt Options) *csvEncoder { return must(newCSVEncoder("x.csv", opt)) }
+
+// BenchmarkUpdateCSV rewrites the stock column of a 100,000-row shop export
+// in place (read, split, match, write, fsync, rename).
+func BenchmarkUpdateCSV(b *testing.B) {
+	path := b.TempDir() + "/export.csv"
+	if err := Write(context.Background(), path, nil, benchData(), Options{}); err != nil {
+		b.Fatal(err)
+	}
+	vals := [2]map[string]decimal.Decimal{{}, {}}
+	for i := range benchRows {
+		sku := fmt.Sprintf("SKU-%07d", i)
+		vals[0][sku], vals[1][sku] = decimal.FromInt(int64(i%250)+1), decimal.FromInt(int64(i%250))
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		res, err := Update(context.Background(), path, vals[n%2], Options{})
+		if err != nil || len(res.Changed) != benchRows {
+			b.Fatalf("%d changed, %v", len(res.Changed), err)
+		}
+		n++
+	}
+	reportRows(b)
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -83,7 +84,7 @@ func loadCSV(dst string, opt Options) (*csvFile, error) {
 	if err := f.findColumns(opt); err != nil {
 		return nil, fmt.Errorf("update %s: %w", dst, err)
 	}
-	f.decimalComma = opt.DecimalComma || f.usesDecimalComma()
+	f.decimalComma = f.decimalComma || opt.DecimalComma
 	return f, nil
 }
 
@@ -121,8 +122,10 @@ func (f *csvFile) detectEncoding(forced string) error {
 func (f *csvFile) split(nl byte) error {
 	b := f.raw
 	pos, line := f.body, 1
+	var fields []csvField // reused: each record keeps an exact-size copy
 	for pos < len(b) {
 		rec := csvRecord{line: line}
+		fields = fields[:0]
 		for {
 			start := pos
 			if b[pos] == '"' {
@@ -149,21 +152,22 @@ func (f *csvFile) split(nl byte) error {
 			if nl == '\n' && end > start && b[end-1] == '\r' && (pos == len(b) || b[pos] == nl) {
 				end--
 			}
-			rec.fields = append(rec.fields, csvField{start, end})
-			if len(rec.fields) > connector.MaxColumns {
+			fields = append(fields, csvField{start, end})
+			if len(fields) > connector.MaxColumns {
 				return fmt.Errorf("line %d: %w: more than %d columns", rec.line, connector.ErrTooLarge, connector.MaxColumns)
 			}
 			if pos < len(b) && b[pos] == f.comma {
 				pos++
 				if pos == len(b) {
-					rec.fields = append(rec.fields, csvField{pos, pos})
+					fields = append(fields, csvField{pos, pos})
 					break
 				}
 				continue
 			}
 			break
 		}
-		rec.end = rec.fields[len(rec.fields)-1].end
+		rec.fields = slices.Clone(fields)
+		rec.end = fields[len(fields)-1].end
 		if pos < len(b) {
 			pos++ // the line end
 			line++
@@ -263,7 +267,13 @@ func (f *csvFile) findColumns(opt Options) error {
 		if s == "" || s == at(headers, sku) {
 			continue // a blank row, a row without SKU, or the header repeated
 		}
-		f.list = append(f.list, entry{sku: s, row: rec.line, from: parseStock(f.cell(rec, f.stock), false)})
+		v := f.cell(rec, f.stock)
+		from := parseStock(v, false)
+		// New values are written with the decimal mark the column uses.
+		if from.Known && strings.Contains(v, ",") && !strings.Contains(v, ".") {
+			f.decimalComma = true
+		}
+		f.list = append(f.list, entry{sku: s, row: rec.line, from: from})
 	}
 	return nil
 }
@@ -310,18 +320,6 @@ func parseStock(v string, spreadsheet bool) catalog.Num {
 		return catalog.Num{}
 	}
 	return catalog.Known(d)
-}
-
-// usesDecimalComma reports whether the stock column writes fractions with a
-// comma ("2,5"), so that a new value is written the same way.
-func (f *csvFile) usesDecimalComma() bool {
-	for i := range f.records {
-		v := f.cell(&f.records[i], f.stock)
-		if strings.Contains(v, ",") && !strings.Contains(v, ".") && parseStock(v, false).Known {
-			return true
-		}
-	}
-	return false
 }
 
 func (f *csvFile) entries() []entry { return f.list }

@@ -162,3 +162,15 @@ func (c columns) cell(i int, r Row) string {
 	}
 	return r.Name
 }
+
+// Restore replaces dst with the bytes of src, atomically as Write does: what
+// revert of a file run needs to put back the copy its journal kept.
+func Restore(ctx context.Context, dst string, src io.Reader, opt Options) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return replaceFile(dst, opt, func(w io.Writer) error {
+		_, err := io.Copy(w, src)
+		return err
+	})
+}

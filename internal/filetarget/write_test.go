@@ -437,3 +437,18 @@ func TestWriteErrorMessages(t *testing.T) {
 		t.Errorf("a file as the folder: %v", err)
 	}
 }
+
+func TestRestore(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feed.xml")
+	writeFile(t, path, "new")
+	if err := Restore(context.Background(), path, strings.NewReader("previous"), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	assertIntact(t, path, "previous")
+	opt := Options{wrap: func(w io.Writer) io.Writer { return &fullDisk{w: w, n: 3} }}
+	if err := Restore(context.Background(), path, strings.NewReader("longer content"), opt); err == nil {
+		t.Fatal("Restore on a full disk succeeded")
+	}
+	assertIntact(t, path, "previous")
+}
