@@ -1,0 +1,210 @@
+// Package woocommerce reads and writes stock in a WooCommerce database
+// (woocommerce://USER@HOST:PORT/DB?prefix=wp_). Products are wp_posts rows of
+// type product and product_variation with their wp_postmeta (_sku, _stock,
+// _manage_stock, _stock_status, _backorders, prices); the table prefix is the
+// one wp-config.php sets.
+package woocommerce
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/feedkit"
+	"github.com/keycrm-sync/keycrm-sync/internal/fieldmap"
+	"github.com/keycrm-sync/keycrm-sync/internal/shopdb"
+)
+
+// Format reads WooCommerce databases.
+type Format struct{}
+
+// Name is the --format value.
+func (Format) Name() string { return "woocommerce" }
+
+// Detect accepts woocommerce:// URLs.
+func (Format) Detect(loc connector.Location, _ []byte) bool {
+	return loc.Kind == connector.KindURL && loc.Scheme == "woocommerce"
+}
+
+// Open connects and checks that the product tables are there.
+func (Format) Open(ctx context.Context, loc connector.Location, opt connector.ReadOptions) (connector.Reader, error) {
+	if err := connector.CheckOptions("woocommerce", opt); err != nil {
+		return nil, err
+	}
+	c, err := connect(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	return &reader{c: c, info: connector.SourceInfo{Format: "woocommerce"}}, nil
+}
+
+func connect(ctx context.Context, loc connector.Location) (*shopdb.Conn, error) {
+	c, err := shopdb.Open(ctx, loc, "wp_")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.RequireTables(ctx, c.DB, "posts", "postmeta"); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// metaKeys are the postmeta keys read, pivoted into one column each.
+var metaKeys = []string{"_sku", "_manage_stock", "_stock", "_stock_status", "_backorders", "_regular_price", "_price"}
+
+// product is one wp_posts row with its meta.
+type product struct {
+	id, parent  int64
+	variation   bool
+	hasChildren bool
+	title       string
+	meta        [7]sql.NullString // in metaKeys order
+}
+
+func (p *product) sku() string           { return catalog.NormalizeSKU(p.meta[0].String) }
+func (p *product) managed() bool         { return p.meta[1].String == "yes" }
+func (p *product) stock() sql.NullString { return p.meta[2] }
+func (p *product) status() string        { return p.meta[3].String }
+func (p *product) backorders() string    { return p.meta[4].String }
+
+// productQuery selects products and variations with their meta in one
+// statement: the meta is pivoted by GROUP BY rather than fetched per product,
+// and products come before variations so a variation finds its parent's SKU.
+func productQuery(c *shopdb.Conn, where string) string {
+	q := "SELECT p.ID, p.post_parent, p.post_type = 'product_variation', p.post_title"
+	for _, k := range metaKeys {
+		q += fmt.Sprintf(", MAX(CASE WHEN m.meta_key = '%s' THEN m.meta_value END)", k)
+	}
+	q += fmt.Sprintf(`, EXISTS (SELECT 1 FROM %[1]s c WHERE c.post_parent = p.ID AND c.post_type = 'product_variation' AND c.post_status <> 'trash')
+		FROM %[1]s p LEFT JOIN %[2]s m ON m.post_id = p.ID AND m.meta_key IN ('_sku', '_manage_stock', '_stock', '_stock_status', '_backorders', '_regular_price', '_price')
+		WHERE p.post_type IN ('product', 'product_variation') AND p.post_status NOT IN ('trash', 'auto-draft') %s
+		GROUP BY p.ID ORDER BY p.post_type = 'product_variation', p.ID`, c.Table("posts"), c.Table("postmeta"), where)
+	return q
+}
+
+func scanProduct(rows *sql.Rows, p *product) error {
+	dest := []any{&p.id, &p.parent, &p.variation, &p.title}
+	for i := range p.meta {
+		dest = append(dest, &p.meta[i])
+	}
+	return rows.Scan(append(dest, &p.hasChildren)...)
+}
+
+type reader struct {
+	c    *shopdb.Conn
+	info connector.SourceInfo
+}
+
+// Info describes the source; complete once Read has returned.
+func (r *reader) Info() connector.SourceInfo { return r.info }
+
+// Close closes the connection.
+func (r *reader) Close() error { return r.c.Close() }
+
+// parent is what a variation needs of its parent product.
+type parent struct {
+	sku     string
+	managed bool
+}
+
+// Read streams products and variations to sink.
+func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
+	tx, err := shopdb.ReadTx(ctx, r.c.DB)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", r.c.Loc, err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, productQuery(r.c, ""))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", r.c.Loc, shopdb.Explain(err))
+	}
+	defer rows.Close()
+	var (
+		fields   feedkit.Fields
+		skipped  feedkit.Tally
+		parents  = map[int64]parent{}
+		p        product
+		table    = r.c.Prefix + "posts"
+		problems []catalog.Problem
+	)
+	for rows.Next() {
+		p = product{}
+		if err := scanProduct(rows, &p); err != nil {
+			return fmt.Errorf("read %s: %w", r.c.Loc, err)
+		}
+		if p.hasChildren {
+			parents[p.id] = parent{sku: p.sku(), managed: p.managed()}
+			if !p.managed() {
+				// A variable product without stock of its own: its variations
+				// carry the stock.
+				skipped.Add(p.sku())
+				continue
+			}
+		}
+		it, probs := p.item(table, parents)
+		problems = append(problems[:0], probs...)
+		if it.SKU == "" {
+			problems = append(problems, catalog.Problem{File: table, Row: int(p.id), Column: "_sku", Field: catalog.FieldSKU, Error: fieldmap.ErrEmptySKU.Error()})
+		}
+		if len(problems) > 0 {
+			for _, pr := range problems {
+				pr.SKU = it.SKU
+				sink.Problem(pr)
+			}
+			continue
+		}
+		fields.Add(&it)
+		if err := sink.Item(it); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", r.c.Loc, shopdb.Explain(err))
+	}
+	r.info.Fields = fields.List()
+	if n := skipped.Note("variable product", "%s without stock of their own were left out; their variations carry the stock"); n != "" {
+		r.info.Notes = append(r.info.Notes, n)
+	}
+	return nil
+}
+
+// item turns a product row into an item and the problems of its values.
+func (p *product) item(table string, parents map[int64]parent) (catalog.Item, []catalog.Problem) {
+	it := catalog.Item{SKU: p.sku(), Name: p.title, Pos: catalog.Position{File: table, Row: int(p.id)}}
+	var probs []catalog.Problem
+	bad := func(column, field, value string, err error) {
+		probs = append(probs, catalog.Problem{File: table, Row: int(p.id), Column: column, Field: field, Value: value, Error: err.Error()})
+	}
+	if p.variation {
+		par := parents[p.parent]
+		it.ParentSKU = par.sku
+		if !p.managed() && par.managed {
+			bad("_manage_stock", catalog.FieldQuantity, p.meta[1].String,
+				fmt.Errorf("the variation's stock is kept by its parent product #%d: set Manage stock on the variation to read or write it", p.parent))
+		}
+	}
+	switch p.status() {
+	case "instock", "onbackorder":
+		it.Available = catalog.FlagYes
+	case "outofstock":
+		it.Available = catalog.FlagNo
+	}
+	if p.managed() {
+		if err := fieldmap.SetValue(&it, catalog.FieldQuantity, p.stock().String); err != nil {
+			bad("_stock", catalog.FieldQuantity, p.stock().String, err)
+		}
+	}
+	price, col := p.meta[6].String, "_price"
+	if price == "" {
+		price, col = p.meta[5].String, "_regular_price"
+	}
+	if err := fieldmap.SetValue(&it, catalog.FieldPrice, price); err != nil {
+		bad(col, catalog.FieldPrice, price, err)
+	}
+	return it, probs
+}
+
+var _ connector.Format = Format{}
