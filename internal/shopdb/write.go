@@ -291,3 +291,44 @@ func (t *Tx) IntValue(ch Change) (int64, error) {
 	}
 	return n, nil
 }
+
+// Select runs query once per batch of ids — query receives the "?,?,…" list
+// for the batch — and calls scan for each row: the locking reads (FOR UPDATE)
+// that take the values a Write replaces.
+func (t *Tx) Select(ctx context.Context, ids []int64, query func(in string) string, scan func(*sql.Rows) error) error {
+	return t.Batches(len(ids), func(lo, hi int) error {
+		rows, err := t.Query(ctx, query(Placeholders(hi-lo)), Int64Args(ids[lo:hi])...)
+		if err != nil {
+			return fmt.Errorf("read the stock to replace: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return fmt.Errorf("read the stock to replace: %w", err)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read the stock to replace: %w", Explain(err))
+		}
+		return nil
+	})
+}
+
+// RequireTransactions refuses tables whose engine cannot roll back (MyISAM,
+// as OpenCart's installer creates them): a failed write would stay half-done.
+func (c *Conn) RequireTransactions(ctx context.Context, tables ...string) error {
+	for _, table := range tables {
+		var engine, tx sql.NullString
+		err := c.DB.QueryRowContext(ctx, `SELECT t.ENGINE, e.TRANSACTIONS FROM information_schema.TABLES t
+			LEFT JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE
+			WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME = ?`, c.Prefix+table).Scan(&engine, &tx)
+		if err != nil {
+			return fmt.Errorf("read the engine of %s%s: %w", c.Prefix, table, Explain(err))
+		}
+		if tx.String != "YES" {
+			return fmt.Errorf("%s: table %s%s uses the %s engine, which cannot roll back, so a failed write could leave it half-written\n"+
+				"convert it first (back up, then: ALTER TABLE %s%s ENGINE=InnoDB)", c.Loc, c.Prefix, table, engine.String, c.Prefix, table)
+		}
+	}
+	return nil
+}

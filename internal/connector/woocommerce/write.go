@@ -37,6 +37,14 @@ func NewWriter(ctx context.Context, loc connector.Location, opt shopdb.WriteOpti
 		c.Close()
 		return nil, err
 	}
+	tables := []string{"postmeta"}
+	if lookup {
+		tables = append(tables, "wc_product_meta_lookup")
+	}
+	if err := c.RequireTransactions(ctx, tables...); err != nil {
+		c.Close()
+		return nil, err
+	}
 	return &Writer{c: c, opt: opt, lookup: lookup}, nil
 }
 
@@ -245,8 +253,8 @@ func (w *Writer) lock(ctx context.Context, tx *shopdb.Tx, ids []int64) (map[int6
 		lookupJoin = fmt.Sprintf("LEFT JOIN %s l ON l.product_id = p.ID", w.c.Table("wc_product_meta_lookup"))
 		lookupCol = "MAX(l.product_id IS NOT NULL)"
 	}
-	err := tx.Batches(len(ids), func(lo, hi int) error {
-		rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT p.ID,
+	err := tx.Select(ctx, ids, func(in string) string {
+		return fmt.Sprintf(`SELECT p.ID,
 			COALESCE(MAX(CASE WHEN m.meta_key = '_sku' THEN m.meta_value END), ''),
 			COALESCE(MAX(CASE WHEN m.meta_key = '_manage_stock' THEN m.meta_value END), ''),
 			MAX(CASE WHEN m.meta_key = '_stock' THEN m.meta_value END),
@@ -255,25 +263,16 @@ func (w *Writer) lock(ctx context.Context, tx *shopdb.Tx, ids []int64) (map[int6
 			COALESCE(SUM(m.meta_key = '_stock'), 0), COALESCE(SUM(m.meta_key = '_stock_status'), 0), %s
 			FROM %s p LEFT JOIN %s m ON m.post_id = p.ID AND m.meta_key IN ('_sku', '_manage_stock', '_stock', '_stock_status', '_backorders')
 			%s WHERE p.ID IN (%s) AND p.post_type IN ('product', 'product_variation') GROUP BY p.ID FOR UPDATE`,
-			lookupCol, w.c.Table("posts"), w.c.Table("postmeta"), lookupJoin, shopdb.Placeholders(hi-lo)),
-			shopdb.Int64Args(ids[lo:hi])...)
-		if err != nil {
-			return fmt.Errorf("read the stock to replace: %w", err)
+			lookupCol, w.c.Table("posts"), w.c.Table("postmeta"), lookupJoin, in)
+	}, func(rows *sql.Rows) error {
+		var (
+			id int64
+			c  current
+		)
+		if err := rows.Scan(&id, &c.sku, &c.manage, &c.stock, &c.status, &c.backorders, &c.stockRows, &c.statusRows, &c.lookup); err != nil {
+			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				id int64
-				c  current
-			)
-			if err := rows.Scan(&id, &c.sku, &c.manage, &c.stock, &c.status, &c.backorders, &c.stockRows, &c.statusRows, &c.lookup); err != nil {
-				return fmt.Errorf("read the stock to replace: %w", err)
-			}
-			cur[id] = c
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read the stock to replace: %w", shopdb.Explain(err))
-		}
+		cur[id] = c
 		return nil
 	})
 	return cur, err
