@@ -184,10 +184,9 @@ func (t *Tx) Update(ctx context.Context, table, idCol, where string, ids []int64
 		if where != "" {
 			b.WriteString(" AND " + where)
 		}
-		res, err := t.tx.ExecContext(ctx, b.String(), args...)
-		t.counted()
+		res, err := t.Exec(ctx, b.String(), args...)
 		if err != nil {
-			return fmt.Errorf("update %s: %w", table, Explain(err))
+			return fmt.Errorf("update %s: %w", table, err)
 		}
 		if n, err := res.RowsAffected(); err == nil && n < int64(hi-lo) {
 			return fmt.Errorf("update %s: %d of %d rows found; the shop changed during the write", table, n, hi-lo)
@@ -293,11 +292,13 @@ func (t *Tx) IntValue(ch Change) (int64, error) {
 }
 
 // Select runs query once per batch of ids — query receives the "?,?,…" list
-// for the batch — and calls scan for each row: the locking reads (FOR UPDATE)
-// that take the values a Write replaces.
-func (t *Tx) Select(ctx context.Context, ids []int64, query func(in string) string, scan func(*sql.Rows) error) error {
+// for the batch, and lead are the arguments of placeholders before it — and
+// calls scan for each row: the locking reads (FOR UPDATE) that take the values
+// a Write replaces.
+func (t *Tx) Select(ctx context.Context, lead []any, ids []int64, query func(in string) string, scan func(*sql.Rows) error) error {
 	return t.Batches(len(ids), func(lo, hi int) error {
-		rows, err := t.Query(ctx, query(Placeholders(hi-lo)), Int64Args(ids[lo:hi])...)
+		args := append(append([]any(nil), lead...), Int64Args(ids[lo:hi])...)
+		rows, err := t.Query(ctx, query(Placeholders(hi-lo)), args...)
 		if err != nil {
 			return fmt.Errorf("read the stock to replace: %w", err)
 		}
@@ -331,4 +332,14 @@ func (c *Conn) RequireTransactions(ctx context.Context, tables ...string) error 
 		}
 	}
 	return nil
+}
+
+// Exec runs a counted statement.
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	res, err := t.tx.ExecContext(ctx, q, args...)
+	t.counted()
+	if err != nil {
+		return nil, Explain(err)
+	}
+	return res, nil
 }

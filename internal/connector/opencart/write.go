@@ -138,7 +138,7 @@ func (w *Writer) write(ctx context.Context, tx *shopdb.Tx, changes []shopdb.Chan
 		return nil, fmt.Errorf("%w: option values have no SKU column; name it with option_sku=COLUMN", shopdb.ErrUnwritable)
 	}
 	cur := map[shopdb.Key]locked{}
-	err := tx.Select(ctx, ids[productTable], func(in string) string {
+	err := tx.Select(ctx, nil, ids[productTable], func(in string) string {
 		return w.s.productQuery("p.product_id IN (" + in + ")")
 	}, func(rows *sql.Rows) error {
 		var (
@@ -156,7 +156,7 @@ func (w *Writer) write(ctx context.Context, tx *shopdb.Tx, changes []shopdb.Chan
 	if err != nil {
 		return nil, err
 	}
-	err = tx.Select(ctx, ids[optionTable], func(in string) string {
+	err = tx.Select(ctx, nil, ids[optionTable], func(in string) string {
 		return w.s.optionQuery("v.product_option_value_id IN (" + in + ")")
 	}, func(rows *sql.Rows) error {
 		var (

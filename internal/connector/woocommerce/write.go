@@ -253,7 +253,7 @@ func (w *Writer) lock(ctx context.Context, tx *shopdb.Tx, ids []int64) (map[int6
 		lookupJoin = fmt.Sprintf("LEFT JOIN %s l ON l.product_id = p.ID", w.c.Table("wc_product_meta_lookup"))
 		lookupCol = "MAX(l.product_id IS NOT NULL)"
 	}
-	err := tx.Select(ctx, ids, func(in string) string {
+	err := tx.Select(ctx, nil, ids, func(in string) string {
 		return fmt.Sprintf(`SELECT p.ID,
 			COALESCE(MAX(CASE WHEN m.meta_key = '_sku' THEN m.meta_value END), ''),
 			COALESCE(MAX(CASE WHEN m.meta_key = '_manage_stock' THEN m.meta_value END), ''),
