@@ -283,7 +283,9 @@ func TestWriteRefusals(t *testing.T) {
 	}{
 		{"fraction under --round none", nil, map[string]string{"CUP-1": "3", "HOOD-M": "2.5"}, "has a fraction"},
 		{"stock kept by the parent", nil, map[string]string{"CUP-1": "3", "TEE-S": "1"}, "cannot be written"},
-		{"changed since the plan", func() { db.Exec(t, "UPDATE wp_postmeta SET meta_value = '6' WHERE post_id = 1021 AND meta_key = '_stock'") },
+		{"changed since the plan", func() {
+			db.Exec(t, "UPDATE wp_postmeta SET meta_value = '6' WHERE post_id = 1021 AND meta_key = '_stock'")
+		},
 			map[string]string{"CUP-1": "3", "HOOD-M": "1"}, "changed since the plan was made: expected 5, found 6"},
 	}
 	for _, c := range cases {

@@ -277,4 +277,3 @@ func (w *Writer) lock(ctx context.Context, tx *shopdb.Tx, ids []int64) (map[int6
 	})
 	return cur, err
 }
-
