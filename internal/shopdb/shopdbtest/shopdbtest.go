@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
 )
@@ -152,4 +154,62 @@ func (d *DB) User(t testing.TB, grants ...[2]string) (string, string) {
 		d.Exec(t, fmt.Sprintf("GRANT %s ON `%s`.%s TO '%s'@'%%'", g[0], d.Name, table, name))
 	}
 	return name, pass
+}
+
+// PostgresEnv overrides the PostgreSQL test server's address (host:port; user
+// postgres, no password).
+const PostgresEnv = "KEYCRM_SYNC_TEST_POSTGRES"
+
+// Postgres is one test's PostgreSQL database.
+type Postgres struct {
+	Name string
+	Addr string
+	Conn *sql.DB
+}
+
+// NewPostgres creates a PostgreSQL database for the test and drops it when the
+// test ends, or skips when no server is reachable (see testenv.Skip).
+func NewPostgres(t testing.TB) *Postgres {
+	t.Helper()
+	addr := testenv.Server(t, PostgresEnv, "127.0.0.1:5432")
+	p := &Postgres{Name: "kcs_" + token(t.Name(), 6), Addr: addr}
+	admin := openPG(t, addr, "postgres")
+	defer admin.Close()
+	if _, err := admin.Exec(`CREATE DATABASE "` + p.Name + `"`); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin := openPG(t, addr, "postgres")
+		defer admin.Close()
+		if _, err := admin.Exec(`DROP DATABASE IF EXISTS "` + p.Name + `" WITH (FORCE)`); err != nil {
+			t.Errorf("drop test database %s: %v", p.Name, err)
+		}
+	})
+	p.Conn = openPG(t, addr, p.Name)
+	t.Cleanup(func() { p.Conn.Close() })
+	return p
+}
+
+func openPG(t testing.TB, addr, db string) *sql.DB {
+	t.Helper()
+	cfg, err := pgx.ParseConfig("postgres://postgres@" + addr + "/" + db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := stdlib.OpenDB(*cfg)
+	if err := conn.Ping(); err != nil {
+		testenv.Skip(t, "PostgreSQL at %s: %v", addr, err)
+	}
+	return conn
+}
+
+// URL is a postgres:// location for the database.
+func (p *Postgres) URL() string { return "postgres://postgres@" + p.Addr + "/" + p.Name }
+
+// Exec runs SQL or fails the test.
+func (p *Postgres) Exec(t testing.TB, query string, args ...any) {
+	t.Helper()
+	if _, err := p.Conn.Exec(query, args...); err != nil {
+		t.Fatalf("%v\nin: %.300s", err, query)
+	}
 }
