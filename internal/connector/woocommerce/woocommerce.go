@@ -70,27 +70,101 @@ func (p *product) stock() sql.NullString { return p.meta[2] }
 func (p *product) status() string        { return p.meta[3].String }
 func (p *product) backorders() string    { return p.meta[4].String }
 
-// productQuery selects products and variations with their meta in one
-// statement: the meta is pivoted by GROUP BY rather than fetched per product,
-// and products come before variations so a variation finds its parent's SKU.
+// productQuery selects products and variations, one row per meta value, in
+// ID order: the join walks wp_posts by its primary key, so rows arrive grouped
+// by product with no temporary table or sort, and are pivoted here.
 func productQuery(c *shopdb.Conn, where string) string {
-	q := "SELECT p.ID, p.post_parent, p.post_type = 'product_variation', p.post_title"
-	for _, k := range metaKeys {
-		q += fmt.Sprintf(", MAX(CASE WHEN m.meta_key = '%s' THEN m.meta_value END)", k)
-	}
-	q += fmt.Sprintf(`, EXISTS (SELECT 1 FROM %[1]s c WHERE c.post_parent = p.ID AND c.post_type = 'product_variation' AND c.post_status <> 'trash')
-		FROM %[1]s p LEFT JOIN %[2]s m ON m.post_id = p.ID AND m.meta_key IN ('_sku', '_manage_stock', '_stock', '_stock_status', '_backorders', '_regular_price', '_price')
+	return fmt.Sprintf(`SELECT p.ID, p.post_parent, p.post_type = 'product_variation', p.post_title, m.meta_key, m.meta_value
+		FROM %s p LEFT JOIN %s m ON m.post_id = p.ID AND m.meta_key IN ('_sku', '_manage_stock', '_stock', '_stock_status', '_backorders', '_regular_price', '_price')
 		WHERE p.post_type IN ('product', 'product_variation') AND p.post_status NOT IN ('trash', 'auto-draft') %s
-		GROUP BY p.ID ORDER BY p.post_type = 'product_variation', p.ID`, c.Table("posts"), c.Table("postmeta"), where)
-	return q
+		ORDER BY p.ID`, c.Table("posts"), c.Table("postmeta"), where)
 }
 
-func scanProduct(rows *sql.Rows, p *product) error {
-	dest := []any{&p.id, &p.parent, &p.variation, &p.title}
-	for i := range p.meta {
-		dest = append(dest, &p.meta[i])
+// parent is what a variation needs of its parent product.
+type parent struct {
+	sku     string
+	managed bool
+}
+
+// parents reads the variable products — those with variations — first, so
+// that a product is known to be one before its variations are read, whatever
+// the order of their IDs.
+func parents(ctx context.Context, q shopdb.Querier, c *shopdb.Conn) (map[int64]parent, error) {
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT v.post_parent,
+		COALESCE(MAX(CASE WHEN m.meta_key = '_sku' THEN m.meta_value END), ''),
+		COALESCE(MAX(CASE WHEN m.meta_key = '_manage_stock' THEN m.meta_value END), '')
+		FROM (SELECT DISTINCT post_parent FROM %[1]s WHERE post_type = 'product_variation' AND post_status NOT IN ('trash', 'auto-draft')) v
+		LEFT JOIN %[2]s m ON m.post_id = v.post_parent AND m.meta_key IN ('_sku', '_manage_stock')
+		GROUP BY v.post_parent`, c.Table("posts"), c.Table("postmeta")))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", c.Loc, shopdb.Explain(err))
 	}
-	return rows.Scan(append(dest, &p.hasChildren)...)
+	defer rows.Close()
+	out := map[int64]parent{}
+	for rows.Next() {
+		var (
+			id          int64
+			sku, manage string
+		)
+		if err := rows.Scan(&id, &sku, &manage); err != nil {
+			return nil, fmt.Errorf("read %s: %w", c.Loc, err)
+		}
+		out[id] = parent{sku: catalog.NormalizeSKU(sku), managed: manage == "yes"}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", c.Loc, shopdb.Explain(err))
+	}
+	return out, nil
+}
+
+// checkEvery is how many rows pass between checks of the context.
+const checkEvery = 4096
+
+// eachProduct streams productQuery's rows and calls fn once per product with
+// its meta gathered; the first value of a key repeated in wp_postmeta wins.
+func eachProduct(ctx context.Context, q shopdb.Querier, c *shopdb.Conn, par map[int64]parent, where string, args []any, fn func(*product) error) error {
+	rows, err := q.QueryContext(ctx, productQuery(c, where), args...)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", c.Loc, shopdb.Explain(err))
+	}
+	defer rows.Close()
+	var (
+		p, next  product
+		key, val sql.NullString
+		have     bool
+		n        int
+	)
+	for rows.Next() {
+		if n++; n%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := rows.Scan(&next.id, &next.parent, &next.variation, &next.title, &key, &val); err != nil {
+			return fmt.Errorf("read %s: %w", c.Loc, err)
+		}
+		if !have || next.id != p.id {
+			if have {
+				if err := fn(&p); err != nil {
+					return err
+				}
+			}
+			p, have = next, true
+			_, p.hasChildren = par[p.id]
+		}
+		for i, k := range metaKeys {
+			if k == key.String && !p.meta[i].Valid {
+				p.meta[i] = val
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", c.Loc, shopdb.Explain(err))
+	}
+	if have {
+		return fn(&p)
+	}
+	return nil
 }
 
 type reader struct {
@@ -104,12 +178,6 @@ func (r *reader) Info() connector.SourceInfo { return r.info }
 // Close closes the connection.
 func (r *reader) Close() error { return r.c.Close() }
 
-// parent is what a variation needs of its parent product.
-type parent struct {
-	sku     string
-	managed bool
-}
-
 // Read streams products and variations to sink.
 func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
 	tx, err := shopdb.ReadTx(ctx, r.c.DB)
@@ -117,34 +185,24 @@ func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
 		return fmt.Errorf("read %s: %w", r.c.Loc, err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, productQuery(r.c, ""))
+	par, err := parents(ctx, tx, r.c)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", r.c.Loc, shopdb.Explain(err))
+		return err
 	}
-	defer rows.Close()
 	var (
 		fields   feedkit.Fields
 		skipped  feedkit.Tally
-		parents  = map[int64]parent{}
-		p        product
 		table    = r.c.Prefix + "posts"
 		problems []catalog.Problem
 	)
-	for rows.Next() {
-		p = product{}
-		if err := scanProduct(rows, &p); err != nil {
-			return fmt.Errorf("read %s: %w", r.c.Loc, err)
+	err = eachProduct(ctx, tx, r.c, par, "", nil, func(p *product) error {
+		if p.hasChildren && !p.managed() {
+			// A variable product without stock of its own: its variations
+			// carry the stock.
+			skipped.Add(p.sku())
+			return nil
 		}
-		if p.hasChildren {
-			parents[p.id] = parent{sku: p.sku(), managed: p.managed()}
-			if !p.managed() {
-				// A variable product without stock of its own: its variations
-				// carry the stock.
-				skipped.Add(p.sku())
-				continue
-			}
-		}
-		it, probs := p.item(table, parents)
+		it, probs := p.item(table, par)
 		problems = append(problems[:0], probs...)
 		if it.SKU == "" {
 			problems = append(problems, catalog.Problem{File: table, Row: int(p.id), Column: "_sku", Field: catalog.FieldSKU, Error: fieldmap.ErrEmptySKU.Error()})
@@ -154,21 +212,16 @@ func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
 				pr.SKU = it.SKU
 				sink.Problem(pr)
 			}
-			continue
+			return nil
 		}
 		fields.Add(&it)
-		if err := sink.Item(it); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", r.c.Loc, shopdb.Explain(err))
-	}
+		return sink.Item(it)
+	})
 	r.info.Fields = fields.List()
 	if n := skipped.Note("variable product", "%s without stock of their own were left out; their variations carry the stock"); n != "" {
 		r.info.Notes = append(r.info.Notes, n)
 	}
-	return nil
+	return err
 }
 
 // item turns a product row into an item and the problems of its values.

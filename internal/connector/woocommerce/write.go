@@ -70,55 +70,41 @@ func (w *Writer) Snapshot(ctx context.Context, skus []string) ([]shopdb.Row, err
 	for _, s := range skus {
 		want[s] = true
 	}
+	par, err := parents(ctx, tx, w.c)
+	if err != nil {
+		return nil, err
+	}
 	var out []shopdb.Row
-	parents := map[int64]bool{} // variable product id → manages stock
-	scan := func(where string, args ...any) error {
-		rows, err := tx.QueryContext(ctx, productQuery(w.c, where), args...)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", w.c.Loc, shopdb.Explain(err))
+	add := func(p *product) error {
+		// The server's collation ignores case and trailing spaces; SKUs
+		// match exactly.
+		if p.sku() != "" && (skus == nil || want[p.sku()]) {
+			out = append(out, p.row(par))
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var p product
-			if err := scanProduct(rows, &p); err != nil {
-				return fmt.Errorf("read %s: %w", w.c.Loc, err)
-			}
-			if p.hasChildren {
-				parents[p.id] = p.managed()
-			}
-			// The server's collation ignores case and trailing spaces; SKUs
-			// match exactly.
-			if skus != nil && !want[p.sku()] || p.sku() == "" {
-				continue
-			}
-			out = append(out, p.row(parents))
-		}
-		return rows.Err()
+		return nil
 	}
 	if skus == nil {
-		return out, scan("")
+		return out, eachProduct(ctx, tx, w.c, par, "", nil, add)
 	}
 	sub := fmt.Sprintf("SELECT post_id FROM %s WHERE meta_key = '_sku' AND meta_value IN", w.c.Table("postmeta"))
 	for lo := 0; lo < len(skus); lo += shopdb.DefaultBatch {
 		batch := skus[lo:min(lo+shopdb.DefaultBatch, len(skus))]
-		where := fmt.Sprintf("AND (p.ID IN (%[1]s (%[2]s)) OR p.ID IN (SELECT post_parent FROM %[3]s WHERE ID IN (%[1]s (%[2]s))))",
-			sub, shopdb.Placeholders(len(batch)), w.c.Table("posts"))
-		args := shopdb.StringArgs(batch)
-		if err := scan(where, append(args, args...)...); err != nil {
+		where := fmt.Sprintf("AND p.ID IN (%s (%s))", sub, shopdb.Placeholders(len(batch)))
+		if err := eachProduct(ctx, tx, w.c, par, where, shopdb.StringArgs(batch), add); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func (p *product) row(parents map[int64]bool) shopdb.Row {
+func (p *product) row(par map[int64]parent) shopdb.Row {
 	r := shopdb.Row{Key: shopdb.Key{Table: postsTable, ID: p.id}, SKU: p.sku(), Status: p.status()}
 	if p.managed() {
 		r.Quantity = shopdb.ParseNum(p.stock())
 	}
 	switch {
 	case p.managed():
-	case p.variation && parents[p.parent]:
+	case p.variation && par[p.parent].managed:
 		r.Unwritable = fmt.Sprintf("the variation's stock is kept by its parent product #%d (_manage_stock = no)", p.parent)
 	case p.hasChildren:
 		r.Unwritable = "a variable product without stock of its own: write its variations"
