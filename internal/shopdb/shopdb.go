@@ -202,7 +202,7 @@ func (c *Conn) RequireTables(ctx context.Context, q Querier, tables ...string) e
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%s: table %s not found\ncheck the database name and prefix=%q (the table prefix the shop was installed with)",
+		return fmt.Errorf("%s: table %s not found (or the database user has no grant on it)\ncheck the database name and prefix=%q (the table prefix the shop was installed with)",
 			c.Loc, strings.Join(missing, ", "), c.Prefix)
 	}
 	return nil

@@ -207,3 +207,37 @@ func TestOpenErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestWrite16 writes a PrestaShop 1.6 shop, whose stock_available has no
+// physical or reserved quantity yet.
+func TestWrite16(t *testing.T) {
+	db := shop(t, "ps16", "ps_")
+	loc, err := connector.ParseLocation(db.URL("prestashop", "root", "", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	w, err := NewWriter(ctx, loc, shopdb.WriteOptions{Round: shopdb.RoundNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	rows, err := w.Snapshot(ctx, []string{"demo_1-2"})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("snapshot %v, %v", rows, err)
+	}
+	if _, err := w.Write(ctx, []shopdb.Change{{Key: rows[0].Key, SKU: "demo_1-2", Quantity: kittest.Num("0.5")}}); err == nil || !strings.Contains(err.Error(), "has a fraction") {
+		t.Fatalf("--round none: err = %v", err)
+	}
+	if _, err := w.Write(ctx, []shopdb.Change{{Key: rows[0].Key, SKU: "demo_1-2", Quantity: kittest.Num("0")}}); err != nil {
+		t.Fatal(err)
+	}
+	var own, combo int
+	if err := db.Root.QueryRow(`SELECT (SELECT quantity FROM ps_stock_available WHERE id_product = 1 AND id_product_attribute = 0),
+		(SELECT quantity FROM ps_stock_available WHERE id_product = 1 AND id_product_attribute = 2)`).Scan(&own, &combo); err != nil {
+		t.Fatal(err)
+	}
+	if own != 1799-300 || combo != 0 {
+		t.Errorf("product row %d, combination %d", own, combo)
+	}
+}

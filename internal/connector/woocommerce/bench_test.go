@@ -24,7 +24,7 @@ const (
 func bigShop(b *testing.B) *shopdbtest.DB {
 	b.Helper()
 	db := shop(b, "wp_", true)
-	meta := func(from, where string, kv ...string) {
+	meta := func(where string, kv ...string) {
 		for i := 0; i < len(kv); i += 2 {
 			db.Exec(b, fmt.Sprintf("INSERT INTO wp_postmeta (post_id, meta_key, meta_value) SELECT ID, '%s', %s FROM wp_posts WHERE %s", kv[i], kv[i+1], where))
 		}
@@ -35,9 +35,9 @@ func bigShop(b *testing.B) *shopdbtest.DB {
 		SELECT 200000 + p.seq * 10 + v.seq, 100000 + %d + p.seq, 'product_variation', CONCAT('Варіант ', p.seq, '-', v.seq), 'publish'
 		FROM seq_1_to_%d p, seq_1_to_%d v`, benchSimple, benchVariable, benchVariations))
 	managed := fmt.Sprintf("ID > 100000 AND NOT (ID > %d AND ID < 200000)", 100000+benchSimple)
-	meta("", "ID > 100000", "_sku", "CONCAT('SKU-', ID)")
-	meta("", managed, "_manage_stock", "'yes'", "_stock", "ID % 50", "_stock_status", "'instock'", "_backorders", "'no'", "_price", "'199.90'")
-	meta("", fmt.Sprintf("ID > %d AND ID < 200000", 100000+benchSimple), "_manage_stock", "'no'")
+	meta("ID > 100000", "_sku", "CONCAT('SKU-', ID)")
+	meta(managed, "_manage_stock", "'yes'", "_stock", "ID % 50", "_stock_status", "'instock'", "_backorders", "'no'", "_price", "'199.90'")
+	meta(fmt.Sprintf("ID > %d AND ID < 200000", 100000+benchSimple), "_manage_stock", "'no'")
 	db.Exec(b, "INSERT INTO wp_wc_product_meta_lookup (product_id, sku, stock_quantity, stock_status) SELECT ID, CONCAT('SKU-', ID), ID % 50, 'instock' FROM wp_posts WHERE "+managed)
 	db.Exec(b, "ANALYZE TABLE wp_posts, wp_postmeta")
 	return db

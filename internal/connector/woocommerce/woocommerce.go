@@ -53,7 +53,7 @@ func connect(ctx context.Context, loc connector.Location) (*shopdb.Conn, error) 
 }
 
 // metaKeys are the postmeta keys read, pivoted into one column each.
-var metaKeys = []string{"_sku", "_manage_stock", "_stock", "_stock_status", "_backorders", "_regular_price", "_price"}
+var metaKeys = []string{"_sku", "_manage_stock", "_stock", "_stock_status", "_regular_price", "_price"}
 
 // product is one wp_posts row with its meta.
 type product struct {
@@ -61,21 +61,20 @@ type product struct {
 	variation   bool
 	hasChildren bool
 	title       string
-	meta        [7]sql.NullString // in metaKeys order
+	meta        [6]sql.NullString // in metaKeys order
 }
 
 func (p *product) sku() string           { return catalog.NormalizeSKU(p.meta[0].String) }
 func (p *product) managed() bool         { return p.meta[1].String == "yes" }
 func (p *product) stock() sql.NullString { return p.meta[2] }
 func (p *product) status() string        { return p.meta[3].String }
-func (p *product) backorders() string    { return p.meta[4].String }
 
 // productQuery selects products and variations, one row per meta value, in
 // ID order: the join walks wp_posts by its primary key, so rows arrive grouped
 // by product with no temporary table or sort, and are pivoted here.
 func productQuery(c *shopdb.Conn, where string) string {
 	return fmt.Sprintf(`SELECT p.ID, p.post_parent, p.post_type = 'product_variation', p.post_title, m.meta_key, m.meta_value
-		FROM %s p LEFT JOIN %s m ON m.post_id = p.ID AND m.meta_key IN ('_sku', '_manage_stock', '_stock', '_stock_status', '_backorders', '_regular_price', '_price')
+		FROM %s p LEFT JOIN %s m ON m.post_id = p.ID AND m.meta_key IN ('_sku', '_manage_stock', '_stock', '_stock_status', '_regular_price', '_price')
 		WHERE p.post_type IN ('product', 'product_variation') AND p.post_status NOT IN ('trash', 'auto-draft') %s
 		ORDER BY p.ID`, c.Table("posts"), c.Table("postmeta"), where)
 }
@@ -250,9 +249,9 @@ func (p *product) item(table string, parents map[int64]parent) (catalog.Item, []
 			bad("_stock", catalog.FieldQuantity, p.stock().String, err)
 		}
 	}
-	price, col := p.meta[6].String, "_price"
+	price, col := p.meta[5].String, "_price"
 	if price == "" {
-		price, col = p.meta[5].String, "_regular_price"
+		price, col = p.meta[4].String, "_regular_price"
 	}
 	if err := fieldmap.SetValue(&it, catalog.FieldPrice, price); err != nil {
 		bad(col, catalog.FieldPrice, price, err)

@@ -33,20 +33,19 @@ func shop(t testing.TB, prefix string, modern bool) *shopdbtest.DB {
 		for i := 0; i < len(meta); i += 2 {
 			fmt.Fprintf(&b, "INSERT INTO `%spostmeta` (post_id, meta_key, meta_value) VALUES (%d, '%s', %s);\n", prefix, id, meta[i], meta[i+1])
 		}
-		{
-			sku, stock, status := "''", "NULL", "'instock'"
-			for i := 0; i < len(meta); i += 2 {
-				switch meta[i] {
-				case "_sku":
-					sku = meta[i+1]
-				case "_stock":
-					stock = meta[i+1]
-				case "_stock_status":
-					status = meta[i+1]
-				}
+		// The lookup row WooCommerce keeps beside the meta.
+		sku, stock, status := "''", "NULL", "'instock'"
+		for i := 0; i < len(meta); i += 2 {
+			switch meta[i] {
+			case "_sku":
+				sku = meta[i+1]
+			case "_stock":
+				stock = meta[i+1]
+			case "_stock_status":
+				status = meta[i+1]
 			}
-			fmt.Fprintf(&b, "INSERT INTO `%swc_product_meta_lookup` (product_id, sku, stock_quantity, stock_status) VALUES (%d, %s, %s, %s);\n", prefix, id, sku, stock, status)
 		}
+		fmt.Fprintf(&b, "INSERT INTO `%swc_product_meta_lookup` (product_id, sku, stock_quantity, stock_status) VALUES (%d, %s, %s, %s);\n", prefix, id, sku, stock, status)
 	}
 	// A simple product with managed stock, one with a fractional and one
 	// with a negative stock, and a SKU with an inner space.
@@ -225,7 +224,7 @@ func changes(rows []shopdb.Row, qty map[string]string) []shopdb.Change {
 
 func TestWriteAndRevert(t *testing.T) {
 	db := shop(t, "wp_", true)
-	// The grants docs/setup-keycrm-master.md asks for, and no more.
+	// The grants docs/setup-shop-master.md asks for, and no more.
 	user, pass := db.User(t, [2]string{"SELECT", "wp_posts"}, [2]string{"SELECT, UPDATE", "wp_postmeta"}, [2]string{"SELECT, UPDATE", "wp_wc_product_meta_lookup"})
 	w := newWriter(t, location(db, user, pass, ""), shopdb.WriteOptions{})
 	ctx := context.Background()
