@@ -214,3 +214,42 @@ type Querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
+
+// Connect opens loc as Open does and learns its schema with inspect, closing
+// the connection when inspect fails.
+func Connect[S any](ctx context.Context, loc connector.Location, defPrefix string, params []string, inspect func(context.Context, *Conn) (S, error)) (S, error) {
+	c, err := Open(ctx, loc, defPrefix, params...)
+	if err != nil {
+		var zero S
+		return zero, err
+	}
+	s, err := inspect(ctx, c)
+	if err != nil {
+		c.Close()
+	}
+	return s, err
+}
+
+// ReadTx starts a read transaction on the shop (see the function ReadTx),
+// the error naming the location.
+func (c *Conn) ReadTx(ctx context.Context) (*sql.Tx, error) {
+	tx, err := ReadTx(ctx, c.DB)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", c.Loc, err)
+	}
+	return tx, nil
+}
+
+// Wanted returns whether a SKU is among skus; every SKU is when skus is nil.
+// Writers' Snapshots filter with it in Go, because the servers' collations
+// match SKUs ignoring case and trailing spaces.
+func Wanted(skus []string) func(string) bool {
+	if skus == nil {
+		return func(sku string) bool { return sku != "" }
+	}
+	set := make(map[string]bool, len(skus))
+	for _, s := range skus {
+		set[s] = true
+	}
+	return func(sku string) bool { return sku != "" && set[sku] }
+}

@@ -343,3 +343,19 @@ func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	}
 	return res, nil
 }
+
+// Write runs fn in one write transaction: committed when fn succeeds, rolled
+// back on any error, which is returned naming the location. It also returns
+// how many statements ran.
+func (c *Conn) Write(ctx context.Context, opt WriteOptions, fn func(*Tx) ([]Row, error)) ([]Row, int, error) {
+	tx, err := c.Begin(ctx, opt)
+	if err != nil {
+		return nil, 0, err
+	}
+	replaced, err := fn(tx)
+	if err != nil {
+		tx.Rollback()
+		return nil, tx.Statements, fmt.Errorf("write stock to %s: %w", c.Loc, err)
+	}
+	return replaced, tx.Statements, tx.Commit()
+}

@@ -62,16 +62,7 @@ type schema struct {
 var columnRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 
 func open(ctx context.Context, loc connector.Location) (*schema, error) {
-	c, err := shopdb.Open(ctx, loc, "oc_", "key", "option_sku")
-	if err != nil {
-		return nil, err
-	}
-	s, err := inspect(ctx, c)
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	return s, nil
+	return shopdb.Connect(ctx, loc, "oc_", []string{"key", "option_sku"}, inspect)
 }
 
 func inspect(ctx context.Context, c *shopdb.Conn) (*schema, error) {
@@ -179,9 +170,9 @@ func (r *reader) Close() error { return r.s.c.Close() }
 
 // Read streams products, then option values, to sink.
 func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
-	tx, err := shopdb.ReadTx(ctx, r.s.c.DB)
+	tx, err := r.s.c.ReadTx(ctx)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", r.s.c.Loc, err)
+		return err
 	}
 	defer tx.Rollback()
 	var fields feedkit.Fields
@@ -200,22 +191,15 @@ func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
 		return sink.Item(it)
 	}
 	table := r.s.c.Prefix + "product"
-	err = r.s.each(ctx, tx, r.s.productQuery(""), nil, func(rows *sql.Rows) error {
-		var (
-			id                 int64
-			sku, master, name  string
-			qty, price, status sql.NullString
-		)
-		if err := rows.Scan(&id, &sku, &master, &qty, &price, &status, &name); err != nil {
-			return err
-		}
-		it := catalog.Item{SKU: catalog.NormalizeSKU(sku), ParentSKU: catalog.NormalizeSKU(master), Name: name,
+	err = r.s.each(ctx, tx, r.s.productQuery(""), scanProduct, func(o *ocRow) error {
+		id := o.id
+		it := catalog.Item{SKU: catalog.NormalizeSKU(o.sku), ParentSKU: catalog.NormalizeSKU(o.parent), Name: o.name,
 			Pos: catalog.Position{File: table, Row: int(id), Column: r.s.key}}
-		if status.String == "0" {
+		if o.status.String == "0" {
 			it.Available = catalog.FlagNo // a disabled product cannot be bought
 		}
 		var probs []catalog.Problem
-		for _, v := range []struct{ field, col, val string }{{catalog.FieldQuantity, "quantity", qty.String}, {catalog.FieldPrice, "price", price.String}} {
+		for _, v := range []struct{ field, col, val string }{{catalog.FieldQuantity, "quantity", o.qty.String}, {catalog.FieldPrice, "price", o.price.String}} {
 			if err := fieldmap.SetValue(&it, v.field, v.val); err != nil {
 				probs = append(probs, catalog.Problem{File: table, Row: int(id), Column: v.col, Field: v.field, Value: v.val, Error: err.Error()})
 			}
@@ -229,20 +213,12 @@ func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
 		return r.noteOptions(ctx, tx, &fields)
 	}
 	table = r.s.c.Prefix + "product_option_value"
-	err = r.s.each(ctx, tx, r.s.optionQuery(""), nil, func(rows *sql.Rows) error {
-		var (
-			id          int64
-			sku, parent string
-			qty         sql.NullString
-		)
-		if err := rows.Scan(&id, &sku, &parent, &qty); err != nil {
-			return err
-		}
-		it := catalog.Item{SKU: catalog.NormalizeSKU(sku), ParentSKU: catalog.NormalizeSKU(parent),
-			Pos: catalog.Position{File: table, Row: int(id), Column: r.s.optionSKU}}
+	err = r.s.each(ctx, tx, r.s.optionQuery(""), scanOption, func(o *ocRow) error {
+		it := catalog.Item{SKU: catalog.NormalizeSKU(o.sku), ParentSKU: catalog.NormalizeSKU(o.parent),
+			Pos: catalog.Position{File: table, Row: int(o.id), Column: r.s.optionSKU}}
 		var probs []catalog.Problem
-		if err := fieldmap.SetValue(&it, catalog.FieldQuantity, qty.String); err != nil {
-			probs = append(probs, catalog.Problem{File: table, Row: int(id), Column: "quantity", Field: catalog.FieldQuantity, Value: qty.String, Error: err.Error()})
+		if err := fieldmap.SetValue(&it, catalog.FieldQuantity, o.qty.String); err != nil {
+			probs = append(probs, catalog.Problem{File: table, Row: int(o.id), Column: "quantity", Field: catalog.FieldQuantity, Value: o.qty.String, Error: err.Error()})
 		}
 		return emit(it, probs)
 	})
@@ -265,16 +241,36 @@ func (r *reader) noteOptions(ctx context.Context, tx *sql.Tx, fields *feedkit.Fi
 	return nil
 }
 
-// each runs query and calls fn per row.
-func (s *schema) each(ctx context.Context, q shopdb.Querier, query string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := q.QueryContext(ctx, query, args...)
+// ocRow is a product (productQuery) or an option value (optionQuery); parent
+// is the SKU of the master product or of the option's product.
+type ocRow struct {
+	id                 int64
+	sku, parent, name  string
+	qty, price, status sql.NullString
+}
+
+func scanProduct(rows *sql.Rows, o *ocRow) error {
+	return rows.Scan(&o.id, &o.sku, &o.parent, &o.qty, &o.price, &o.status, &o.name)
+}
+
+func scanOption(rows *sql.Rows, o *ocRow) error {
+	return rows.Scan(&o.id, &o.sku, &o.parent, &o.qty)
+}
+
+// each runs query and calls fn per row read with scan.
+func (s *schema) each(ctx context.Context, q shopdb.Querier, query string, scan func(*sql.Rows, *ocRow) error, fn func(*ocRow) error) error {
+	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", s.c.Loc, shopdb.Explain(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := fn(rows); err != nil {
+		var o ocRow
+		if err := scan(rows, &o); err != nil {
 			return fmt.Errorf("read %s: %w", s.c.Loc, err)
+		}
+		if err := fn(&o); err != nil {
+			return err
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -57,76 +57,39 @@ func (w *Writer) Statements() int { return w.stmts }
 // skus — all of them for nil — with their current stock. A SKU may come back
 // on several rows when the shop holds it twice.
 func (w *Writer) Snapshot(ctx context.Context, skus []string) ([]shopdb.Row, error) {
-	tx, err := shopdb.ReadTx(ctx, w.s.c.DB)
+	tx, err := w.s.c.ReadTx(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", w.s.c.Loc, err)
+		return nil, err
 	}
 	defer tx.Rollback()
-	want := make(map[string]bool, len(skus))
-	for _, s := range skus {
-		want[s] = true
-	}
+	want := shopdb.Wanted(skus)
 	var out []shopdb.Row
-	add := func(table string, id int64, sku string, qty sql.NullString) {
-		sku = catalog.NormalizeSKU(sku)
-		if sku != "" && (skus == nil || want[sku]) {
-			out = append(out, shopdb.Row{Key: shopdb.Key{Table: table, ID: id}, SKU: sku, Quantity: shopdb.ParseNum(qty)})
+	add := func(table string) func(*ocRow) error {
+		return func(o *ocRow) error {
+			if sku := catalog.NormalizeSKU(o.sku); want(sku) {
+				out = append(out, shopdb.Row{Key: shopdb.Key{Table: table, ID: o.id}, SKU: sku, Quantity: shopdb.ParseNum(o.qty)})
+			}
+			return nil
 		}
 	}
-	err = w.s.each(ctx, tx, w.s.productQuery(""), nil, func(rows *sql.Rows) error {
-		var (
-			id                 int64
-			sku, master, name  string
-			qty, price, status sql.NullString
-		)
-		if err := rows.Scan(&id, &sku, &master, &qty, &price, &status, &name); err != nil {
-			return err
-		}
-		add(productTable, id, sku, qty)
-		return nil
-	})
+	err = w.s.each(ctx, tx, w.s.productQuery(""), scanProduct, add(productTable))
 	if err != nil || w.s.optionSKU == "" {
 		return out, err
 	}
-	err = w.s.each(ctx, tx, w.s.optionQuery(""), nil, func(rows *sql.Rows) error {
-		var (
-			id          int64
-			sku, parent string
-			qty         sql.NullString
-		)
-		if err := rows.Scan(&id, &sku, &parent, &qty); err != nil {
-			return err
-		}
-		add(optionTable, id, sku, qty)
-		return nil
-	})
-	return out, err
-}
-
-// locked is a row as Write finds it under lock.
-type locked struct {
-	sku string
-	qty sql.NullString
+	return out, w.s.each(ctx, tx, w.s.optionQuery(""), scanOption, add(optionTable))
 }
 
 // Write sets the stock of the rows changes name, in one transaction: any
 // error rolls everything back. It returns the rows as they were before.
 func (w *Writer) Write(ctx context.Context, changes []shopdb.Change) ([]shopdb.Row, error) {
-	w.stmts = 0
 	if _, err := shopdb.IDs(changes, productTable, optionTable); err != nil || len(changes) == 0 {
 		return nil, err
 	}
-	tx, err := w.s.c.Begin(ctx, w.opt)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { w.stmts = tx.Statements }()
-	replaced, err := w.write(ctx, tx, changes)
-	if err != nil {
-		tx.Rollback()
-		return nil, fmt.Errorf("write stock to %s: %w", w.s.c.Loc, err)
-	}
-	return replaced, tx.Commit()
+	replaced, n, err := w.s.c.Write(ctx, w.opt, func(tx *shopdb.Tx) ([]shopdb.Row, error) {
+		return w.write(ctx, tx, changes)
+	})
+	w.stmts = n
+	return replaced, err
 }
 
 func (w *Writer) write(ctx context.Context, tx *shopdb.Tx, changes []shopdb.Change) ([]shopdb.Row, error) {
@@ -137,48 +100,29 @@ func (w *Writer) write(ctx context.Context, tx *shopdb.Tx, changes []shopdb.Chan
 	if len(ids[optionTable]) > 0 && w.s.optionSKU == "" {
 		return nil, fmt.Errorf("%w: option values have no SKU column; name it with option_sku=COLUMN", shopdb.ErrUnwritable)
 	}
-	cur := map[shopdb.Key]locked{}
-	err := tx.Select(ctx, nil, ids[productTable], func(in string) string {
-		return w.s.productQuery("p.product_id IN (" + in + ")")
-	}, func(rows *sql.Rows) error {
-		var (
-			id            int64
-			l             locked
-			master, name  string
-			price, status sql.NullString
-		)
-		if err := rows.Scan(&id, &l.sku, &master, &l.qty, &price, &status, &name); err != nil {
-			return err
-		}
-		cur[shopdb.Key{Table: productTable, ID: id}] = l
-		return nil
-	})
-	if err != nil {
+	cur := map[shopdb.Key]ocRow{}
+	lock := func(table, query string, scan func(*sql.Rows, *ocRow) error) error {
+		return tx.Select(ctx, nil, ids[table], func(in string) string { return fmt.Sprintf(query, in) }, func(rows *sql.Rows) error {
+			var o ocRow
+			if err := scan(rows, &o); err != nil {
+				return err
+			}
+			cur[shopdb.Key{Table: table, ID: o.id}] = o
+			return nil
+		})
+	}
+	if err := lock(productTable, w.s.productQuery("p.product_id IN (%s)"), scanProduct); err != nil {
 		return nil, err
 	}
-	err = tx.Select(ctx, nil, ids[optionTable], func(in string) string {
-		return w.s.optionQuery("v.product_option_value_id IN (" + in + ")")
-	}, func(rows *sql.Rows) error {
-		var (
-			id     int64
-			l      locked
-			parent string
-		)
-		if err := rows.Scan(&id, &l.sku, &parent, &l.qty); err != nil {
-			return err
-		}
-		cur[shopdb.Key{Table: optionTable, ID: id}] = l
-		return nil
-	})
-	if err != nil {
+	if err := lock(optionTable, w.s.optionQuery("v.product_option_value_id IN (%s)"), scanOption); err != nil {
 		return nil, err
 	}
 	replaced := make([]shopdb.Row, len(changes))
 	values := map[string][]any{}
 	for i, ch := range changes {
-		l, found := cur[ch.Key]
-		q := shopdb.ParseNum(l.qty)
-		if err := shopdb.Check(ch, found, catalog.NormalizeSKU(l.sku), q); err != nil {
+		o, found := cur[ch.Key]
+		q := shopdb.ParseNum(o.qty)
+		if err := shopdb.Check(ch, found, catalog.NormalizeSKU(o.sku), q); err != nil {
 			return nil, err
 		}
 		n, err := tx.IntValue(ch)

@@ -57,16 +57,7 @@ type schema struct {
 }
 
 func open(ctx context.Context, loc connector.Location) (*schema, error) {
-	c, err := shopdb.Open(ctx, loc, "ps_", "shop")
-	if err != nil {
-		return nil, err
-	}
-	s, err := inspect(ctx, c)
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	return s, nil
+	return shopdb.Connect(ctx, loc, "ps_", []string{"shop"}, inspect)
 }
 
 func inspect(ctx context.Context, c *shopdb.Conn) (*schema, error) {
@@ -175,9 +166,9 @@ func (r *reader) Close() error { return r.s.c.Close() }
 
 // Read streams the shop's products and combinations to sink.
 func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
-	tx, err := shopdb.ReadTx(ctx, r.s.c.DB)
+	tx, err := r.s.c.ReadTx(ctx)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", r.s.c.Loc, err)
+		return err
 	}
 	defer tx.Rollback()
 	var (

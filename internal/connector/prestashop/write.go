@@ -55,19 +55,16 @@ const summed = "the product's stock is the sum of its combinations: write the co
 // with their current sellable quantity. A SKU may come back on several rows
 // when the shop holds it twice.
 func (w *Writer) Snapshot(ctx context.Context, skus []string) ([]shopdb.Row, error) {
-	tx, err := shopdb.ReadTx(ctx, w.s.c.DB)
+	tx, err := w.s.c.ReadTx(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", w.s.c.Loc, err)
+		return nil, err
 	}
 	defer tx.Rollback()
-	want := make(map[string]bool, len(skus))
-	for _, s := range skus {
-		want[s] = true
-	}
+	want := shopdb.Wanted(skus)
 	var out []shopdb.Row
 	err = w.s.each(ctx, tx, "", nil, func(s *stockRow) error {
 		sku := catalog.NormalizeSKU(s.sku)
-		if sku == "" || skus != nil && !want[sku] {
+		if !want(sku) {
 			return nil
 		}
 		r := shopdb.Row{Key: shopdb.Key{Table: stockTable, ID: s.id}, SKU: sku, Shop: s.shop, Quantity: catalog.Known(decimal.FromInt(s.qty))}
@@ -84,22 +81,15 @@ func (w *Writer) Snapshot(ctx context.Context, skus []string) ([]shopdb.Row, err
 // error rolls everything back. It returns the rows as they were before,
 // followed by the product rows it recomputed.
 func (w *Writer) Write(ctx context.Context, changes []shopdb.Change) ([]shopdb.Row, error) {
-	w.stmts = 0
 	ids, err := shopdb.IDs(changes, stockTable)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	tx, err := w.s.c.Begin(ctx, w.opt)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { w.stmts = tx.Statements }()
-	replaced, err := w.write(ctx, tx, ids, changes)
-	if err != nil {
-		tx.Rollback()
-		return nil, fmt.Errorf("write stock to %s: %w", w.s.c.Loc, err)
-	}
-	return replaced, tx.Commit()
+	replaced, n, err := w.s.c.Write(ctx, w.opt, func(tx *shopdb.Tx) ([]shopdb.Row, error) {
+		return w.write(ctx, tx, ids, changes)
+	})
+	w.stmts = n
+	return replaced, err
 }
 
 // lockSQL reads stock rows FOR UPDATE: by id, or the product rows of products.

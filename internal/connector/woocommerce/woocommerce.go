@@ -41,15 +41,9 @@ func (Format) Open(ctx context.Context, loc connector.Location, opt connector.Re
 }
 
 func connect(ctx context.Context, loc connector.Location) (*shopdb.Conn, error) {
-	c, err := shopdb.Open(ctx, loc, "wp_")
-	if err != nil {
-		return nil, err
-	}
-	if err := c.RequireTables(ctx, c.DB, "posts", "postmeta"); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return c, nil
+	return shopdb.Connect(ctx, loc, "wp_", nil, func(ctx context.Context, c *shopdb.Conn) (*shopdb.Conn, error) {
+		return c, c.RequireTables(ctx, c.DB, "posts", "postmeta")
+	})
 }
 
 // metaKeys are the postmeta keys read, pivoted into one column each.
@@ -179,9 +173,9 @@ func (r *reader) Close() error { return r.c.Close() }
 
 // Read streams products and variations to sink.
 func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
-	tx, err := shopdb.ReadTx(ctx, r.c.DB)
+	tx, err := r.c.ReadTx(ctx)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", r.c.Loc, err)
+		return err
 	}
 	defer tx.Rollback()
 	par, err := parents(ctx, tx, r.c)

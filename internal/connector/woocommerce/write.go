@@ -61,24 +61,19 @@ const postsTable = "posts"
 // the shop holds it twice. Rows whose stock WooCommerce does not manage are
 // returned with Unwritable set.
 func (w *Writer) Snapshot(ctx context.Context, skus []string) ([]shopdb.Row, error) {
-	tx, err := shopdb.ReadTx(ctx, w.c.DB)
+	tx, err := w.c.ReadTx(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", w.c.Loc, err)
+		return nil, err
 	}
 	defer tx.Rollback()
-	want := make(map[string]bool, len(skus))
-	for _, s := range skus {
-		want[s] = true
-	}
+	want := shopdb.Wanted(skus)
 	par, err := parents(ctx, tx, w.c)
 	if err != nil {
 		return nil, err
 	}
 	var out []shopdb.Row
 	add := func(p *product) error {
-		// The server's collation ignores case and trailing spaces; SKUs
-		// match exactly.
-		if p.sku() != "" && (skus == nil || want[p.sku()]) {
+		if want(p.sku()) {
 			out = append(out, p.row(par))
 		}
 		return nil
@@ -126,22 +121,15 @@ type current struct {
 // error — a stale row, a lost connection, a missing grant — rolls everything
 // back. It returns the rows as they were before.
 func (w *Writer) Write(ctx context.Context, changes []shopdb.Change) ([]shopdb.Row, error) {
-	w.stmts = 0
 	ids, err := shopdb.IDs(changes, postsTable)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	tx, err := w.c.Begin(ctx, w.opt)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { w.stmts = tx.Statements }()
-	replaced, err := w.write(ctx, tx, ids, changes)
-	if err != nil {
-		tx.Rollback()
-		return nil, fmt.Errorf("write stock to %s: %w", w.c.Loc, err)
-	}
-	return replaced, tx.Commit()
+	replaced, n, err := w.c.Write(ctx, w.opt, func(tx *shopdb.Tx) ([]shopdb.Row, error) {
+		return w.write(ctx, tx, ids, changes)
+	})
+	w.stmts = n
+	return replaced, err
 }
 
 func (w *Writer) write(ctx context.Context, tx *shopdb.Tx, ids []int64, changes []shopdb.Change) ([]shopdb.Row, error) {
