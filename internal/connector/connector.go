@@ -103,6 +103,8 @@ type ReadOptions struct {
 	// states both a total and a per-warehouse breakdown (CommerceML's
 	// Количество and Склад) yields the breakdown; otherwise it yields the total.
 	PerWarehouse bool
+	// Query is --query: the SQL a mysql:// or postgres:// source runs.
+	Query string
 	// Stdin is read for the location "-".
 	Stdin io.Reader
 	// Progress, when set, is called as bytes are read: done so far and the total
@@ -157,7 +159,7 @@ var (
 // CheckOptions refuses reader flags that format does not use, so that a
 // misplaced --sheet or --key is reported instead of silently ignored. accepted
 // names the flags the format reads ("--encoding", "--sheet", "--map",
-// "--no-header", "--key", "--price-type").
+// "--no-header", "--key", "--price-type", "--query").
 func CheckOptions(format string, opt ReadOptions, accepted ...string) error {
 	given := map[string]bool{
 		"--encoding":   opt.Encoding != "",
@@ -166,11 +168,12 @@ func CheckOptions(format string, opt ReadOptions, accepted ...string) error {
 		"--no-header":  opt.NoHeader,
 		"--key":        opt.Key != "",
 		"--price-type": len(opt.PriceTypes) > 0,
+		"--query":      opt.Query != "",
 	}
 	for _, a := range accepted {
 		delete(given, a)
 	}
-	for _, flag := range []string{"--encoding", "--sheet", "--map", "--no-header", "--key", "--price-type"} {
+	for _, flag := range []string{"--encoding", "--sheet", "--map", "--no-header", "--key", "--price-type", "--query"} {
 		if given[flag] {
 			hint := ""
 			if flag == "--key" {

@@ -8,9 +8,11 @@
 package testenv
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // NoSkipEnv is the variable that turns skips into failures.
@@ -70,4 +72,21 @@ func Fixture(t testing.TB, rel string) string {
 		Skip(t, "fixture %s missing: %v", rel, err)
 	}
 	return p
+}
+
+// Server returns the host:port of a database server tests use — the value of
+// env, else def — or skips (see Skip) when nothing listens there.
+func Server(t testing.TB, env, def string) string {
+	t.Helper()
+	addr := os.Getenv(env)
+	if addr == "" {
+		addr = def
+	}
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		Skip(t, "no database server at %s (set %s): %v", addr, env, err)
+		return ""
+	}
+	c.Close()
+	return addr
 }

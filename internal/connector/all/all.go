@@ -9,6 +9,10 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/googlemerchant"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/jsonl"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/moysklad"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/opencart"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/prestashop"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/sqlquery"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/woocommerce"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/xlsx"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/yml"
 )
@@ -23,5 +27,9 @@ func Registry() *connector.Registry {
 		yml.Format{},
 		googlemerchant.Format{},
 		moysklad.Format{},
+		woocommerce.Format{},
+		opencart.Format{},
+		prestashop.Format{},
+		sqlquery.Format{},
 	)
 }

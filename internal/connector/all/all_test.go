@@ -20,7 +20,7 @@ func (c *count) Problem(catalog.Problem) {}
 
 func TestRegistry(t *testing.T) {
 	r := Registry()
-	if got := r.Names(); !reflect.DeepEqual(got, []string{"csv", "xlsx", "jsonl", "commerceml", "yml", "google-merchant", "moysklad"}) {
+	if got := r.Names(); !reflect.DeepEqual(got, []string{"csv", "xlsx", "jsonl", "commerceml", "yml", "google-merchant", "moysklad", "woocommerce", "opencart", "prestashop", "sql"}) {
 		t.Errorf("Names() = %q", got)
 	}
 	dir := t.TempDir()
@@ -95,17 +95,22 @@ func TestRegistry(t *testing.T) {
 	}{
 		"xls":            {"stock.xls", connector.ReadOptions{}, connector.ErrUnsupported, "save it as .xlsx"},
 		"ods":            {"stock.ODS", connector.ReadOptions{}, connector.ErrUnsupported, "save it as .xlsx"},
-		"unknown ext":    {filepath.Join(dir, "stock.dat"), connector.ReadOptions{}, connector.ErrUnknownFormat, `no format reads ".dat" files (known formats: csv, xlsx, jsonl, commerceml, yml, google-merchant, moysklad; choose one with --format)`},
+		"unknown ext":    {filepath.Join(dir, "stock.dat"), connector.ReadOptions{}, connector.ErrUnknownFormat, `no format reads ".dat" files (known formats: csv, xlsx, jsonl, commerceml, yml, google-merchant, moysklad, woocommerce, opencart, prestashop, sql; choose one with --format)`},
 		"unknown XML":    {otherXML, connector.ReadOptions{}, connector.ErrUnknownFormat, "no format reads an XML document whose root element is <catalog>"},
 		"no ext":         {noExt, connector.ReadOptions{}, connector.ErrUnknownFormat, "files without an extension"},
 		"directory":      {plain, connector.ReadOptions{}, connector.ErrUnknownFormat, "no format reads a directory"},
-		"database":       {"woocommerce://shop:s3cret@db:3306/wp?prefix=wp_", connector.ReadOptions{}, connector.ErrUnknownFormat, "woocommerce:// locations"},
-		"unknown format": {"stock.csv", connector.ReadOptions{Format: "dbf"}, connector.ErrUnknownFormat, `--format "dbf": unknown format (known formats: csv, xlsx, jsonl, commerceml, yml, google-merchant, moysklad)`},
+		"unknown format": {"stock.csv", connector.ReadOptions{Format: "dbf"}, connector.ErrUnknownFormat, `--format "dbf": unknown format (known formats: csv, xlsx, jsonl, commerceml, yml, google-merchant, moysklad, woocommerce, opencart, prestashop, sql)`},
 	}
 	for name, tt := range errs {
 		_, err := r.Open(context.Background(), tt.loc, tt.opt)
 		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.msg) || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("%s: err = %v, want %v with %q", name, err, tt.want, tt.msg)
 		}
+	}
+	// A shop database is detected by its scheme and connected to; the
+	// failure names the location with its password masked.
+	_, err = r.Open(context.Background(), "woocommerce://shop:s3cret@127.0.0.1:1/wp?prefix=wp_", connector.ReadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "connect to woocommerce://shop:****@127.0.0.1:1/wp?prefix=wp_") || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("database: err = %v", err)
 	}
 }
