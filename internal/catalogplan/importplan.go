@@ -17,11 +17,11 @@ const CmdImport = "import"
 // ImportPlan is the JSON plan of `import`: what would be created, what exists
 // already and which rows cannot be used. Lists are never null.
 type ImportPlan struct {
-	Version int         `json:"version"`
-	Command string      `json:"command"`
-	DryRun  bool        `json:"dry_run"`
-	Source  plan.Source `json:"source"`
-	Target  plan.Target `json:"target"`
+	Version int           `json:"version"`
+	Command string        `json:"command"`
+	DryRun  bool          `json:"dry_run"`
+	Source  plan.Source   `json:"source"`
+	Target  plan.Target   `json:"target"`
 	Summary ImportSummary `json:"summary"`
 	// Categories are the categories to create, parents before children.
 	Categories []NewCategory `json:"categories"`
@@ -31,7 +31,7 @@ type ImportPlan struct {
 	// Existing are source SKUs KeyCRM already holds: skipped, never created twice.
 	Existing []plan.Missing `json:"existing"`
 	// Duplicates are KeyCRM SKUs held by several offers: left out.
-	Duplicates []plan.Duplicate `json:"duplicates"`
+	Duplicates []plan.Duplicate  `json:"duplicates"`
 	Problems   []catalog.Problem `json:"problems"`
 	// Requests is what applying costs at most, read-back included.
 	Requests int `json:"requests"`
@@ -124,7 +124,7 @@ type group struct {
 func PlanImport(c *Collector, ex Existing, opt ImportOptions) *ImportPlan {
 	apiURL := opt.APIURL
 	p := &ImportPlan{Version: plan.Version, Command: CmdImport, DryRun: true, Source: opt.Source,
-		Target: plan.Target{Location: "keycrm", APIURL: &apiURL, WarehouseIDs: []int64{}},
+		Target:     plan.Target{Location: "keycrm", APIURL: &apiURL, WarehouseIDs: []int64{}},
 		Categories: []NewCategory{}, Create: []NewProduct{}, Existing: []plan.Missing{}, Duplicates: []plan.Duplicate{}}
 	held := offersBySKU(ex.Offers)
 	for _, sku := range sortedKeys(held) {
