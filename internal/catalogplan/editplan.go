@@ -350,3 +350,41 @@ func givenFields(units map[string]*catalog.Item) []string {
 	}
 	return out
 }
+
+// TargetValue reads a field of an offer as the plan compares it, for the read-back
+// after applying. ok is false when KeyCRM holds no value.
+func TargetValue(field string, o *keycrm.Offer) (plan.Value, bool) {
+	f := fieldOf(field)
+	if f.target == nil {
+		return plan.Value{}, false
+	}
+	return f.target(o)
+}
+
+// IsProductWrite tells the changes applied with PUT /products/{id}.
+func (e *EditPlan) IsProductWrite(c plan.Change) bool { return isProductWrite(c, e.ProductIDs) }
+
+// Revert plans putting back what an applied edit replaced: each change's from
+// becomes its to. A value KeyCRM did not hold before (null) cannot be sent back
+// through the API; such entries are returned apart so the operator sees them.
+func Revert(applied *EditPlan) (rev *EditPlan, skipped []plan.Change) {
+	p := &plan.Plan{Version: plan.Version, Command: plan.CmdRevert, DryRun: true, Source: applied.Source,
+		Target: applied.Target}
+	rev = &EditPlan{Plan: p, ProductIDs: map[int64]int64{}}
+	items := map[int64]bool{}
+	for _, c := range applied.Changes {
+		if c.From.IsZero() {
+			skipped = append(skipped, c)
+			continue
+		}
+		c.From, c.To = c.To, c.From
+		p.Changes = append(p.Changes, c)
+		items[c.OfferID] = true
+		if id, ok := applied.ProductIDs[c.OfferID]; ok {
+			rev.ProductIDs[c.OfferID] = id
+		}
+	}
+	p.Summary.Matched = len(items)
+	p.Summary.Changes = len(items)
+	return rev, skipped
+}
