@@ -83,6 +83,17 @@ func (c *Categories) Resolve(value string) (id int64, found int, path []string, 
 	return id, found, path, nil
 }
 
+// Child returns the category named name directly under parent (0: a root), or
+// nil.
+func (c *Categories) Child(parent int64, name string) *keycrm.Category {
+	for _, cat := range c.children[parent] {
+		if strings.TrimSpace(cat.Name) == name {
+			return &cat
+		}
+	}
+	return nil
+}
+
 // PathKey is the identity of a category path in plans and results: its names
 // joined with " > ".
 func PathKey(path []string) string { return strings.Join(path, " > ") }

@@ -170,21 +170,11 @@ func (r *run) category(ctx context.Context, nc catalogplan.NewCategory) error {
 }
 
 func (r *run) findCategory(ctx context.Context, name string, parent int64) (*keycrm.Category, error) {
-	var list []keycrm.Category
-	err := r.c.EachCategoryPage(ctx, 1, func(pg *keycrm.Page[keycrm.Category]) error {
-		list = append(list, pg.Data...)
-		return nil
-	})
+	ex, err := ReadTarget(ctx, r.c, nil, false)
 	if err != nil {
 		return nil, err
 	}
-	for i := range list {
-		c := &list[i]
-		if c.Name == name && ((c.ParentID == nil && parent == 0) || (c.ParentID != nil && *c.ParentID == parent)) {
-			return c, nil
-		}
-	}
-	return nil, nil
+	return ex.Categories.Child(parent, name), nil
 }
 
 // categoryOf fills in the id of a category created by this run.
