@@ -1,0 +1,191 @@
+package productedit_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalogplan"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/all"
+	"github.com/keycrm-sync/keycrm-sync/internal/importer"
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/productedit"
+	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
+	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
+	"github.com/keycrm-sync/keycrm-sync/pkg/keycrmmock"
+)
+
+func offer(id int64, sku, price string) keycrmmock.Offer {
+	return keycrmmock.Offer{ID: id, SKU: &sku, Price: decimal.MustParse(price), Properties: []keycrmmock.Property{}}
+}
+
+// shop is a KeyCRM account in UAH: two simple products, a cap with two variants
+// and a jacket.
+func shop() keycrmmock.State {
+	variant := func(o keycrmmock.Offer, colour string) keycrmmock.Offer {
+		o.Properties = []keycrmmock.Property{{Name: "Колір", Value: colour}}
+		return o
+	}
+	return keycrmmock.State{Products: []keycrmmock.Product{
+		{ID: 1, Name: "Футболка", CurrencyCode: "UAH", Offers: []keycrmmock.Offer{offer(11, "A-1", "100")}},
+		{ID: 2, Name: "Шорти літні", CurrencyCode: "UAH", Offers: []keycrmmock.Offer{offer(12, "A-2", "200")}},
+		{ID: 3, Name: "Кепка", CurrencyCode: "UAH", Offers: []keycrmmock.Offer{
+			variant(offer(13, "B-1", "70"), "червоний"), variant(offer(14, "B-2", "70"), "синій")}},
+		{ID: 4, Name: "Куртка", CurrencyCode: "UAH", Offers: []keycrmmock.Offer{offer(15, "C-1", "1000")}},
+	}}
+}
+
+func planEdit(t *testing.T, client *keycrm.Client, file string, fields ...string) *catalogplan.EditPlan {
+	t.Helper()
+	r, err := all.Registry().Open(context.Background(), filepath.Join("testdata", file), connector.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c := catalogplan.NewCollector()
+	if err := r.Read(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := importer.ReadTarget(context.Background(), client, c.SKUs(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return catalogplan.PlanEdit(c, ex.Offers, ex.Categories, catalogplan.EditOptions{APIURL: client.BaseURL(), Fields: fields})
+}
+
+func prices(st keycrmmock.State) map[string]string {
+	out := map[string]string{}
+	for _, p := range st.Products {
+		for _, o := range p.Offers {
+			out[*o.SKU] = o.Price.String()
+		}
+	}
+	return out
+}
+
+func names(st keycrmmock.State) map[int64]string {
+	out := map[int64]string{}
+	for _, p := range st.Products {
+		out[p.ID] = p.Name
+	}
+	return out
+}
+
+func describe(changes []plan.Change) string {
+	var b strings.Builder
+	for _, c := range changes {
+		b.WriteString(c.SKU + " " + c.Field + " " + c.From.String() + "→" + c.To.String() + "; ")
+	}
+	return b.String()
+}
+
+func TestEditUpdatesOnlyChangedOffersInOnePut(t *testing.T) {
+	mock, client := testenv.StartMock(t, shop(), keycrmmock.Options{})
+	ep := planEdit(t, client, "prices_changed.csv")
+	if got, want := describe(ep.Changes), "A-2 price 200→250; A-2 name Шорти літні→Шорти; B-1 price 70→80; "; got != want {
+		t.Fatalf("changes %q, want %q (B-2's empty price leaves it alone)", got, want)
+	}
+	if ep.Summary.Matched != 5 || ep.Summary.Changes != 2 || ep.Summary.Unchanged != 3 {
+		t.Errorf("summary %+v", ep.Summary)
+	}
+	if tripped := ep.CheckGuards(plan.DefaultLimits(), false); len(tripped) != 0 {
+		t.Fatalf("guards tripped: %+v", tripped)
+	}
+	if ep.ProductRequests() != 1 || ep.OfferRequests() != 1 || ep.Duration(60) != 2*time.Second {
+		t.Errorf("cost: %d product and %d offer requests, %v at 60 a minute", ep.ProductRequests(), ep.OfferRequests(), ep.Duration(60))
+	}
+	before := mock.State()
+	mock.Reset()
+	var batches []productedit.Batch
+	res, err := productedit.Apply(context.Background(), client, ep, productedit.Options{
+		Journal: func(b productedit.Batch) error { batches = append(batches, b); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Applied != 3 || res.Failed != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	stats := mock.Stats().ByRoute
+	if stats["PUT /offers"] != 1 || stats["PUT /products/{productId}"] != 1 {
+		t.Errorf("writes %v, want one PUT /offers and one PUT /products/{id}", stats)
+	}
+	after := prices(mock.State())
+	for sku, was := range prices(before) {
+		want := map[string]string{"A-2": "250", "B-1": "80"}[sku]
+		if want == "" {
+			want = was
+		}
+		if after[sku] != want {
+			t.Errorf("%s price %s, want %s", sku, after[sku], want)
+		}
+	}
+	if n := names(mock.State())[2]; n != "Шорти" {
+		t.Errorf("product 2 named %q", n)
+	}
+	if len(batches) != 2 || len(batches[0].Changes) != 2 || batches[0].Changes[0].From.String() != "200" {
+		t.Errorf("journal %+v, want the offers batch with its old values, then the product", batches)
+	}
+
+	// Revert puts back what the edit replaced: prices and the name.
+	rev, skipped := catalogplan.Revert(ep)
+	if len(skipped) != 0 {
+		t.Errorf("skipped %+v", skipped)
+	}
+	if _, err := productedit.Apply(context.Background(), client, rev, productedit.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	restored := mock.State()
+	if got, want := prices(restored), prices(before); got["A-2"] != want["A-2"] || got["B-1"] != want["B-1"] {
+		t.Errorf("after revert prices %v, want %v", got, want)
+	}
+	if names(restored)[2] != "Шорти літні" {
+		t.Errorf("after revert product 2 is %q", names(restored)[2])
+	}
+
+	again := planEdit(t, client, "prices_changed.csv", "price")
+	if describe(again.Changes) != "A-2 price 200→250; B-1 price 70→80; " {
+		t.Errorf("--fields price after the revert: %q", describe(again.Changes))
+	}
+}
+
+func TestShiftedPriceColumnTripsGuard(t *testing.T) {
+	mock, client := testenv.StartMock(t, shop(), keycrmmock.Options{})
+	ep := planEdit(t, client, "prices_shifted.csv")
+	tripped := ep.CheckGuards(plan.DefaultLimits(), false)
+	var names []string
+	for _, g := range tripped {
+		names = append(names, g.Name)
+	}
+	if strings.Join(names, ",") != "max-changes,max-price-change" {
+		t.Fatalf("tripped %v, want max-changes and max-price-change", names)
+	}
+	err := (&plan.RefusedError{Guards: tripped}).Error()
+	if !strings.Contains(err, "price of C-1 from 1000 to 7") {
+		t.Errorf("refusal %q does not name the worst price", err)
+	}
+	if got := mock.Stats().ByRoute["PUT /offers"]; got != 0 {
+		t.Errorf("%d writes before applying", got)
+	}
+}
+
+func TestCurrencyIsNeverConverted(t *testing.T) {
+	_, client := testenv.StartMock(t, shop(), keycrmmock.Options{})
+	ep := planEdit(t, client, "prices_usd.csv")
+	if describe(ep.Changes) != "A-2 price 200→250; " {
+		t.Errorf("changes %q, want only the UAH row", describe(ep.Changes))
+	}
+	if len(ep.Problems) != 1 || ep.Problems[0].SKU != "A-1" || !strings.Contains(ep.Problems[0].Error, "never converted") ||
+		ep.Problems[0].Row != 2 {
+		t.Errorf("problems %+v", ep.Problems)
+	}
+}
+
+func TestFieldsAreChecked(t *testing.T) {
+	if err := catalogplan.CheckFields([]string{"price", "quantity"}); err == nil || !strings.Contains(err.Error(), `"quantity"`) {
+		t.Errorf("CheckFields: %v", err)
+	}
+}
