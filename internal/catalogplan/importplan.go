@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
@@ -212,7 +213,11 @@ func (p *ImportPlan) planGroup(c *Collector, g *group, held map[string][]keycrm.
 	if c.groupBad(g) {
 		return NewProduct{}, false
 	}
-	np := NewProduct{Key: g.key, Name: strings.TrimSpace(card.Name), Description: card.Description,
+	name := strings.TrimSpace(card.Name)
+	if card != g.parent {
+		name = commonName(g.variants)
+	}
+	np := NewProduct{Key: g.key, Name: name, Description: card.Description,
 		Currency: strings.ToUpper(strings.TrimSpace(card.Currency)), HasVariants: hasVariants, Pictures: pictures(card)}
 	if card == g.parent {
 		np.Rows = append(np.Rows, card.Pos.Row)
@@ -296,6 +301,29 @@ func (p *ImportPlan) addCategories(path []string, found int, parentID int64, pla
 		}
 		p.Categories = append(p.Categories, nc)
 	}
+}
+
+// commonName names a card taken from its variants: what their names share, cut at
+// a word ("Кросівки «Вітер» (41)" and "… (42)" give "Кросівки «Вітер»"), else the
+// first variant's name.
+func commonName(variants []*catalog.Item) string {
+	first := strings.TrimSpace(variants[0].Name)
+	p, whole := first, true
+	for _, v := range variants[1:] {
+		n := strings.TrimSpace(v.Name)
+		for !strings.HasPrefix(n, p) {
+			_, size := utf8.DecodeLastRuneInString(p)
+			p = p[:len(p)-size]
+		}
+		whole = whole && n == p
+	}
+	if !whole || p != first {
+		p = p[:max(strings.LastIndex(p, " "), 0)]
+	}
+	if p = strings.TrimRight(p, " (-–,/"); p == "" {
+		return first
+	}
+	return p
 }
 
 func pictures(it *catalog.Item) []string {

@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -210,5 +211,58 @@ func TestImportAfterLostAnswersCreatesOnce(t *testing.T) {
 	}
 	if !created["woo-belt"] || created["woo-vneck-tee-red"] {
 		t.Errorf("created %v: want simple products found and variants of unconfirmed cards failed", created)
+	}
+}
+
+// A CommerceML package's characteristics (ХарактеристикиТовара) become variants
+// of one product whose name is what the offers' names share.
+func TestImportCommerceMLCharacteristics(t *testing.T) {
+	// Our own package: every characteristic has its own Артикул.
+	location := filepath.Join(testenv.ModuleRoot(t), "internal", "connector", "commerceml", "testdata", "three-warehouses")
+	mock, client := testenv.StartMock(t, keycrmmock.State{}, keycrmmock.Options{})
+	p := planImport(t, client, location, true)
+	res, err := importer.Apply(context.Background(), client, p, importer.Options{})
+	if err != nil || res.Err() != nil {
+		t.Fatalf("%v %+v", err, res)
+	}
+	idx := indexState(mock.State())
+	shoe := idx["KR-100-42"]
+	if shoe.product.Name != "Кросівки бігові «Вітер»" || len(shoe.product.Offers) != 3 || shoe.product.CurrencyCode != "UAH" {
+		t.Errorf("product %+v, want «Вітер» with sizes 41-43 in UAH", shoe.product)
+	}
+	if len(shoe.offer.Properties) != 1 || shoe.offer.Properties[0] != (keycrmmock.Property{Name: "Розмір", Value: "42"}) {
+		t.Errorf("KR-100-42 properties %+v", shoe.offer.Properties)
+	}
+	if shoe.offer.Price != decimal.MustParse("2499") {
+		t.Errorf("KR-100-42 price %s", shoe.offer.Price)
+	}
+	if again := planImport(t, client, location, true); len(again.Create) != 0 {
+		t.Errorf("second run plans %+v", again.Create)
+	}
+}
+
+// UT 11's demo base gives its characteristics the product's own Артикул: KeyCRM
+// needs one SKU per variant, so every such row is reported and nothing is created.
+func TestImportCommerceMLSharedArticleIsReported(t *testing.T) {
+	location := testenv.Fixture(t, "commerceml/ut11-demo-2.07")
+	mock, client := testenv.StartMock(t, keycrmmock.State{}, keycrmmock.Options{})
+	p := planImport(t, client, location, true)
+	if len(p.Create) != 0 {
+		t.Errorf("create %+v", p.Create)
+	}
+	rows := map[string]int{}
+	for _, pr := range p.Problems {
+		if strings.Contains(pr.Error, "one SKU used by two") {
+			rows[pr.SKU]++
+		}
+	}
+	if rows["Б-130001"] != 2 || rows["Б- 130005"] != 3 {
+		t.Errorf("problems %+v, want each row of both shared articles", p.Problems)
+	}
+	if _, err := importer.Apply(context.Background(), client, p, importer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(mock.State().Products) != 0 {
+		t.Error("something was created")
 	}
 }
