@@ -253,13 +253,7 @@ func PlanEdit(c *Collector, offers []keycrm.Offer, cats *Categories, opt EditOpt
 			p.Duplicates = append(p.Duplicates, d)
 		}
 	}
-	// productValue keeps the first wanted value of each product field, so two
-	// offers of one product that disagree on its name are caught.
-	type productKey struct {
-		id    int64
-		field string
-	}
-	productValue := map[productKey]*catalog.Item{}
+	e := &editor{c: c, cats: cats, fields: fields, ep: ep, wanted: map[productKey]*catalog.Item{}, carried: map[productKey]bool{}}
 	slices.Sort(order)
 	for _, sku := range order {
 		it := units[sku]
@@ -271,57 +265,9 @@ func PlanEdit(c *Collector, offers []keycrm.Offer, cats *Categories, opt EditOpt
 		case len(offers) > 1:
 			continue
 		}
-		o := &offers[0]
 		p.Summary.Matched++
-		if c.bad[sku] {
-			p.Summary.Unchanged++
-			continue
-		}
-		if o.Product != nil && it.Currency != "" && o.Product.CurrencyCode != "" &&
-			!strings.EqualFold(strings.TrimSpace(it.Currency), o.Product.CurrencyCode) {
-			c.addProblem(it, catalog.FieldCurrency, it.Currency,
-				fmt.Sprintf("KeyCRM keeps this product in %s; prices are never converted", o.Product.CurrencyCode))
-			p.Summary.Unchanged++
-			continue
-		}
-		var changes []plan.Change
-		var failed bool
-		for _, name := range fields {
-			f := fieldOf(name)
-			to, known, err := f.source(it, cats)
-			if err != nil {
-				c.addProblem(it, name, it.Category, err.Error())
-				failed = true
-				break
-			}
-			if !known {
-				continue // unknown never overwrites a known value
-			}
-			from, _ := f.target(o)
-			if from.Equal(to) {
-				continue
-			}
-			if f.product || name == catalog.FieldBarcode {
-				if name == catalog.FieldBarcode && o.Product != nil && o.Product.HasOffers {
-					c.addProblem(it, name, it.Barcode, "KeyCRM's API cannot change the barcode of a variant")
-					failed = true
-					break
-				}
-				k := productKey{o.ProductID, name}
-				if first, ok := productValue[k]; ok {
-					if v, _, _ := f.source(first, cats); !v.Equal(to) {
-						c.addProblem(it, name, to.String(), fmt.Sprintf("row %d wants another %s for the same product", first.Pos.Row, name))
-						failed = true
-						break
-					}
-					continue // the product's first offer carries the change
-				}
-				productValue[k] = it
-				ep.ProductIDs[o.ID] = o.ProductID
-			}
-			changes = append(changes, plan.Change{SKU: sku, OfferID: o.ID, Field: name, From: from, To: to})
-		}
-		if failed || len(changes) == 0 {
+		changes := e.compare(it, &offers[0])
+		if len(changes) == 0 {
 			p.Summary.Unchanged++
 			continue
 		}
@@ -334,6 +280,79 @@ func PlanEdit(c *Collector, offers []keycrm.Offer, cats *Categories, opt EditOpt
 	p.Summary.Problems = len(p.Problems)
 	p.Source.Items = p.Summary.Matched + p.Summary.MissingInTarget
 	return ep
+}
+
+// productKey is one field of one product card.
+type productKey struct {
+	id    int64
+	field string
+}
+
+// editor compares source rows with their offers.
+type editor struct {
+	c      *Collector
+	cats   *Categories
+	fields []string
+	ep     *EditPlan
+	// wanted is the first row giving each product field, so two offers of one
+	// product that disagree on its name are caught; carried marks the product
+	// fields a planned change already writes.
+	wanted  map[productKey]*catalog.Item
+	carried map[productKey]bool
+}
+
+// compare returns the row's changes; none when the row is held back by a problem
+// (reported here or by the reader) or equals KeyCRM.
+func (e *editor) compare(it *catalog.Item, o *keycrm.Offer) []plan.Change {
+	if e.c.bad[it.SKU] {
+		return nil
+	}
+	if o.Product != nil && it.Currency != "" && o.Product.CurrencyCode != "" &&
+		!strings.EqualFold(strings.TrimSpace(it.Currency), o.Product.CurrencyCode) {
+		e.c.addProblem(it, catalog.FieldCurrency, it.Currency,
+			fmt.Sprintf("KeyCRM keeps this product in %s; prices are never converted", o.Product.CurrencyCode))
+		return nil
+	}
+	var changes []plan.Change
+	var claimed []productKey
+	for _, name := range e.fields {
+		f := fieldOf(name)
+		to, known, err := f.source(it, e.cats)
+		if err != nil {
+			e.c.addProblem(it, name, it.Category, err.Error())
+			return nil
+		}
+		if !known {
+			continue // unknown never overwrites a known value
+		}
+		product := f.product || name == catalog.FieldBarcode
+		k := productKey{o.ProductID, name}
+		if product {
+			if first, ok := e.wanted[k]; !ok {
+				e.wanted[k] = it
+			} else if v, _, _ := f.source(first, e.cats); !v.Equal(to) {
+				e.c.addProblem(it, name, to.String(), fmt.Sprintf("row %d wants another %s for the same product", first.Pos.Row, name))
+				return nil
+			}
+		}
+		from, _ := f.target(o)
+		if from.Equal(to) || (product && e.carried[k]) {
+			continue
+		}
+		if name == catalog.FieldBarcode && o.Product != nil && o.Product.HasOffers {
+			e.c.addProblem(it, name, it.Barcode, "KeyCRM's API cannot change the barcode of a variant")
+			return nil
+		}
+		if product {
+			claimed = append(claimed, k)
+		}
+		changes = append(changes, plan.Change{SKU: it.SKU, OfferID: o.ID, Field: name, From: from, To: to})
+	}
+	for _, k := range claimed {
+		e.carried[k] = true
+		e.ep.ProductIDs[o.ID] = o.ProductID
+	}
+	return changes
 }
 
 // givenFields are the editable fields some row of the source gives a value for.

@@ -189,3 +189,39 @@ func TestFieldsAreChecked(t *testing.T) {
 		t.Errorf("CheckFields: %v", err)
 	}
 }
+
+func TestProductFieldsPerProduct(t *testing.T) {
+	st := shop()
+	st.Categories = []keycrmmock.Category{{ID: 1, Name: "Одяг"}, {ID: 2, Name: "Кепки", ParentID: ptr(int64(1))}}
+	mock, client := testenv.StartMock(t, st, keycrmmock.Options{})
+	ep := planEdit(t, client, "names_categories.csv")
+	// B-2 asks another name for the cap B-1 renames: refused, and B-1's rename
+	// stands alone. C-1's category is not in KeyCRM and edit never creates one.
+	want := "A-1 category →1; A-1 barcode →4820000000001; B-1 name Кепка→Кепка червона; B-1 category →2; "
+	if got := describe(ep.Changes); got != want {
+		t.Fatalf("changes %q, want %q", got, want)
+	}
+	probs := map[string]string{}
+	for _, pr := range ep.Problems {
+		probs[pr.SKU] = pr.Error
+	}
+	if !strings.Contains(probs["B-2"], "row 2 wants another name") || !strings.Contains(probs["C-1"], `"Взуття" is not in KeyCRM`) || len(probs) != 2 {
+		t.Errorf("problems %v", probs)
+	}
+	if ep.ProductRequests() != 2 || ep.OfferRequests() != 0 {
+		t.Errorf("%d product and %d offer requests, want 2 and 0", ep.ProductRequests(), ep.OfferRequests())
+	}
+	res, err := productedit.Apply(context.Background(), client, ep, productedit.Options{})
+	if err != nil || res.Failed != 0 || res.Applied != 4 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	after := mock.State()
+	if after.Products[2].Name != "Кепка червона" || *after.Products[2].CategoryID != 2 || after.Products[0].Offers[0].Barcode != "4820000000001" {
+		t.Errorf("after: %+v", after.Products)
+	}
+	if got := mock.Stats().ByRoute["PUT /products/{productId}"]; got != 2 {
+		t.Errorf("%d product requests", got)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
