@@ -244,15 +244,7 @@ func PlanEdit(c *Collector, offers []keycrm.Offer, cats *Categories, opt EditOpt
 		fields = givenFields(units)
 	}
 	held := offersBySKU(offers)
-	for _, sku := range sortedKeys(held) {
-		if len(held[sku]) > 1 {
-			d := plan.Duplicate{SKU: sku}
-			for _, o := range held[sku] {
-				d.OfferIDs = append(d.OfferIDs, o.ID)
-			}
-			p.Duplicates = append(p.Duplicates, d)
-		}
-	}
+	p.Duplicates = targetDuplicates(held)
 	e := &editor{c: c, cats: cats, fields: fields, ep: ep, wanted: map[productKey]*catalog.Item{}, carried: map[productKey]bool{}}
 	slices.Sort(order)
 	for _, sku := range order {

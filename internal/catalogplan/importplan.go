@@ -9,6 +9,7 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
 )
 
@@ -82,20 +83,11 @@ type NewProduct struct {
 	Rows        []int      `json:"rows"`
 }
 
-// NewOffer is one sellable unit of a new product: the product itself when it has
-// no variants.
+// NewOffer is one sellable unit of a new product (the product itself when it has
+// no variants): the body KeyCRM gets, and the source row it came from.
 type NewOffer struct {
-	SKU            string             `json:"sku"`
-	Barcode        string             `json:"barcode,omitempty"`
-	Price          *plan.Value        `json:"price,omitempty"`
-	PurchasedPrice *plan.Value        `json:"purchased_price,omitempty"`
-	Weight         *plan.Value        `json:"weight,omitempty"`
-	Length         *plan.Value        `json:"length,omitempty"`
-	Width          *plan.Value        `json:"width,omitempty"`
-	Height         *plan.Value        `json:"height,omitempty"`
-	ImageURL       string             `json:"image_url,omitempty"`
-	Properties     []catalog.Property `json:"properties"`
-	Row            int                `json:"row"`
+	keycrm.OfferCreate
+	Row int `json:"row"`
 }
 
 // Existing is what KeyCRM holds for the source's SKUs: every offer found by a
@@ -128,15 +120,7 @@ func PlanImport(c *Collector, ex Existing, opt ImportOptions) *ImportPlan {
 		Target:     plan.Target{Location: "keycrm", APIURL: &apiURL, WarehouseIDs: []int64{}},
 		Categories: []NewCategory{}, Create: []NewProduct{}, Existing: []plan.Missing{}, Duplicates: []plan.Duplicate{}}
 	held := offersBySKU(ex.Offers)
-	for _, sku := range sortedKeys(held) {
-		if len(held[sku]) > 1 {
-			d := plan.Duplicate{SKU: sku}
-			for _, o := range held[sku] {
-				d.OfferIDs = append(d.OfferIDs, o.ID)
-			}
-			p.Duplicates = append(p.Duplicates, d)
-		}
-	}
+	p.Duplicates = targetDuplicates(held)
 	units, order := c.units()
 	groups, parentRows := groupUnits(units, order)
 	cats := ex.Categories
@@ -337,25 +321,25 @@ func pictures(it *catalog.Item) []string {
 }
 
 func newOffer(it *catalog.Item, variant bool) NewOffer {
-	o := NewOffer{SKU: it.SKU, Barcode: strings.TrimSpace(it.Barcode), Row: it.Pos.Row,
+	o := keycrm.OfferCreate{SKU: it.SKU, Barcode: strings.TrimSpace(it.Barcode),
 		Price: numPtr(it.Price), PurchasedPrice: numPtr(it.PurchasedPrice),
-		Weight: numPtr(it.Weight), Length: numPtr(it.Length), Width: numPtr(it.Width), Height: numPtr(it.Height),
-		Properties: []catalog.Property{}}
+		Weight: numPtr(it.Weight), Length: numPtr(it.Length), Width: numPtr(it.Width), Height: numPtr(it.Height)}
 	if variant {
-		o.Properties = append(o.Properties, it.Properties...)
+		for _, pr := range it.Properties {
+			o.Properties = append(o.Properties, keycrm.OfferProperty{Name: pr.Name, Value: pr.Value})
+		}
 		if len(it.ImageURLs) > 0 {
 			o.ImageURL = strings.TrimSpace(it.ImageURLs[0])
 		}
 	}
-	return o
+	return NewOffer{OfferCreate: o, Row: it.Pos.Row}
 }
 
-func numPtr(n catalog.Num) *plan.Value {
+func numPtr(n catalog.Num) *decimal.Decimal {
 	if !n.Known {
 		return nil
 	}
-	v := plan.NumberValue(n.V)
-	return &v
+	return &n.V
 }
 
 func (p *ImportPlan) count() {
@@ -395,6 +379,22 @@ func offersBySKU(offers []keycrm.Offer) map[string][]keycrm.Offer {
 		}
 	}
 	return m
+}
+
+// targetDuplicates lists the SKUs several KeyCRM offers hold, by SKU: they are
+// never matched, created or changed.
+func targetDuplicates(held map[string][]keycrm.Offer) []plan.Duplicate {
+	out := []plan.Duplicate{}
+	for _, sku := range sortedKeys(held) {
+		if len(held[sku]) > 1 {
+			d := plan.Duplicate{SKU: sku}
+			for _, o := range held[sku] {
+				d.OfferIDs = append(d.OfferIDs, o.ID)
+			}
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/catalogplan"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/all"
@@ -16,13 +15,8 @@ import (
 
 func read(t *testing.T, location string) *catalogplan.Collector {
 	t.Helper()
-	r, err := all.Registry().Open(context.Background(), location, connector.ReadOptions{})
+	c, _, err := catalogplan.Read(context.Background(), all.Registry(), location, connector.ReadOptions{})
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	c := catalogplan.NewCollector()
-	if err := r.Read(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -74,7 +68,7 @@ func TestPlanImportBadRows(t *testing.T) {
 	if shoe.Key != "SHOE" || !shoe.HasVariants || len(shoe.Variants) != 2 || shoe.Name != "Кросівки Air" {
 		t.Errorf("shoe %+v", shoe)
 	}
-	if v := shoe.Variants[1]; v.SKU != "SHOE-43" || len(v.Properties) != 1 || v.Properties[0] != (catalog.Property{Name: "Розмір", Value: "43"}) {
+	if v := shoe.Variants[1]; v.SKU != "SHOE-43" || len(v.Properties) != 1 || v.Properties[0] != (keycrm.OfferProperty{Name: "Розмір", Value: "43"}) {
 		t.Errorf("variant %+v, want SHOE-43 with Розмір=43", v)
 	}
 	if shoe.Category != "Взуття > Кросівки" || shoe.CategoryID != 0 || len(shoe.Pictures) != 1 {

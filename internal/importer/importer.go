@@ -15,8 +15,6 @@ import (
 	"slices"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalogplan"
-	"github.com/keycrm-sync/keycrm-sync/internal/plan"
-	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
 )
 
@@ -219,8 +217,8 @@ func (r *run) importBatch(ctx context.Context, batch []catalogplan.NewProduct) e
 		if o.Barcode != "" {
 			pc.Barcode = &o.Barcode
 		}
-		pc.Price, pc.PurchasedPrice = num(o.Price), num(o.PurchasedPrice)
-		pc.Weight, pc.Length, pc.Width, pc.Height = num(o.Weight), num(o.Length), num(o.Width), num(o.Height)
+		pc.Price, pc.PurchasedPrice = o.Price, o.PurchasedPrice
+		pc.Weight, pc.Length, pc.Width, pc.Height = o.Weight, o.Length, o.Width, o.Height
 		bySKU[o.SKU] = pc
 		skus = append(skus, o.SKU)
 	}
@@ -265,7 +263,7 @@ func (r *run) variantProduct(ctx context.Context, np catalogplan.NewProduct) err
 		skus := make([]string, len(batch))
 		for i, v := range batch {
 			skus[i] = v.SKU
-			bySKU[v.SKU] = offerCreate(v)
+			bySKU[v.SKU] = v.OfferCreate
 		}
 		ev, err := r.send(ctx, skus, func(send []string) error {
 			body := make([]keycrm.OfferCreate, len(send))
@@ -283,27 +281,6 @@ func (r *run) variantProduct(ctx context.Context, np catalogplan.NewProduct) err
 		}
 	}
 	return nil
-}
-
-func offerCreate(v catalogplan.NewOffer) keycrm.OfferCreate {
-	oc := keycrm.OfferCreate{SKU: v.SKU, Barcode: v.Barcode, ImageURL: v.ImageURL,
-		Price: num(v.Price), PurchasedPrice: num(v.PurchasedPrice),
-		Weight: num(v.Weight), Length: num(v.Length), Width: num(v.Width), Height: num(v.Height)}
-	for _, pr := range v.Properties {
-		oc.Properties = append(oc.Properties, keycrm.OfferProperty{Name: pr.Name, Value: pr.Value})
-	}
-	return oc
-}
-
-func num(v *plan.Value) *decimal.Decimal {
-	if v == nil {
-		return nil
-	}
-	d, ok := v.Number()
-	if !ok {
-		return nil
-	}
-	return &d
 }
 
 // send posts a batch by SKU. After a failure it reads the SKUs back and sends the

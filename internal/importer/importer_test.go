@@ -17,24 +17,12 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrmmock"
 )
 
-// collect reads a source location into a Collector, as the command does.
-func collect(t *testing.T, location string) *catalogplan.Collector {
+func planImport(t *testing.T, client *keycrm.Client, location string, create bool) *catalogplan.ImportPlan {
 	t.Helper()
-	r, err := all.Registry().Open(context.Background(), location, connector.ReadOptions{})
+	c, _, err := catalogplan.Read(context.Background(), all.Registry(), location, connector.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	c := catalogplan.NewCollector()
-	if err := r.Read(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func planImport(t *testing.T, client *keycrm.Client, location string, create bool) *catalogplan.ImportPlan {
-	t.Helper()
-	c := collect(t, location)
 	ex, err := importer.ReadTarget(context.Background(), client, c.SKUs(), false)
 	if err != nil {
 		t.Fatal(err)

@@ -41,13 +41,8 @@ func shop() keycrmmock.State {
 
 func planEdit(t *testing.T, client *keycrm.Client, file string, fields ...string) *catalogplan.EditPlan {
 	t.Helper()
-	r, err := all.Registry().Open(context.Background(), filepath.Join("testdata", file), connector.ReadOptions{})
+	c, _, err := catalogplan.Read(context.Background(), all.Registry(), filepath.Join("testdata", file), connector.ReadOptions{})
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	c := catalogplan.NewCollector()
-	if err := r.Read(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
 	ex, err := importer.ReadTarget(context.Background(), client, c.SKUs(), true)
