@@ -67,14 +67,12 @@ type Failed struct {
 }
 
 type run struct {
-	c        *keycrm.Client
-	opt      Options
-	res      *Result
-	catIDs   map[string]int64
-	catErr   map[string]error
-	why      map[string]string // SKU → why its write failed
-	cats     []keycrm.Category // read after a failed category create, once
-	catsRead bool
+	c      *keycrm.Client
+	opt    Options
+	res    *Result
+	catIDs map[string]int64
+	catErr map[string]error
+	why    map[string]string // SKU → why its write failed
 }
 
 // Apply applies the plan. An error is returned only when the run could not go on
