@@ -35,8 +35,23 @@ type ImportPlan struct {
 	// Duplicates are KeyCRM SKUs held by several offers: left out.
 	Duplicates []plan.Duplicate  `json:"duplicates"`
 	Problems   []catalog.Problem `json:"problems"`
+	// Guards are filled by CheckGuards.
+	Guards []plan.Guard `json:"guards"`
 	// Requests is what applying costs at most, read-back included.
 	Requests int `json:"requests"`
+}
+
+// CheckGuards evaluates the guards of an import, stores them in p.Guards and
+// returns those that tripped. Only empty-source applies: the others measure
+// changes to matched items, and an import changes none.
+func (p *ImportPlan) CheckGuards() (tripped []plan.Guard) {
+	g := plan.Guard{Name: plan.GuardEmptySource, Limit: decimal.FromInt(1),
+		Value: decimal.FromInt(int64(p.Source.Items)), Tripped: p.Source.Items < 1}
+	p.Guards = []plan.Guard{g}
+	if g.Tripped {
+		tripped = append(tripped, g)
+	}
+	return tripped
 }
 
 // ImportSummary holds the plan's counts.
@@ -118,7 +133,7 @@ func PlanImport(c *Collector, ex Existing, opt ImportOptions) *ImportPlan {
 	apiURL := opt.APIURL
 	p := &ImportPlan{Version: plan.Version, Command: CmdImport, DryRun: true, Source: opt.Source,
 		Target:     plan.Target{Location: "keycrm", APIURL: &apiURL, WarehouseIDs: []int64{}},
-		Categories: []NewCategory{}, Create: []NewProduct{}, Existing: []plan.Missing{}, Duplicates: []plan.Duplicate{}}
+		Categories: []NewCategory{}, Create: []NewProduct{}, Existing: []plan.Missing{}, Guards: []plan.Guard{}}
 	held := offersBySKU(ex.Offers)
 	p.Duplicates = targetDuplicates(held)
 	units, order := c.units()
@@ -348,11 +363,13 @@ func (p *ImportPlan) count() {
 	s.Existing = len(p.Existing)
 	s.Duplicates = len(p.Duplicates)
 	s.Problems = len(p.Problems)
+	p.Source.Items = s.Existing
 	simple, read := 0, 0
 	p.Requests = len(p.Categories)
 	for _, np := range p.Create {
 		s.Products++
 		s.Variants += len(np.Variants)
+		p.Source.Items += len(np.Variants)
 		read += len(np.Variants)
 		if !np.HasVariants {
 			simple++

@@ -80,6 +80,9 @@ func TestPlanImportBadRows(t *testing.T) {
 	if ok1.Key != "OK-1" || ok1.HasVariants || ok1.CategoryID != 1 {
 		t.Errorf("OK-1 %+v, want a simple product in category 1", ok1)
 	}
+	if tripped := p.CheckGuards(); len(tripped) != 0 || p.Source.Items != 3 {
+		t.Errorf("guards %+v over %d items, want none tripped over 3", p.Guards, p.Source.Items)
+	}
 	// 1 category, 1 card, 1 variant batch, 1 import batch, 1 read-back of 3 SKUs.
 	if p.Requests != 5 {
 		t.Errorf("requests %d, want 5", p.Requests)
@@ -127,6 +130,13 @@ func TestPlanImportJSON(t *testing.T) {
 	// Without --create-categories the shoe's category is a problem, not a plan.
 	if p.Summary.Categories != 0 || strings.Contains(string(b), `"key":"SHOE"`) {
 		t.Errorf("shoe planned without its category: %s", b)
+	}
+}
+
+func TestImportOfNothingTripsEmptySource(t *testing.T) {
+	p := catalogplan.PlanImport(catalogplan.NewCollector(), catalogplan.Existing{}, catalogplan.ImportOptions{})
+	if tripped := p.CheckGuards(); len(tripped) != 1 || tripped[0].Name != "empty-source" {
+		t.Errorf("tripped %+v", tripped)
 	}
 }
 
