@@ -254,3 +254,26 @@ func TestImportCommerceMLSharedArticleIsReported(t *testing.T) {
 		t.Error("something was created")
 	}
 }
+
+// An interrupted run created the shoe's card and journaled it; the rerun adds the
+// variants to that card instead of creating a second one.
+func TestImportCompletesJournaledCard(t *testing.T) {
+	location := filepath.Join(testenv.ModuleRoot(t), "internal", "catalogplan", "testdata", "bad_rows.csv")
+	stray := keycrmmock.Product{ID: 5, Name: "Кросівки Air", CurrencyCode: "UAH",
+		Offers: []keycrmmock.Offer{{ID: 50, Properties: []keycrmmock.Property{}}}}
+	mock, client := testenv.StartMock(t, keycrmmock.State{Products: []keycrmmock.Product{stray}}, keycrmmock.Options{})
+	p := planImport(t, client, location, true)
+	res, err := importer.Apply(context.Background(), client, p, importer.Options{Parents: map[string]int64{"SHOE": 5}})
+	if err != nil || res.Err() != nil {
+		t.Fatalf("%v %+v", err, res)
+	}
+	st := mock.State()
+	// Besides the shoe: OK-1, and COAT, whose "Куртки/пальта" is a plain path
+	// in an account without a category of that name.
+	if len(st.Products) != 3 || len(st.Products[0].Offers) != 2 || *st.Products[0].Offers[0].SKU != "SHOE-42" {
+		t.Errorf("products %+v, want the shoe's variants on card 5", st.Products)
+	}
+	if got := mock.Stats().ByRoute["POST /products"]; got != 0 {
+		t.Errorf("%d cards created", got)
+	}
+}
