@@ -126,7 +126,17 @@ func TestEditUpdatesOnlyChangedOffersInOnePut(t *testing.T) {
 	}
 
 	// Revert puts back what the edit replaced: prices and the name.
-	rev, skipped := catalogplan.Revert(ep)
+	// As revert does from the journal: the applied entries, and the offers'
+	// products read again.
+	var offers []keycrm.Offer
+	err = client.OffersByID(context.Background(), []int64{12, 13}, false, func(pg *keycrm.Page[keycrm.Offer]) error {
+		offers = append(offers, pg.Data...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev, skipped := catalogplan.Revert(ep.Changes, catalogplan.ProductIDs(offers), ep.Source, ep.Target)
 	if len(skipped) != 0 {
 		t.Errorf("skipped %+v", skipped)
 	}
