@@ -8,8 +8,9 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/apply"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
-	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/target"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
@@ -67,7 +68,7 @@ func TestBatchesAndReadBack(t *testing.T) {
 	mock, client := testenv.StartMock(t, catalogue(5), keycrmmock.Options{})
 	p := stockPlan(1, "10", "20.25", "0", "7", "9")
 	j, dir := startJournal(t, p)
-	out, err := apply.Stocks(context.Background(), keycrmstore.New(client), p, j, apply.Options{BatchSize: 2})
+	out, err := apply.Run(context.Background(), keycrmstock.New(client).WithBatchSize(2), p, j, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestItemErrorsResendTheRest(t *testing.T) {
 	p := stockPlan(1, "5", "6", "7")
 	p.Changes[1].OfferID = 999 // KeyCRM has no such offer: stocks.1.id is refused
 	j, _ := startJournal(t, p)
-	out, err := apply.Stocks(context.Background(), keycrmstore.New(client), p, j, apply.Options{})
+	out, err := apply.Run(context.Background(), keycrmstock.New(client), p, j, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestAckLostConverges(t *testing.T) {
 		func(o *keycrm.Options) { o.Retries = new(0) })
 	p := stockPlan(1, "11", "12")
 	j, dir := startJournal(t, p)
-	out, err := apply.Stocks(context.Background(), keycrmstore.New(client), p, j, apply.Options{})
+	out, err := apply.Run(context.Background(), keycrmstock.New(client), p, j, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,8 +154,8 @@ func TestRateLimitAfterLostAnswerIsReadBack(t *testing.T) {
 		func(o *keycrm.Options) { o.Retries = new(0) })
 	p := stockPlan(1, "11", "12")
 	j, dir := startJournal(t, p)
-	target := &lostThen429{Store: keycrmstore.New(client)}
-	out, err := apply.Stocks(context.Background(), target, p, j, apply.Options{})
+	target := &lostThen429{Stock: keycrmstock.New(client)}
+	out, err := apply.Run(context.Background(), target, p, j, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,10 +173,10 @@ func TestRateLimitAfterLostAnswerIsReadBack(t *testing.T) {
 
 // lostThen429 writes (the write lands) and answers 429, as a retried write whose
 // first answer was lost would end.
-type lostThen429 struct{ *keycrmstore.Store }
+type lostThen429 struct{ *keycrmstock.Stock }
 
-func (l *lostThen429) PutStocks(ctx context.Context, wh int64, ws []plan.StockWrite) error {
-	if err := l.Store.PutStocks(ctx, wh, ws); err != nil {
+func (l *lostThen429) Write(ctx context.Context, b target.Batch) error {
+	if err := l.Stock.Write(ctx, b); err != nil {
 		return err
 	}
 	return &keycrm.APIError{Status: 429, Message: "Too Many Attempts."}
@@ -188,8 +189,8 @@ func TestInterruptStopsBetweenBatches(t *testing.T) {
 	p := stockPlan(1, "10", "11", "12", "13")
 	j, _ := startJournal(t, p)
 	ctx, cancel := context.WithCancel(context.Background())
-	store := keycrmstore.New(client)
-	out, err := apply.Stocks(ctx, store, p, j, apply.Options{BatchSize: 2, Progress: func(done, total int) {
+	stock := keycrmstock.New(client).WithBatchSize(2)
+	out, err := apply.Run(ctx, stock, p, j, apply.Options{Progress: func(done, total int) {
 		if done == 2 {
 			cancel()
 		}
@@ -213,7 +214,7 @@ func TestInterruptDuringTheLastBatch(t *testing.T) {
 	p := stockPlan(1, "10", "11")
 	j, _ := startJournal(t, p)
 	ctx, cancel := context.WithCancel(context.Background())
-	out, err := apply.Stocks(ctx, &signalled{Store: keycrmstore.New(client), cancel: cancel}, p, j, apply.Options{})
+	out, err := apply.Run(ctx, &signalled{Stock: keycrmstock.New(client), cancel: cancel}, p, j, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,13 +230,13 @@ func TestInterruptDuringTheLastBatch(t *testing.T) {
 
 // signalled cancels the run while its write is in flight.
 type signalled struct {
-	*keycrmstore.Store
+	*keycrmstock.Stock
 	cancel func()
 }
 
-func (s *signalled) PutStocks(ctx context.Context, wh int64, ws []plan.StockWrite) error {
+func (s *signalled) Write(ctx context.Context, b target.Batch) error {
 	s.cancel()
-	return s.Store.PutStocks(ctx, wh, ws)
+	return s.Stock.Write(ctx, b)
 }
 
 func TestBatchJournaledBeforeItIsSent(t *testing.T) {
@@ -245,14 +246,14 @@ func TestBatchJournaledBeforeItIsSent(t *testing.T) {
 	// The target reads the journal at the moment the request leaves, as a run
 	// killed then would leave it.
 	var seen *journal.Run
-	target := &inspect{Store: keycrmstore.New(client), before: func() {
+	target := &inspect{Stock: keycrmstock.New(client), before: func() {
 		r, err := journal.Load(dir, j.RunID)
 		if err != nil {
 			t.Error(err)
 		}
 		seen = r
 	}}
-	if _, err := apply.Stocks(context.Background(), target, p, j, apply.Options{}); err != nil {
+	if _, err := apply.Run(context.Background(), target, p, j, apply.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if seen == nil || len(seen.Unconfirmed()) != 2 || seen.Status() != journal.StatusPartial {
@@ -261,49 +262,50 @@ func TestBatchJournaledBeforeItIsSent(t *testing.T) {
 }
 
 type inspect struct {
-	*keycrmstore.Store
+	*keycrmstock.Stock
 	before func()
 }
 
-func (i *inspect) PutStocks(ctx context.Context, wh int64, ws []plan.StockWrite) error {
+func (i *inspect) Write(ctx context.Context, b target.Batch) error {
 	i.before()
-	return i.Store.PutStocks(ctx, wh, ws)
+	return i.Stock.Write(ctx, b)
 }
 
 // fickle applies writes like KeyCRM, then lets someone else change one offer.
 type fickle struct {
-	store   *keycrmstore.Store
+	*keycrmstock.Stock
 	mock    *keycrmmock.Server
 	skipped int64 // an offer whose write is silently dropped
 	other   int64 // an offer someone else changes right after
 	reads   int
 }
 
-func (f *fickle) PutStocks(ctx context.Context, wh int64, ws []plan.StockWrite) error {
-	var kept []plan.StockWrite
-	for _, w := range ws {
-		if w.OfferID != f.skipped {
-			kept = append(kept, w)
+func (f *fickle) Write(ctx context.Context, b target.Batch) error {
+	kept := target.Batch{WarehouseID: b.WarehouseID}
+	for _, c := range b.Entries {
+		if c.OfferID != f.skipped {
+			kept.Entries = append(kept.Entries, c)
 		}
 	}
-	if err := f.store.PutStocks(ctx, wh, kept); err != nil {
+	if err := f.Stock.Write(ctx, kept); err != nil {
 		return err
 	}
-	return f.store.PutStocks(ctx, wh, []plan.StockWrite{{OfferID: f.other, Quantity: decimal.FromInt(77)}})
+	other := plan.Change{SKU: "other", OfferID: f.other, WarehouseID: b.WarehouseID, Field: "quantity", To: plan.NumberValue(decimal.FromInt(77))}
+	return f.Stock.Write(ctx, target.Batch{WarehouseID: b.WarehouseID, Entries: []plan.Change{other}})
 }
 
-func (f *fickle) ReadByID(ctx context.Context, ids []int64) (plan.Snapshot, error) {
+func (f *fickle) Current(ctx context.Context, entries []plan.Change) (plan.Snapshot, error) {
 	f.reads++
-	return f.store.ReadByID(ctx, ids)
+	return f.Stock.Current(ctx, entries)
 }
 
 func TestReadBackSortsWhatDidNotTake(t *testing.T) {
 	mock, client := testenv.StartMock(t, catalogue(3), keycrmmock.Options{})
-	target := &fickle{store: keycrmstore.New(client), mock: mock, skipped: 101, other: 103}
+	target := &fickle{Stock: keycrmstock.New(client), mock: mock, skipped: 101, other: 103}
 	p := stockPlan(1, "5", "6", "7")
 	j, _ := startJournal(t, p)
 	var slept time.Duration
-	out, err := apply.Stocks(context.Background(), target, p, j, apply.Options{Settle: 5 * time.Second,
+	out, err := apply.Run(context.Background(), target, p, j, apply.Options{Settle: 5 * time.Second,
 		Sleep: func(_ context.Context, d time.Duration) error { slept += d; return nil }})
 	if err != nil {
 		t.Fatal(err)

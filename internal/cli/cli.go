@@ -26,6 +26,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/render"
 )
 
 // Main runs keycrm-sync with args and returns the process exit code. It never calls
@@ -72,7 +73,7 @@ refuses suspicious plans, journals what it replaced and can revert it.`,
 	pf.StringVar(&g.ConfigFile, "config", "", "configuration `FILE` (default ./keycrm-sync.yaml, then $XDG_CONFIG_HOME/keycrm-sync/config.yaml)")
 	pf.StringVar(&g.Profile, "profile", "", "apply the command defaults of profile `NAME` from the config file (env "+cmdutil.EnvProfile+")")
 	pf.StringVar(&g.StateDir, "state-dir", "", "`DIR` for journals and the lock (default $XDG_STATE_HOME/keycrm-sync)")
-	pf.StringVarP(&g.Output, "output", "o", "table", "output `FORMAT`: table, json or csv")
+	pf.StringVarP(&g.Output, "output", "o", render.FormatTable, "output `FORMAT`: "+strings.Join(render.Formats, ", "))
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "log each API request (method, path, status, duration)")
 	pf.BoolVar(&g.NoProgress, "no-progress", false, "never draw progress bars")
@@ -105,10 +106,8 @@ func prepare(f *cmdutil.Factory, cmd *cobra.Command) error {
 	f.IO.Quiet = g.Quiet
 	f.IO.Verbose = g.Verbose
 	f.IO.NoProgress = g.NoProgress
-	switch g.Output {
-	case "table", "json", "csv":
-	default:
-		return cmdutil.UsageErrorf("--output must be table, json or csv, not %q", g.Output)
+	if render.CheckFormat(g.Output) != nil {
+		return cmdutil.UsageErrorf("--output must be table, json or csv (or markdown for a CI job summary), not %q", g.Output)
 	}
 	profile := g.Profile
 	if profile == "" {

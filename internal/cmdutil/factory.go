@@ -17,6 +17,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/config"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/all"
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
 )
@@ -69,6 +71,9 @@ type Factory struct {
 	config     *config.Config
 	configErr  error
 
+	formatsOnce sync.Once
+	formats     *connector.Registry
+
 	clientOnce sync.Once
 	client     *keycrm.Client
 	clientErr  error
@@ -95,6 +100,13 @@ func (f *Factory) Config() (*config.Config, error) {
 
 func (f *Factory) changed(flag string) bool {
 	return f.Global.Flags != nil && f.Global.Flags.Changed(flag)
+}
+
+// Formats is the registry of every format a location may be read or written as,
+// built once for the process.
+func (f *Factory) Formats() *connector.Registry {
+	f.formatsOnce.Do(func() { f.formats = all.Registry() })
+	return f.formats
 }
 
 // APIURL resolves the base URL: flag > KEYCRM_API_URL > config api.url > default.

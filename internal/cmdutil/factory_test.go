@@ -136,3 +136,13 @@ func TestStateDir(t *testing.T) {
 		t.Errorf("flag: %s", d)
 	}
 }
+
+// The registry is built once: every location of a run is read by the same formats.
+func TestFormatsBuiltOnce(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	f := NewFactory(ios, BuildInfo{})
+	r := f.Formats()
+	if r != f.Formats() || len(r.Names()) == 0 {
+		t.Fatalf("registry %p then %p, formats %v", r, f.Formats(), r.Names())
+	}
+}

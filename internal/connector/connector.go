@@ -99,6 +99,14 @@ type Format interface {
 	Open(ctx context.Context, loc Location, opt ReadOptions) (Reader, error)
 }
 
+// A SchemeFormat reads URL locations and declares their schemes ("woocommerce"): the
+// registry gives such a location to the format declaring its scheme, before asking
+// the others' Detect.
+type SchemeFormat interface {
+	Format
+	Schemes() []string
+}
+
 // Limits on a single record, so that a 20,000-column row or a 1 GB line is
 // refused with bounded memory instead of being read.
 const (

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -79,6 +80,13 @@ func (r *Registry) detect(loc Location, name string) (Format, error) {
 		// A missing or unreadable file is the format's to report, with its
 		// own wording; detection by extension does not need the bytes.
 		head, _ = readHead(loc.Path)
+	}
+	if loc.Kind == KindURL {
+		for _, f := range r.formats {
+			if sf, ok := f.(SchemeFormat); ok && slices.Contains(sf.Schemes(), loc.Scheme) {
+				return f, nil
+			}
+		}
 	}
 	for _, f := range r.formats {
 		if f.Detect(loc, head) {

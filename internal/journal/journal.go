@@ -265,21 +265,21 @@ func (r *Run) Summary() Summary {
 // rejected and the ones the read-back found not taken. Their From values are what
 // revert puts back. Entries whose fate nobody learnt are not here: see Unconfirmed.
 func (r *Run) Applied() []plan.Change {
-	notTaken := map[string]bool{}
+	notTaken := map[plan.Key]bool{}
 	for _, c := range r.NotTaken {
-		notTaken[entryKey(c)] = true
+		notTaken[c.Key()] = true
 	}
 	var out []plan.Change
 	for _, b := range r.Batches {
 		if b.Status == BatchFailed || (b.Status == BatchSent && !r.readBack) {
 			continue
 		}
-		failed := map[string]bool{}
+		failed := map[plan.Key]bool{}
 		for _, c := range b.Failed {
-			failed[entryKey(c)] = true
+			failed[c.Key()] = true
 		}
 		for _, c := range b.Entries {
-			if k := entryKey(c); !failed[k] && !notTaken[k] {
+			if k := c.Key(); !failed[k] && !notTaken[k] {
 				out = append(out, c)
 			}
 		}
@@ -299,21 +299,17 @@ func (r *Run) Unconfirmed() []plan.Change {
 		if b.Status != BatchSent {
 			continue
 		}
-		failed := map[string]bool{}
+		failed := map[plan.Key]bool{}
 		for _, c := range b.Failed {
-			failed[entryKey(c)] = true
+			failed[c.Key()] = true
 		}
 		for _, c := range b.Entries {
-			if !failed[entryKey(c)] {
+			if !failed[c.Key()] {
 				out = append(out, c)
 			}
 		}
 	}
 	return out
-}
-
-func entryKey(c plan.Change) string {
-	return fmt.Sprintf("%d/%d/%s", c.OfferID, c.WarehouseID, c.Field)
 }
 
 // ErrNoRun is returned for an unknown run id.

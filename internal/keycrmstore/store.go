@@ -128,16 +128,6 @@ func (s *Store) ReadByID(ctx context.Context, ids []int64) (plan.Snapshot, error
 	return b.snapshot(false), nil
 }
 
-// PutStocks sets the on-hand quantity of offers in one warehouse, by offer id (a SKU
-// could match several offers; the plan already resolved each to one id).
-func (s *Store) PutStocks(ctx context.Context, warehouseID int64, writes []plan.StockWrite) error {
-	targets := make([]keycrm.StockTarget, len(writes))
-	for i, w := range writes {
-		targets[i] = keycrm.StockTarget{ID: w.OfferID, Quantity: w.Quantity}
-	}
-	return s.c.PutStocks(ctx, warehouseID, targets)
-}
-
 func (p Progress) report(done, total int) {
 	if p != nil {
 		p(done, total)

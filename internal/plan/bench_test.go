@@ -60,7 +60,7 @@ func BenchmarkPlan100k(b *testing.B) {
 		if err := x.Finish(); err != nil {
 			b.Fatal(err)
 		}
-		p, err := Compute(CmdPushStock, x, target, Options{})
+		p, err := Compute(x, target, Options{Command: CmdPushStock})
 		if err != nil {
 			b.Fatal(err)
 		}

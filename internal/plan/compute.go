@@ -11,8 +11,11 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
-// Options are the flags that shape a plan besides the index's routing.
+// Options say what a plan compares and writes besides the index's routing. The
+// command that makes the plan chooses them; Compute knows no command and no flag.
 type Options struct {
+	// Command is the name written into the plan (CmdPushStock, CmdDiff, ...).
+	Command string
 	// Source and Target describe the two sides for the plan's header. Compute
 	// fills Source.Items and Target.WarehouseIDs.
 	Source Source
@@ -20,29 +23,29 @@ type Options struct {
 	DryRun bool
 	// Delta is set for sources holding changes only (CommerceML
 	// СодержитТолькоИзменения="true"): absence from them says nothing, so
-	// missing_in_source is not computed and --missing zero is refused.
+	// missing_in_source is not computed and MissingZero is refused.
 	Delta bool
-	// MissingZero is push-stock --missing zero.
+	// MissingZero is the missing policy that sets the target's items the source
+	// lacks to 0 (push-stock --missing zero); without it they are kept.
 	MissingZero bool
-	// Fields are the fields diff compares (default quantity). push-stock always
-	// compares the quantity.
+	// Fields are the fields compared and written; empty means the quantity.
 	Fields []string
-	// Stock is diff --stock; "" means on-hand. push-stock writes on-hand stock.
+	// Stock is the stock figure the target's quantity is read as; "" means
+	// on-hand.
 	Stock StockMode
 }
 
-// Errors of Compute; all are usage errors (exit 2), found before anything is written.
+// Errors of Compute: options that do not fit the source or the snapshot, found before
+// anything is written. Commands word them for their flags.
 var (
-	ErrMissingZeroDelta      = errors.New("--missing zero refused: the source holds changes only, so a SKU absent from it is not known to be gone")
-	ErrMissingZeroIncomplete = errors.New("--missing zero needs the whole KeyCRM catalogue, but only the source's SKUs were read")
-	ErrNeedWarehouse         = errors.New("push-stock needs --warehouse ID or --warehouse-map NAME=ID")
+	ErrMissingZeroDelta      = errors.New("the source holds changes only, so a SKU absent from it is not known to be gone")
+	ErrMissingZeroIncomplete = errors.New("zeroing what the source lacks needs the whole catalogue, but only the source's SKUs were read")
 )
 
 // Compute compares what the source says with what the target holds now and returns
-// the plan of cmd (CmdPushStock or CmdDiff). It never writes and never fails on data:
-// rows it cannot use are listed as duplicates or problems. It fails only on options
-// that do not fit together.
-func Compute(cmd string, idx *Index, target Snapshot, opt Options) (*Plan, error) {
+// the plan. It never writes and never fails on data: rows it cannot use are listed as
+// duplicates or problems. It fails only on options that do not fit together.
+func Compute(idx *Index, target Snapshot, opt Options) (*Plan, error) {
 	if idx == nil || !idx.finished {
 		return nil, errors.New("compute plan: source index not finished")
 	}
@@ -50,10 +53,10 @@ func Compute(cmd string, idx *Index, target Snapshot, opt Options) (*Plan, error
 		return nil, fmt.Errorf("compute plan: %w", idx.err)
 	}
 	c := &computer{x: idx, t: &target, mode: opt.Stock}
-	if err := c.configure(cmd, opt); err != nil {
-		return nil, fmt.Errorf("%s: %w", cmd, err)
+	if err := c.configure(opt); err != nil {
+		return nil, fmt.Errorf("compute plan: %w", err)
 	}
-	c.p = newPlan(cmd, opt, idx)
+	c.p = newPlan(opt, idx)
 	if c.listMissing {
 		c.p.MissingInSource = []Missing{}
 	}
@@ -76,36 +79,17 @@ type computer struct {
 	matched, changed, zeroed int
 }
 
-func (c *computer) configure(cmd string, opt Options) error {
+func (c *computer) configure(opt Options) error {
 	switch c.mode {
 	case "":
 		c.mode = OnHand
 	case OnHand, Available:
 	default:
-		return fmt.Errorf("--stock %q: want on-hand or available", c.mode)
+		return fmt.Errorf("stock %q: want on-hand or available", c.mode)
 	}
 	names := opt.Fields
-	switch cmd {
-	case CmdPushStock:
-		if c.x.targets[0] == 0 {
-			return ErrNeedWarehouse
-		}
-		if c.mode != OnHand {
-			return errors.New("push-stock writes on-hand stock; --stock applies to diff and pull-stock")
-		}
-		if len(names) > 0 && !slices.Equal(names, []string{catalog.FieldQuantity}) {
-			return errors.New("push-stock writes only the quantity; use edit-products for other fields")
-		}
+	if len(names) == 0 {
 		names = []string{catalog.FieldQuantity}
-	case CmdDiff:
-		if opt.MissingZero {
-			return errors.New("--missing applies to push-stock only")
-		}
-		if len(names) == 0 {
-			names = []string{catalog.FieldQuantity}
-		}
-	default:
-		return fmt.Errorf("cannot compute a plan for command %q", cmd)
 	}
 	for _, name := range names {
 		i, err := lookupField(name)
@@ -133,10 +117,10 @@ func (c *computer) configure(cmd string, opt Options) error {
 	return nil
 }
 
-func newPlan(cmd string, opt Options, idx *Index) *Plan {
+func newPlan(opt Options, idx *Index) *Plan {
 	p := &Plan{
 		Version:         Version,
-		Command:         cmd,
+		Command:         opt.Command,
 		DryRun:          opt.DryRun,
 		Source:          opt.Source,
 		Target:          opt.Target,

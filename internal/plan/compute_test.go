@@ -409,7 +409,8 @@ func TestComputeRules(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			p, err := Compute(cmd, feed(t, tt.index, tt.rows...), target, tt.opt)
+			tt.opt.Command = cmd
+			p, err := Compute(feed(t, tt.index, tt.rows...), target, tt.opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -453,30 +454,22 @@ func TestComputeRefuses(t *testing.T) {
 	complete := Snapshot{Complete: true}
 	tests := []struct {
 		rule   string
-		cmd    string
 		index  IndexOptions
 		opt    Options
 		target Snapshot
 		want   error
 	}{
-		{rule: "missing zero is refused for a delta source", cmd: CmdPushStock, index: IndexOptions{Warehouse: 1},
+		{rule: "missing zero is refused for a delta source", index: IndexOptions{Warehouse: 1},
 			opt: Options{MissingZero: true, Delta: true}, target: complete, want: ErrMissingZeroDelta},
-		{rule: "missing zero needs the whole catalogue", cmd: CmdPushStock, index: IndexOptions{Warehouse: 1},
+		{rule: "missing zero needs the whole catalogue", index: IndexOptions{Warehouse: 1},
 			opt: Options{MissingZero: true}, want: ErrMissingZeroIncomplete},
-		{rule: "push-stock needs a warehouse option", cmd: CmdPushStock, target: complete, want: ErrNeedWarehouse},
-		{rule: "push-stock writes only the quantity", cmd: CmdPushStock, index: IndexOptions{Warehouse: 1, Fields: []string{"price"}},
-			opt: Options{Fields: []string{"price"}}},
-		{rule: "push-stock writes on-hand stock", cmd: CmdPushStock, index: IndexOptions{Warehouse: 1},
-			opt: Options{Stock: Available}},
-		{rule: "diff has no --missing", cmd: CmdDiff, opt: Options{MissingZero: true}, target: complete},
-		{rule: "diff compares only fields the index kept", cmd: CmdDiff, opt: Options{Fields: []string{"price"}}},
-		{rule: "diff compares only known fields", cmd: CmdDiff, opt: Options{Fields: []string{"colour"}}},
-		{rule: "--stock takes on-hand or available", cmd: CmdDiff, opt: Options{Stock: "reserved"}},
-		{rule: "only planning commands compute", cmd: "import"},
+		{rule: "only fields the index kept are compared", opt: Options{Fields: []string{"price"}}},
+		{rule: "only known fields are compared", opt: Options{Fields: []string{"colour"}}},
+		{rule: "the stock figure is on-hand or available", opt: Options{Stock: "reserved"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rule, func(t *testing.T) {
-			p, err := Compute(tt.cmd, feed(t, tt.index, row{sku: "A", qty: "1"}), tt.target, tt.opt)
+			p, err := Compute(feed(t, tt.index, row{sku: "A", qty: "1"}), tt.target, tt.opt)
 			if err == nil {
 				t.Fatalf("planned %+v, want an error", p.Summary)
 			}
@@ -582,7 +575,7 @@ func TestParentProductsAreNotOffers(t *testing.T) {
 		row{sku: "CAP", qty: "4"},
 		row{sku: "CAP-L", qty: "1", parent: "CAP"},
 	)
-	p, err := Compute(CmdDiff, x, target, Options{})
+	p, err := Compute(x, target, Options{Command: CmdDiff})
 	if err != nil {
 		t.Fatal(err)
 	}

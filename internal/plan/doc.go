@@ -10,8 +10,8 @@
 //	x, _ := plan.NewIndex(plan.IndexOptions{Warehouse: 1})
 //	reader.Read(ctx, x)                 // x is the reader's sink
 //	_ = x.Finish()
-//	p, _ := plan.Compute(plan.CmdPushStock, x, snapshot, opt)
-//	tripped := p.CheckGuards(limits, opt.MissingZero)
+//	p, _ := plan.Compute(x, snapshot, plan.Options{Command: plan.CmdPushStock, MissingZero: zero})
+//	tripped := p.CheckGuards(limits, plan.Checks{Source: true, Coverage: zero})
 //
 // # Rules the contract leaves open, decided here
 //
@@ -48,7 +48,8 @@
 // when its numerator is positive, else 0; min-coverage with nothing to cover is 1.
 // max-price-change measures |to-from|/from over price and purchased_price entries; a
 // price set where there was none (from 0) has no relative change and is not measured;
-// it is evaluated for edit-products plans and any plan holding a price change.
+// it is evaluated for plans checked with Checks.Prices and any plan holding a price
+// change.
 // Limits above 100% are accepted with a % sign (a price may double); a bare number
 // above 1 is refused as ambiguous. Revert plans skip empty-source, max-changes and
 // min-coverage, which measure a source against the catalogue.

@@ -20,10 +20,6 @@ const (
 	GuardMaxPriceChange = "max-price-change"
 )
 
-// CmdEditProducts is the command whose plans are checked against max-price-change even
-// when they hold no price change, so its guard list keeps one shape.
-const CmdEditProducts = "edit-products"
-
 // Limit is a guard's limit, an exact share: 50% and 0.5 are the same Limit, and 1/3
 // is above 33.33%.
 type Limit struct{ share decimal.Decimal }
@@ -108,33 +104,40 @@ type Guard struct {
 	detail   string
 }
 
+// Checks say which guards measure a plan besides max-zeroed, which every write
+// plan gets: the command that makes the plan knows what it measures.
+type Checks struct {
+	// Source adds empty-source and max-changes, which measure a source against
+	// the target. A revert undoes exactly the run the operator named, whose items
+	// would all "change", so it leaves them out.
+	Source bool
+	// Coverage adds min-coverage, for plans that set what the source lacks to 0.
+	Coverage bool
+	// Prices adds max-price-change even to a plan without a price entry, so the
+	// guard list of a command that writes prices keeps one shape. Any plan with a
+	// price entry gets the guard anyway.
+	Prices bool
+}
+
 // CheckGuards evaluates the guards of a write plan, stores them in p.Guards and returns
-// those that tripped. missingZero says the plan was made with --missing zero (for a
-// saved plan, see ZeroesMissing). A diff has no guards.
-//
-// A revert plan skips empty-source, max-changes and min-coverage: they measure a
-// source against the catalogue, while a revert undoes exactly the run the operator
-// named, whose items would all "change".
-func (p *Plan) CheckGuards(l Limits, missingZero bool) (tripped []Guard) {
+// those that tripped.
+func (p *Plan) CheckGuards(l Limits, checks Checks) (tripped []Guard) {
 	p.Guards = []Guard{}
-	if p.Command == CmdDiff {
-		return nil
-	}
 	matched := int64(p.Summary.Matched)
 	var missing int64
 	if p.Summary.MissingInSource != nil {
 		missing = int64(*p.Summary.MissingInSource)
 	}
-	if p.Command != CmdRevert {
+	if checks.Source {
 		p.Guards = append(p.Guards,
 			emptySource(p.Source.Items),
 			ratio{int64(p.Summary.Changes), matched}.above(GuardMaxChanges, l.MaxChanges))
 	}
 	p.Guards = append(p.Guards, ratio{p.zeroed(), matched + missing}.above(GuardMaxZeroed, l.MaxZeroed))
-	if missingZero && p.Command != CmdRevert {
+	if checks.Coverage {
 		p.Guards = append(p.Guards, ratio{matched, matched + missing}.below(GuardMinCoverage, l.MinCoverage))
 	}
-	if g, ok := p.priceGuard(l.MaxPriceChange); ok {
+	if g, ok := p.priceGuard(l.MaxPriceChange, checks.Prices); ok {
 		p.Guards = append(p.Guards, g)
 	}
 	for _, g := range p.Guards {
@@ -199,9 +202,9 @@ func (r ratio) below(name string, l Limit) Guard {
 
 // priceGuard measures the largest relative price change, |to-from|/from, over price
 // and purchased_price entries. A price set where there was none (from 0) has no
-// relative change and is not measured. It is evaluated for edit-products plans and for
-// any plan holding a price change.
-func (p *Plan) priceGuard(l Limit) (Guard, bool) {
+// relative change and is not measured. It is evaluated when always is set and for any
+// plan holding a price change.
+func (p *Plan) priceGuard(l Limit, always bool) (Guard, bool) {
 	g := Guard{Name: GuardMaxPriceChange, Limit: round4(l.share.Rat())}
 	var worst *big.Rat
 	seen := false
@@ -222,7 +225,7 @@ func (p *Plan) priceGuard(l Limit) (Guard, bool) {
 			g.detail = fmt.Sprintf("%s of %s from %s to %s", c.Field, c.SKU, from, to)
 		}
 	}
-	if !seen && p.Command != CmdEditProducts {
+	if !seen && !always {
 		return g, false
 	}
 	if worst != nil {

@@ -147,7 +147,7 @@ func TestGuards(t *testing.T) {
 			if tt.limits != nil {
 				tt.limits(&l)
 			}
-			tripped := tt.p.CheckGuards(l, tt.missingZero)
+			tripped := tt.p.CheckGuards(l, Checks{Source: true, Coverage: tt.missingZero})
 			var g *Guard
 			for i := range tt.p.Guards {
 				if tt.p.Guards[i].Name == tt.guard {
@@ -171,7 +171,7 @@ func TestGuards(t *testing.T) {
 	}
 }
 
-func TestGuardsPerCommand(t *testing.T) {
+func TestGuardChecks(t *testing.T) {
 	names := func(p *Plan) string {
 		var s []string
 		for _, g := range p.Guards {
@@ -181,33 +181,25 @@ func TestGuardsPerCommand(t *testing.T) {
 	}
 	l := DefaultLimits()
 
-	diff := guardPlan(0, 5, nil, 0)
-	diff.Command = CmdDiff
-	if tripped := diff.CheckGuards(l, false); tripped != nil || diff.Guards == nil || len(diff.Guards) != 0 {
-		t.Errorf("diff: tripped %v, guards %v; want none and []", tripped, diff.Guards)
-	}
-
 	push := guardPlan(10, 1, intp(0), 0)
-	push.CheckGuards(l, false)
+	push.CheckGuards(l, Checks{Source: true})
 	if got := names(push); got != "empty-source,max-changes,max-zeroed" {
 		t.Errorf("push-stock guards %s", got)
 	}
-	push.CheckGuards(l, true)
+	push.CheckGuards(l, Checks{Source: true, Coverage: true})
 	if got := names(push); got != "empty-source,max-changes,max-zeroed,min-coverage" {
 		t.Errorf("push-stock --missing zero guards %s", got)
 	}
 
 	edit := guardPlan(10, 0, nil, 0)
-	edit.Command = CmdEditProducts
-	edit.CheckGuards(l, false)
+	edit.CheckGuards(l, Checks{Source: true, Prices: true})
 	if got := names(edit); got != "empty-source,max-changes,max-zeroed,max-price-change" {
 		t.Errorf("edit-products guards %s", got)
 	}
 
 	// A revert undoes one run: every item of it changes, by design.
 	revert := guardPlan(4, 4, nil, 0)
-	revert.Command = CmdRevert
-	if tripped := revert.CheckGuards(l, true); len(tripped) != 0 {
+	if tripped := revert.CheckGuards(l, Checks{}); len(tripped) != 0 {
 		t.Errorf("revert tripped %v", tripped)
 	}
 	if got := names(revert); got != "max-zeroed" {
@@ -218,7 +210,7 @@ func TestGuardsPerCommand(t *testing.T) {
 func TestRefusedError(t *testing.T) {
 	p := guardPlan(8, 5, intp(2), 0, "100→250")
 	p.Summary.Matched = 8
-	tripped := p.CheckGuards(DefaultLimits(), false)
+	tripped := p.CheckGuards(DefaultLimits(), Checks{Source: true})
 	err := error(&RefusedError{Guards: tripped})
 	want := "refused by guard max-changes: 62.5% of matched items would change, 5 of 8 (limit 50%); " +
 		"refused by guard max-price-change: a price would change by 150%, price of P from 100 to 250 (limit 50%)"
@@ -227,7 +219,7 @@ func TestRefusedError(t *testing.T) {
 	}
 
 	empty := guardPlan(0, 3, intp(3), 3)
-	tripped = empty.CheckGuards(DefaultLimits(), true)
+	tripped = empty.CheckGuards(DefaultLimits(), Checks{Source: true, Coverage: true})
 	want = "refused by guard empty-source: the source has no valid item; " +
 		"refused by guard max-changes: 3 items would change but none matched (limit 50%); " +
 		"refused by guard max-zeroed: 100% of items would go from above 0 to 0, 3 of 3 (limit 10%); " +

@@ -36,7 +36,8 @@ func strp(s string) *string { return &s }
 // JSON is pinned in testdata and rendered by package render's tests.
 func goldenPlans(t testing.TB) map[string]*Plan {
 	compute := func(cmd string, iopt IndexOptions, rows []row, target Snapshot, opt Options) *Plan {
-		p, err := Compute(cmd, feed(t, iopt, rows...), target, opt)
+		opt.Command = cmd
+		p, err := Compute(feed(t, iopt, rows...), target, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +54,7 @@ func goldenPlans(t testing.TB) map[string]*Plan {
 		offer(17, "A-1", "1:3"), offer(18, "A-2", "1:1234.5"), offer(19, "F-1", "1:2"), offer(44, "C-2", "1:7"),
 		offer(51, "T-1", "1:1"), offer(50, "T-1"), offer(45, "E-7", "1:1"), offer(46, "D-1", "1:9"), offer(60, ""),
 	}}, Options{Source: csv, Target: keycrm, DryRun: true})
-	push.CheckGuards(DefaultLimits(), false)
+	push.CheckGuards(DefaultLimits(), Checks{Source: true})
 
 	a1 := offer(17, "A-1", "1:5/2", "2:4/1")
 	a1.Price, a1.Name = num("12.5"), "Чай"
@@ -61,7 +62,6 @@ func goldenPlans(t testing.TB) map[string]*Plan {
 		{sku: "A-1", wh: "Київ", qty: "3", price: "10", name: "Чай & кава"}, {sku: "A-1", wh: "Львів", qty: "2", price: "10.00"},
 		{sku: "B-2", wh: "Київ", qty: "1"}, {sku: "Z-1", wh: "Одеса", qty: "1"},
 	}, Snapshot{Offers: []Offer{a1}}, Options{Source: csv, Target: keycrm, Fields: []string{"quantity", "price", "name"}, Stock: Available})
-	diff.CheckGuards(DefaultLimits(), false)
 
 	againstIdx := feed(t, IndexOptions{}, row{sku: "A", qty: "2"}, row{sku: "B", qty: "1"}, row{sku: "B", qty: "1"}, row{sku: "C", qty: "5"})
 	againstTarget, err := againstIdx.AsTarget()
@@ -76,7 +76,7 @@ func goldenPlans(t testing.TB) map[string]*Plan {
 		{sku: "A", wh: "Київ", qty: "5"}, {sku: "A", wh: "Склад 2", qty: "1"},
 	}, Snapshot{Complete: true, Offers: []Offer{offer(17, "A", "1:3", "3:1"), offer(44, "C", "1:2", "3:0")}},
 		Options{Source: csv, Target: keycrm, MissingZero: true})
-	applied.CheckGuards(Limits{MaxChanges: limit100(t), MaxZeroed: limit100(t), MinCoverage: Limit{}}, true)
+	applied.CheckGuards(Limits{MaxChanges: limit100(t), MaxZeroed: limit100(t), MinCoverage: Limit{}}, Checks{Source: true, Coverage: true})
 	applied.Result = &Result{RunID: "20260301T120000Z-a1b2", Applied: 2, Failed: 0, Requests: 3}
 
 	return map[string]*Plan{"push-stock": push, "diff": diff, "diff-against": against, "applied": applied}

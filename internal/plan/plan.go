@@ -11,9 +11,11 @@ import (
 // Version is the plan format version written into every plan.
 const Version = 1
 
-// Commands that produce plans.
+// Names of the commands that make plans, as plans and journals record them. Compute
+// never looks at them: what a plan compares and writes is in its Options.
 const (
 	CmdPushStock = "push-stock"
+	CmdPullStock = "pull-stock"
 	CmdDiff      = "diff"
 	// CmdRevert is the command of a plan built by Revert; it writes whichever
 	// fields its entries name.
@@ -60,13 +62,28 @@ type Source struct {
 
 // Target describes what the plan compares with or writes to.
 type Target struct {
-	// Location is "keycrm", or the --against location of a diff.
+	// Location says which target: "keycrm" for KeyCRM, else the location of a
+	// file, feed or database (or the --against location of a diff).
 	Location string `json:"location"`
+	// Format is the format of a target that is not KeyCRM, when one is written
+	// ("csv", "yml"); omitted for KeyCRM, whose plans keep the contract's shape.
+	Format string `json:"format,omitempty"`
 	// APIURL is nil when the target is not KeyCRM (diff --against LOCATION).
 	APIURL *string `json:"api_url"`
 	// WarehouseIDs are the KeyCRM warehouses the plan reads or writes; empty when
 	// totals over all warehouses are compared.
 	WarehouseIDs []int64 `json:"warehouse_ids"`
+}
+
+// KeyCRM is the Location of plans that read or write KeyCRM.
+const KeyCRM = "keycrm"
+
+// Name is how messages name the target: "KeyCRM", or its location.
+func (t Target) Name() string {
+	if t.Location == KeyCRM {
+		return "KeyCRM"
+	}
+	return t.Location
 }
 
 // Summary holds the plan's counts, in items (one SKU in one KeyCRM warehouse when the
@@ -85,17 +102,49 @@ type Summary struct {
 }
 
 // Change is one field of one item going from the target's current value to a new one.
-// For diff, From is the target's value and To the source's.
+// For diff, From is the target's value and To the source's. The item is named by its
+// target's own key: KeyCRM's offer (and warehouse) id, or the row of a target that has
+// rows (a shop database's row id, a file's line); the SKU names it for people.
 type Change struct {
 	SKU string `json:"sku"`
 	// OfferID is 0 (omitted) when the target is not KeyCRM.
 	OfferID int64 `json:"offer_id,omitempty"`
 	// WarehouseID is 0 (omitted) for fields that are not per warehouse and for
 	// stock compared as a total over all warehouses.
-	WarehouseID int64  `json:"warehouse_id,omitempty"`
-	Field       string `json:"field"`
-	From        Value  `json:"from"`
-	To          Value  `json:"to"`
+	WarehouseID int64 `json:"warehouse_id,omitempty"`
+	// Row is the item's row in a target that has rows; 0 (omitted) for KeyCRM
+	// and for items a target does not hold yet.
+	Row   int64  `json:"row,omitempty"`
+	Field string `json:"field"`
+	From  Value  `json:"from"`
+	To    Value  `json:"to"`
+}
+
+// Key identifies the value a change writes, whatever the target: two changes with
+// one Key write the same value.
+type Key struct {
+	SKU                string
+	OfferID, Warehouse int64
+	Row                int64
+	Field              string
+}
+
+// Key returns c's Key. The SKU is part of it only for targets that name items by
+// nothing else; for KeyCRM the offer id is the key (a SKU can be renamed).
+func (c Change) Key() Key {
+	k := Key{OfferID: c.OfferID, Warehouse: c.WarehouseID, Row: c.Row, Field: c.Field}
+	if c.OfferID == 0 && c.Row == 0 {
+		k.SKU = c.SKU
+	}
+	return k
+}
+
+// Item is the Key of the item c changes, whatever its field: two changes with one Item
+// count as one item.
+func (c Change) Item() Key {
+	k := c.Key()
+	k.Field = ""
+	return k
 }
 
 // Missing is an item one side has and the other lacks.

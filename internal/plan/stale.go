@@ -1,13 +1,11 @@
 package plan
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
-	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
 // StaleEntry is a change whose expected current value no longer holds in the target.
@@ -23,12 +21,12 @@ type StaleEntry struct {
 
 // Stale lists the changes of a saved plan whose From no longer equals the live value
 // (apply PLAN.json checks this before writing; someone changed the target since the
-// plan was made). Entries without an offer id cannot be checked and are stale.
+// plan was made). Entries the live snapshot does not hold are stale.
 func Stale(p *Plan, live Snapshot) []StaleEntry {
-	byID := offersByID(live)
+	byKey := live.byKey()
 	var stale []StaleEntry
 	for _, c := range p.Changes {
-		v, ok := liveValue(byID, c)
+		v, ok := byKey.value(c)
 		if !ok || !v.Equal(c.From) {
 			stale = append(stale, StaleEntry{Change: c, Expected: c.From, Live: v})
 		}
@@ -43,25 +41,24 @@ func Stale(p *Plan, live Snapshot) []StaleEntry {
 // Unconfirmed entries were sent by a run that died before the answer: the write may
 // not have landed, so one still holding its From is simply not reverted, and only
 // one holding neither value is stale. The caller fills in Source (the run) and the
-// target's API URL.
+// target's description.
 func Revert(applied, unconfirmed []Change, live Snapshot) (*Plan, []StaleEntry) {
 	p := &Plan{
 		Version:         Version,
 		Command:         CmdRevert,
-		Target:          Target{Location: "keycrm", WarehouseIDs: []int64{}},
+		Target:          Target{WarehouseIDs: []int64{}},
 		Changes:         []Change{},
 		MissingInTarget: []Missing{},
 		Duplicates:      []Duplicate{},
 		Problems:        []catalog.Problem{},
 		Guards:          []Guard{},
 	}
-	byID := offersByID(live)
-	type item struct{ offer, wh int64 }
-	matched, changed := map[item]bool{}, map[item]bool{}
+	byKey := live.byKey()
+	matched, changed := map[Key]bool{}, map[Key]bool{}
 	var stale []StaleEntry
 	sure := len(applied)
 	for i, a := range slices.Concat(applied, unconfirmed) {
-		v, ok := liveValue(byID, a)
+		v, ok := byKey.value(a)
 		landed := ok && v.Equal(a.To)
 		if !landed && (i < sure || !ok || !v.Equal(a.From)) {
 			stale = append(stale, StaleEntry{Change: a, Expected: a.To, Live: v})
@@ -69,14 +66,14 @@ func Revert(applied, unconfirmed []Change, live Snapshot) (*Plan, []StaleEntry) 
 		if !ok {
 			continue
 		}
-		key := item{a.OfferID, a.WarehouseID}
+		key := a.Item()
 		matched[key] = true
 		if v.Equal(a.From) {
 			continue
 		}
 		changed[key] = true
 		p.Changes = append(p.Changes, Change{
-			SKU: a.SKU, OfferID: a.OfferID, WarehouseID: a.WarehouseID, Field: a.Field, From: v, To: a.From,
+			SKU: a.SKU, OfferID: a.OfferID, WarehouseID: a.WarehouseID, Row: a.Row, Field: a.Field, From: v, To: a.From,
 		})
 		if a.WarehouseID != 0 && !slices.Contains(p.Target.WarehouseIDs, a.WarehouseID) {
 			p.Target.WarehouseIDs = append(p.Target.WarehouseIDs, a.WarehouseID)
@@ -89,19 +86,43 @@ func Revert(applied, unconfirmed []Change, live Snapshot) (*Plan, []StaleEntry) 
 	return p, stale
 }
 
-func offersByID(s Snapshot) map[int64]*Offer {
-	m := make(map[int64]*Offer, len(s.Offers))
-	for i := range s.Offers {
-		if id := s.Offers[i].ID; id != 0 {
-			m[id] = &s.Offers[i]
-		}
+// Values reads each change's field from the snapshot as written (on-hand stock), in
+// the changes' order; the zero Value where the snapshot does not hold the item.
+func (s Snapshot) Values(changes []Change) []Value {
+	l := s.byKey()
+	out := make([]Value, len(changes))
+	for i, c := range changes {
+		out[i], _ = l.value(c)
 	}
-	return m
+	return out
 }
 
-// liveValue reads a change's field from the live offer, as written (on-hand stock).
-func liveValue(byID map[int64]*Offer, c Change) (Value, bool) {
-	o := byID[c.OfferID]
+// liveOffers finds the offer a change names: by offer id in KeyCRM, by SKU in a target
+// without offer ids (a file or a shop database read as a snapshot).
+type liveOffers struct {
+	byID  map[int64]*Offer
+	bySKU map[string]*Offer
+}
+
+func (s Snapshot) byKey() liveOffers {
+	l := liveOffers{byID: make(map[int64]*Offer, len(s.Offers)), bySKU: map[string]*Offer{}}
+	for i := range s.Offers {
+		o := &s.Offers[i]
+		if o.ID != 0 {
+			l.byID[o.ID] = o
+		} else if o.SKU != "" {
+			l.bySKU[o.SKU] = o
+		}
+	}
+	return l
+}
+
+// value reads a change's field from the live offer, as written (on-hand stock).
+func (l liveOffers) value(c Change) (Value, bool) {
+	o := l.bySKU[c.SKU]
+	if c.OfferID != 0 {
+		o = l.byID[c.OfferID]
+	}
 	i := fieldIndex(c.Field)
 	if o == nil || i < 0 {
 		return Value{}, false
@@ -168,43 +189,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// StockWrite is one offer's new on-hand quantity in one warehouse.
-type StockWrite struct {
-	OfferID  int64
-	Quantity decimal.Decimal
-}
-
-// StockWrites groups the plan's quantity changes by KeyCRM warehouse id, each group
-// sorted by offer id: PUT /offers/stocks takes one warehouse and up to 10 000 offers
-// a request, so the writer sends ceil(len/10000) requests per warehouse. Entries
-// without an offer or a warehouse (diff plans) are not writes and are skipped.
-func (p *Plan) StockWrites() map[int64][]StockWrite {
-	out := map[int64][]StockWrite{}
-	for _, c := range p.Changes {
-		q, ok := c.To.Number()
-		if c.Field != catalog.FieldQuantity || !ok || c.OfferID == 0 || c.WarehouseID == 0 {
-			continue
-		}
-		out[c.WarehouseID] = append(out[c.WarehouseID], StockWrite{OfferID: c.OfferID, Quantity: q})
-	}
-	for _, ws := range out {
-		slices.SortFunc(ws, func(a, b StockWrite) int { return cmp.Compare(a.OfferID, b.OfferID) })
-	}
-	return out
-}
-
-// OfferIDs lists the distinct offer ids of changes, in order of first appearance:
-// what a staleness check or a read-back reads.
-func OfferIDs(changes []Change) []int64 {
-	seen := make(map[int64]bool, len(changes))
-	var ids []int64
-	for _, c := range changes {
-		if c.OfferID != 0 && !seen[c.OfferID] {
-			seen[c.OfferID] = true
-			ids = append(ids, c.OfferID)
-		}
-	}
-	return ids
 }

@@ -105,24 +105,10 @@ func TestRevert(t *testing.T) {
 	}
 }
 
-func TestStockWrites(t *testing.T) {
-	p := &Plan{Changes: []Change{
-		ch("A/5/1 quantity 3→5"),
-		ch("B/3/1 quantity 2→0"),
-		ch("C/4/2 quantity 1.5→2.25"),
-		ch("D/6/0 price 1→2"),
-		ch("E/0/0 quantity 1→2"), // a diff entry: no offer, no warehouse
-	}}
-	got := fmt.Sprint(p.StockWrites())
-	if want := "map[1:[{3 0} {5 5}] 2:[{4 2.25}]]"; got != want {
-		t.Errorf("StockWrites = %s, want %s", got, want)
-	}
-}
-
 func TestZeroesMissing(t *testing.T) {
 	target := Snapshot{Complete: true, Offers: []Offer{offer(1, "A", "1:1"), offer(2, "C", "1:3")}}
 	for _, zero := range []bool{false, true} {
-		p, err := Compute(CmdPushStock, feed(t, IndexOptions{Warehouse: 1}, row{sku: "A", qty: "1"}), target, Options{MissingZero: zero})
+		p, err := Compute(feed(t, IndexOptions{Warehouse: 1}, row{sku: "A", qty: "1"}), target, Options{Command: CmdPushStock, MissingZero: zero})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
-	"github.com/keycrm-sync/keycrm-sync/internal/connector/all"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 )
 
@@ -232,7 +231,7 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 		}
 		bar.Set(int(done))
 	}
-	r, err := all.Registry().Open(ctx, location, opt)
+	r, err := f.Formats().Open(ctx, location, opt)
 	if err != nil {
 		bar.Finish()
 		return nil, err

@@ -5,8 +5,6 @@
 package render
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -32,34 +30,18 @@ const (
 	KindProblem         = "problem"
 )
 
-// Plan writes p to w in format (table, json or csv). width is the terminal's width
-// for the table to wrap its notes at; 0 (not a terminal) wraps nothing, so that each
-// entry stays on one line for grep and the like.
+// Plan writes p to w in format (table, json, csv or markdown). width is the
+// terminal's width for the table to wrap its notes at; 0 (not a terminal) wraps
+// nothing, so that each entry stays on one line for grep and the like. Markdown is
+// for CI job summaries: the summary line, then the CSV's rows as a table.
 func Plan(w io.Writer, p *plan.Plan, format string, width int) error {
-	var err error
-	switch format {
-	case FormatTable:
-		err = writeTable(w, p, width)
-	case FormatJSON:
-		err = writeJSON(w, p)
-	case FormatCSV:
-		err = writeCSV(w, p)
-	default:
-		return fmt.Errorf("output format %q: want %s, %s or %s", format, FormatTable, FormatJSON, FormatCSV)
+	v := View{JSON: p, Header: csvHeader, Rows: csvRows(p), Text: func(w io.Writer) error { return writeTable(w, p, width) }}
+	if format == FormatMarkdown {
+		if _, err := fmt.Fprintf(w, "**%s**\n\n", markdownCell(Summary(p))); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("write plan as %s: %w", format, err)
-	}
-	return nil
-}
-
-// writeJSON writes the contract shape with a two-space indent and a trailing newline.
-// HTML escaping is off: SKUs and names with & < > stay as typed.
-func writeJSON(w io.Writer, p *plan.Plan) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(p)
+	return Write(w, format, v)
 }
 
 // entry is one line of the table or the CSV: a change, a missing item, a duplicate or
@@ -168,20 +150,15 @@ func problemEntry(p *plan.Plan, pr catalog.Problem) entry {
 // csvHeader is the contract's CSV header.
 var csvHeader = []string{"kind", "sku", "offer_id", "warehouse_id", "field", "from", "to", "row", "column", "error"}
 
-// writeCSV writes one row per entry under the contract's header. A duplicate's rows
+// csvRows are the plan's entries, one row under csvHeader each. A duplicate's rows
 // (or KeyCRM offer ids) share one cell, separated by spaces; a problem's value follows
 // its error, quoted; a problem in a file other than the source names the file before
 // the column.
-func writeCSV(w io.Writer, p *plan.Plan) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
-		return err
+func csvRows(p *plan.Plan) [][]string {
+	es := entries(p)
+	rows := make([][]string, len(es))
+	for i, e := range es {
+		rows[i] = []string{e.kind, e.sku, e.offer, e.warehouse, e.field, e.from, e.to, e.row, e.column, e.err}
 	}
-	for _, e := range entries(p) {
-		if err := cw.Write([]string{e.kind, e.sku, e.offer, e.warehouse, e.field, e.from, e.to, e.row, e.column, e.err}); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	return rows
 }

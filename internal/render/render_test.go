@@ -187,9 +187,9 @@ func TestProblemsInPackages(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	dryRun := loadPlan(t, "push-stock")
-	dryRun.CheckGuards(plan.Limits{MaxChanges: limit(t, "100%"), MaxZeroed: limit(t, "10%")}, false)
+	dryRun.CheckGuards(plan.Limits{MaxChanges: limit(t, "100%"), MaxZeroed: limit(t, "10%")}, plan.Checks{Source: true})
 	forced := loadPlan(t, "push-stock")
-	forced.CheckGuards(plan.Limits{MaxZeroed: limit(t, "10%")}, false)
+	forced.CheckGuards(plan.Limits{MaxZeroed: limit(t, "10%")}, plan.Checks{Source: true})
 	forced.Forced = true
 	for _, tt := range []struct {
 		name string

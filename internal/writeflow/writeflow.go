@@ -6,8 +6,8 @@
 package writeflow
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -25,6 +25,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/readflow"
 	"github.com/keycrm-sync/keycrm-sync/internal/render"
+	"github.com/keycrm-sync/keycrm-sync/internal/target"
 )
 
 // Options are the flags every write command shares.
@@ -105,19 +106,16 @@ func (o *Options) Limits(f *cmdutil.Factory) (plan.Limits, error) {
 	return limits, nil
 }
 
-// Target is what a flow writes to: KeyCRM stock.
-type Target = apply.Target
-
 // Flow carries what one write run needs.
 type Flow struct {
 	F      *cmdutil.Factory
 	Opts   *Options
-	Target Target
+	Target target.Target
 	// Requests reports the HTTP attempts made so far in the process (the
 	// client's counter), for result.requests.
 	Requests func() int64
-	// MissingZero is set for push-stock --missing zero (min-coverage applies).
-	MissingZero bool
+	// Checks are the guards the plan is measured against besides max-zeroed.
+	Checks plan.Checks
 	// Strict refuses a plan with duplicates or problems (--strict), after
 	// showing it.
 	Strict bool
@@ -162,7 +160,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 	if err != nil {
 		return err
 	}
-	tripped := p.CheckGuards(limits, fl.MissingZero)
+	tripped := p.CheckGuards(limits, fl.Checks)
 	p.DryRun = o.DryRun
 	p.Forced = o.Force && len(tripped) > 0
 	if o.PlanOut != "" {
@@ -229,7 +227,7 @@ func (fl *Flow) Run(ctx context.Context, p *plan.Plan) error {
 		if !ok {
 			return ErrNotConfirmed
 		}
-	} else if format != "json" {
+	} else if format != render.FormatJSON {
 		// JSON is printed once, with its result, so a script reads one document.
 		if err := render.Plan(ios.Out, p, format, ios.TableWidth()); err != nil {
 			return err
@@ -254,8 +252,8 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 			return err
 		}
 	}
-	bar := ios.Progress("writing to KeyCRM", int64(len(p.Changes)), false)
-	out, err := apply.Stocks(ctx, fl.Target, p, j, apply.Options{
+	bar := ios.Progress("writing to "+p.Target.Name(), int64(len(p.Changes)), false)
+	out, err := apply.Run(ctx, fl.Target, p, j, apply.Options{
 		Settle:   fl.Opts.Settle,
 		Progress: func(done, _ int) { bar.Set(done) },
 	})
@@ -264,7 +262,7 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 		return err
 	}
 	for _, c := range out.Elsewhere {
-		ios.Logf("warning: %s in warehouse %d (offer %d) changed in KeyCRM meanwhile: it is no longer %s nor %s", c.SKU, c.WarehouseID, c.OfferID, c.From, c.To)
+		ios.Logf("warning: %s changed in %s meanwhile: it is no longer %s nor %s", where(c), p.Target.Name(), c.From, c.To)
 	}
 	applied, failed := len(out.Applied)+len(out.Elsewhere), len(out.Failed)
 	p.Result = &plan.Result{RunID: j.RunID, Applied: applied, Failed: failed, Requests: int(fl.Requests())}
@@ -278,8 +276,8 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	if err := j.Finish(journal.Outcome{Status: status, Applied: applied, Failed: failed, Requests: p.Result.Requests}); err != nil {
 		return err
 	}
-	if f.Global.Output == "json" && fl.Opts.Yes {
-		if err := render.Plan(ios.Out, p, "json", 0); err != nil {
+	if f.Global.Output == render.FormatJSON && fl.Opts.Yes {
+		if err := render.Plan(ios.Out, p, render.FormatJSON, 0); err != nil {
 			return err
 		}
 	}
@@ -337,6 +335,21 @@ func (fl *Flow) journalRefusal(p *plan.Plan, stale []plan.Change, why string) er
 	return j.Finish(journal.Outcome{Status: journal.StatusRefused, Requests: int(fl.Requests()), Error: why})
 }
 
+// where names an entry's item for messages: "A-1 in warehouse 1 (offer 17)".
+func where(c plan.Change) string {
+	s := c.SKU
+	if c.WarehouseID != 0 {
+		s += fmt.Sprintf(" in warehouse %d", c.WarehouseID)
+	}
+	switch {
+	case c.OfferID != 0:
+		s += fmt.Sprintf(" (offer %d)", c.OfferID)
+	case c.Row != 0:
+		s += fmt.Sprintf(" (row %d)", c.Row)
+	}
+	return s
+}
+
 // question is the confirmation prompt: "Apply 37 changes to KeyCRM warehouse 1?".
 func question(p *plan.Plan) string {
 	var whs []string
@@ -345,13 +358,13 @@ func question(p *plan.Plan) string {
 			whs = append(whs, id)
 		}
 	}
-	where := "KeyCRM"
+	where := p.Target.Name()
 	switch len(whs) {
 	case 0:
 	case 1:
-		where = "KeyCRM warehouse " + whs[0]
+		where += " warehouse " + whs[0]
 	default:
-		where = "KeyCRM warehouses " + strings.Join(whs, ", ")
+		where += " warehouses " + strings.Join(whs, ", ")
 	}
 	// Offers zeroed by --missing zero are not source items, so Summary.Changes
 	// leaves them out; the question counts everything it would write.
@@ -369,12 +382,12 @@ func question(p *plan.Plan) string {
 // savePlan writes the plan for `apply PLAN.json`, atomically and private: it holds
 // SKUs and stock figures of the account.
 func savePlan(path string, p *plan.Plan) error {
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return err
+	var b bytes.Buffer
+	if err := render.JSON(&b, p); err != nil {
+		return fmt.Errorf("save plan: %w", err)
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+	if err := os.WriteFile(tmp, b.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("save plan: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

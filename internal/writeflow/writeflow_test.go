@@ -10,12 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
-	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil/cmdtest"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
-	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
-	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrmmock"
@@ -42,14 +40,9 @@ func onePlan() *plan.Plan {
 // flow builds a write flow on a fresh emulator with the given terminal and answer.
 func flow(t *testing.T, tty bool, answer string, args ...string) (*writeflow.Flow, *keycrmmock.Server, *bytes.Buffer, string) {
 	t.Helper()
-	mock, client := testenv.StartMock(t, seed(), keycrmmock.Options{})
-	ios, in, _, errOut := iostreams.Test()
-	ios.SetTTY(tty, false, tty)
-	in.WriteString(answer)
-	f := cmdutil.NewFactory(ios, cmdutil.BuildInfo{Version: "test"})
-	state := t.TempDir()
-	f.Getenv = func(k string) string { return map[string]string{"XDG_STATE_HOME": state, "HOME": state}[k] }
-	f.Global.Output = "table"
+	env := cmdtest.New(t, seed())
+	env.F.IO.SetTTY(tty, false, tty)
+	env.In.WriteString(answer)
 	opts := &writeflow.Options{}
 	cmd := &cobra.Command{Use: "test"}
 	writeflow.AddFlags(cmd, opts)
@@ -57,7 +50,12 @@ func flow(t *testing.T, tty bool, answer string, args ...string) (*writeflow.Flo
 		t.Fatal(err)
 	}
 	opts.Settle = time.Millisecond
-	return &writeflow.Flow{F: f, Opts: opts, Target: keycrmstore.New(client), Requests: client.Requests}, mock, errOut, state
+	client, err := env.F.KeyCRM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &writeflow.Flow{F: env.F, Opts: opts, Target: keycrmstock.New(client), Requests: client.Requests, Checks: plan.Checks{Source: true}},
+		env.Mock, env.ErrOut, env.StateDir
 }
 
 func puts(mock *keycrmmock.Server) int64 { return mock.Stats().ByRoute["PUT /offers/stocks"] }
@@ -131,7 +129,7 @@ func TestGuardsRefuseBeforeAsking(t *testing.T) {
 	if puts(mock) != 0 {
 		t.Fatal("written despite the guard")
 	}
-	runs, _ := journal.List(state + "/keycrm-sync")
+	runs, _ := journal.List(state)
 	if len(runs) != 1 || runs[0].Status() != journal.StatusRefused {
 		t.Fatalf("runs %v", runs)
 	}
@@ -139,7 +137,7 @@ func TestGuardsRefuseBeforeAsking(t *testing.T) {
 	if err := fl.Run(context.Background(), onePlan()); err != nil {
 		t.Fatal(err)
 	}
-	runs, _ = journal.List(state + "/keycrm-sync")
+	runs, _ = journal.List(state)
 	if puts(mock) != 1 || len(runs) != 1 || !runs[0].Forced || runs[0].Status() != journal.StatusApplied {
 		t.Fatalf("forced run: %d writes, %+v", puts(mock), runs)
 	}

@@ -16,8 +16,9 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
-	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/target"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 )
 
@@ -52,8 +53,12 @@ the planned offers again: an entry whose current value is no longer the plan's
 	return cmd
 }
 
-// Load reads a saved plan and refuses what cannot be applied here.
-func Load(path, apiURL string) (*plan.Plan, error) {
+// Load reads a saved plan and refuses what cannot be applied to t.
+func Load(path string, t target.Target) (*plan.Plan, error) {
+	var apiURL string
+	if u := t.Describe().APIURL; u != nil {
+		apiURL = *u
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
@@ -82,7 +87,7 @@ func Load(path, apiURL string) (*plan.Plan, error) {
 		}
 		return nil, fmt.Errorf("plan %s was made for %s, not %s", path, made, apiURL)
 	}
-	if err := checkEntries(&p); err != nil {
+	if err := checkEntries(&p, t.Fields()); err != nil {
 		return nil, fmt.Errorf("plan %s: %w", path, err)
 	}
 	return &p, nil
@@ -90,16 +95,17 @@ func Load(path, apiURL string) (*plan.Plan, error) {
 
 // checkEntries refuses a plan whose entries the command that made it could not have
 // written (an edited or damaged file): apply writes what the plan says, so what it
-// says must be a stock write into one of the plan's warehouses, once per offer.
-func checkEntries(p *plan.Plan) error {
+// says must be a write of one of fields (the target's) into one of the plan's
+// warehouses, once per offer.
+func checkEntries(p *plan.Plan, fields []string) error {
 	type item struct{ offer, wh int64 }
 	seen := make(map[item]bool, len(p.Changes))
 	for i, c := range p.Changes {
 		where := fmt.Sprintf("entry %d (%s)", i+1, c.SKU)
 		to, ok := c.To.Number()
 		switch {
-		case c.Field != catalog.FieldQuantity:
-			return fmt.Errorf("%s: field %q: apply writes stock quantities only", where, c.Field)
+		case !slices.Contains(fields, c.Field):
+			return fmt.Errorf("%s: field %q: apply writes %s only", where, c.Field, strings.Join(fields, ", "))
 		case catalog.NormalizeSKU(c.SKU) == "":
 			return fmt.Errorf("%s: no SKU", where)
 		case c.OfferID <= 0:
@@ -140,16 +146,12 @@ func checkRevert(stateDir, runID string, p *plan.Plan) error {
 	if err != nil {
 		return fmt.Errorf("the plan reverts run %s: %w", runID, err)
 	}
-	type key struct {
-		offer, wh int64
-		field     string
-	}
-	was := map[key]plan.Value{}
+	was := map[plan.Key]plan.Value{}
 	for _, c := range slices.Concat(r.Applied(), r.Unconfirmed()) {
-		was[key{c.OfferID, c.WarehouseID, c.Field}] = c.From
+		was[c.Key()] = c.From
 	}
 	for _, c := range p.Changes {
-		if from, ok := was[key{c.OfferID, c.WarehouseID, c.Field}]; !ok || !from.Equal(c.To) {
+		if from, ok := was[c.Key()]; !ok || !from.Equal(c.To) {
 			return fmt.Errorf("the plan says it reverts run %s, but its entry for %s (offer %d) is not a value that run replaced", runID, c.SKU, c.OfferID)
 		}
 	}
@@ -162,7 +164,8 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	p, err := Load(opts.Path, client.BaseURL())
+	stock := keycrmstock.New(client)
+	p, err := Load(opts.Path, stock)
 	if err != nil {
 		return err
 	}
@@ -171,8 +174,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer release()
-	store := keycrmstore.New(client)
-	live, err := store.ReadByID(ctx, plan.OfferIDs(p.Changes))
+	live, err := stock.Current(ctx, p.Changes)
 	if err != nil {
 		return err
 	}
@@ -181,12 +183,12 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	stale := plan.Stale(p, live)
 	flow := &writeflow.Flow{
-		F:           f,
-		Opts:        &opts.Write,
-		Target:      store,
-		Requests:    client.Requests,
-		MissingZero: p.ZeroesMissing(),
-		Stale:       stale,
+		F:        f,
+		Opts:     &opts.Write,
+		Target:   stock,
+		Requests: client.Requests,
+		Checks:   checks(p),
+		Stale:    stale,
 	}
 	if p.Command == plan.CmdRevert {
 		reverted, ok := strings.CutPrefix(p.Source.Location, "run ")
@@ -212,33 +214,39 @@ func run(ctx context.Context, opts *Options) error {
 	return flow.Run(ctx, p)
 }
 
+// checks are the guards of the command that made the plan: a saved plan does not
+// record push-stock's --missing zero, but only zeroing entries need min-coverage,
+// and they are recognisable because their SKU is listed as missing in the source. A
+// revert plan is checked as revert checks it.
+func checks(p *plan.Plan) plan.Checks {
+	if p.Command == plan.CmdRevert {
+		return plan.Checks{}
+	}
+	return plan.Checks{Source: true, Coverage: p.ZeroesMissing()}
+}
+
 // refresh puts the live value into the From of stale entries written under
 // --force: the journal must record what was really replaced, or a revert would put
 // back a value KeyCRM never held at the time. An entry whose live value already is
 // its To needs no write and leaves the plan; its item then counts as unchanged.
 func refresh(p *plan.Plan, stale []plan.StaleEntry) {
-	type key struct {
-		offer, wh int64
-		field     string
-	}
-	live := make(map[key]plan.Value, len(stale))
+	live := make(map[plan.Key]plan.Value, len(stale))
 	for _, s := range stale {
 		if !s.Live.IsZero() {
-			live[key{s.OfferID, s.WarehouseID, s.Field}] = s.Live
+			live[s.Key()] = s.Live
 		}
 	}
-	type item struct{ offer, wh int64 }
-	before, after := map[item]bool{}, map[item]bool{}
+	before, after := map[plan.Key]bool{}, map[plan.Key]bool{}
 	kept := p.Changes[:0]
 	for _, c := range p.Changes {
-		before[item{c.OfferID, c.WarehouseID}] = true
-		if v, ok := live[key{c.OfferID, c.WarehouseID, c.Field}]; ok {
+		before[c.Item()] = true
+		if v, ok := live[c.Key()]; ok {
 			if v.Equal(c.To) {
 				continue
 			}
 			c.From = v
 		}
-		after[item{c.OfferID, c.WarehouseID}] = true
+		after[c.Item()] = true
 		kept = append(kept, c)
 	}
 	p.Changes = kept

@@ -13,10 +13,11 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
-	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/readflow"
 	"github.com/keycrm-sync/keycrm-sync/internal/render"
+	"github.com/keycrm-sync/keycrm-sync/internal/target"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 )
 
 // Options are diff's inputs.
@@ -136,26 +137,27 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	popt := plan.Options{
-		Source: src.PlanSource(),
-		DryRun: true,
-		Delta:  src.Info.Delta,
-		Fields: opts.Fields,
-		Stock:  plan.StockMode(opts.Stock),
+		Command: plan.CmdDiff,
+		Source:  src.PlanSource(),
+		DryRun:  true,
+		Delta:   src.Info.Delta,
+		Fields:  opts.Fields,
+		Stock:   plan.StockMode(opts.Stock),
 	}
-	var target plan.Snapshot
+	var snap plan.Snapshot
 	if toKeyCRM {
 		client, _ := f.KeyCRM()
+		stock := keycrmstock.New(client)
 		bar := f.IO.Progress("reading KeyCRM", -1, false)
-		target, _, err = keycrmstore.New(client).Snapshot(ctx, keycrmstore.Need{Full: true}, func(done, total int) {
+		snap, err = stock.Snapshot(ctx, target.Need{Full: true, Progress: func(done, total int) {
 			bar.SetTotal(int64(total))
 			bar.Set(done)
-		})
+		}})
 		bar.Finish()
 		if err != nil {
 			return err
 		}
-		apiURL := client.BaseURL()
-		popt.Target = plan.Target{Location: "keycrm", APIURL: &apiURL}
+		popt.Target = stock.Describe()
 	} else {
 		againstOpt := readflow.Flags{Format: opts.AgainstFormat}
 		aopt, err := againstOpt.Options(f)
@@ -178,12 +180,12 @@ func run(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return fmt.Errorf("--against: %w", err)
 		}
-		if target, err = other.Index.AsTarget(); err != nil {
+		if snap, err = other.Index.AsTarget(); err != nil {
 			return err
 		}
 		popt.Target = plan.Target{Location: other.Location.String()}
 	}
-	p, err := plan.Compute(plan.CmdDiff, src.Index, target, popt)
+	p, err := plan.Compute(src.Index, snap, popt)
 	if err != nil {
 		return cmdutil.UsageErrorf("%v", err)
 	}

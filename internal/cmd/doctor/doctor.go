@@ -5,8 +5,6 @@ package doctor
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/render"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
 )
 
@@ -92,35 +91,27 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		rep.Problems = append(rep.Problems, err.Error())
 	}
-	switch f.Global.Output {
-	case "json":
-		enc := json.NewEncoder(f.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-	case "csv":
-		// What a script wants from doctor as a table: the warehouse ids.
-		w := csv.NewWriter(f.IO.Out)
-		_ = w.Write([]string{"warehouse_id", "name"})
-		for _, wh := range rep.Warehouses {
-			_ = w.Write([]string{strconv.FormatInt(wh.ID, 10), wh.Name})
-		}
-		w.Flush()
-		if err := w.Error(); err != nil {
-			return err
-		}
-	default:
-		printReport(f.IO.Out, rep)
-		if n := len(rep.Problems); n > 0 {
-			return fmt.Errorf("doctor found %d problem(s); see FAIL above", n)
-		}
-		return nil
+	// What a script wants from doctor as rows: the warehouse ids.
+	rows := make([][]string, len(rep.Warehouses))
+	for i, wh := range rep.Warehouses {
+		rows[i] = []string{strconv.FormatInt(wh.ID, 10), wh.Name}
 	}
-	if n := len(rep.Problems); n > 0 {
+	if err := render.Write(f.IO.Out, f.Global.Output, render.View{
+		JSON:   rep,
+		Header: []string{"warehouse_id", "name"},
+		Rows:   rows,
+		Text:   func(w io.Writer) error { printReport(w, rep); return nil },
+	}); err != nil {
+		return err
+	}
+	switch n := len(rep.Problems); {
+	case n == 0:
+		return nil
+	case f.Global.Output == render.FormatTable:
+		return fmt.Errorf("doctor found %d problem(s); see FAIL above", n)
+	default:
 		return fmt.Errorf("doctor found %d problem(s): %s", n, strings.Join(rep.Problems, "; "))
 	}
-	return nil
 }
 
 // check fills rep; a returned error is a problem that stopped the checks.

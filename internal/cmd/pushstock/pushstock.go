@@ -12,11 +12,15 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
-	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/readflow"
+	"github.com/keycrm-sync/keycrm-sync/internal/target"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 )
+
+// errNeedWarehouse says where push-stock writes are missing from the command line.
+var errNeedWarehouse = errors.New("push-stock needs --warehouse ID or --warehouse-map NAME=ID")
 
 // Options are push-stock's inputs.
 type Options struct {
@@ -86,7 +90,7 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 		if len(idx.WarehouseMap) == 0 {
-			return cmdutil.UsageErrorf("%v (find the ids with keycrm-sync doctor)", plan.ErrNeedWarehouse)
+			return cmdutil.UsageErrorf("%w (find the ids with keycrm-sync doctor)", errNeedWarehouse)
 		}
 	}
 	readOpt, err := opts.Read.Options(f)
@@ -107,46 +111,45 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	missingZero := opts.Missing == "zero"
 	if missingZero && src.Info.Delta {
-		return cmdutil.UsageErrorf("%v", plan.ErrMissingZeroDelta)
+		return cmdutil.UsageErrorf("--missing zero refused: %v", plan.ErrMissingZeroDelta)
 	}
-	store := keycrmstore.New(client)
+	stock := keycrmstock.New(client)
 	started := time.Now()
 	bar := f.IO.Progress("reading KeyCRM", -1, false)
-	snap, _, err := store.Snapshot(ctx, keycrmstore.Need{SKUs: src.Index.SKUs(), Full: missingZero}, func(done, total int) {
+	snap, err := stock.Snapshot(ctx, target.Need{SKUs: src.Index.SKUs(), Full: missingZero, Progress: func(done, total int) {
 		if total > 0 {
 			bar.SetTotal(int64(total))
 			bar.Describe(fmt.Sprintf("reading KeyCRM (%s left)", timeLeft(done, total, started, f)))
 		}
 		bar.Set(done)
-	})
+	}})
 	bar.Finish()
 	if err != nil {
 		return err
 	}
-	apiURL := client.BaseURL()
-	p, err := plan.Compute(plan.CmdPushStock, src.Index, snap, plan.Options{
+	p, err := plan.Compute(src.Index, snap, plan.Options{
+		Command:     plan.CmdPushStock,
 		Source:      src.PlanSource(),
-		Target:      plan.Target{Location: "keycrm", APIURL: &apiURL},
+		Target:      stock.Describe(),
 		DryRun:      opts.Write.DryRun,
 		Delta:       src.Info.Delta,
 		MissingZero: missingZero,
+		Fields:      stock.Fields(),
+		Stock:       plan.OnHand,
 	})
 	if err != nil {
-		if errors.Is(err, plan.ErrMissingZeroDelta) || errors.Is(err, plan.ErrMissingZeroIncomplete) || errors.Is(err, plan.ErrNeedWarehouse) {
-			return cmdutil.UsageErrorf("%v", err)
-		}
 		return err
 	}
 	if n := p.ZeroedMissing(); n > 0 {
 		f.IO.Logf("push-stock: %d offer(s) missing in the source will be set to 0 (--missing zero)", n)
 	}
 	flow := &writeflow.Flow{
-		F:           f,
-		Opts:        &opts.Write,
-		Target:      store,
-		Requests:    client.Requests,
-		MissingZero: missingZero,
-		Strict:      opts.Read.Strict,
+		F:        f,
+		Opts:     &opts.Write,
+		Target:   stock,
+		Requests: client.Requests,
+		Checks:   plan.Checks{Source: true, Coverage: missingZero},
+		Strict:   opts.Read.Strict,
 	}
 	return flow.Run(ctx, p)
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
-	"github.com/keycrm-sync/keycrm-sync/internal/keycrmstore"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 )
 
@@ -77,19 +77,19 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer release()
-	store := keycrmstore.New(client)
-	live, err := store.ReadByID(ctx, plan.OfferIDs(slices.Concat(applied, unconfirmed)))
+	stock := keycrmstock.New(client)
+	live, err := stock.Current(ctx, slices.Concat(applied, unconfirmed))
 	if err != nil {
 		return err
 	}
 	p, stale := plan.Revert(applied, unconfirmed, live)
-	apiURL := client.BaseURL()
-	p.Target.APIURL = &apiURL
+	desc := stock.Describe()
+	p.Target.Location, p.Target.APIURL = desc.Location, desc.APIURL
 	p.Source = plan.Source{Location: "run " + r.RunID, Format: "journal", Items: p.Source.Items}
 	flow := &writeflow.Flow{
 		F:        f,
 		Opts:     &opts.Write,
-		Target:   store,
+		Target:   stock,
 		Requests: client.Requests,
 		Stale:    stale,
 		Applied: func(runID string) error {

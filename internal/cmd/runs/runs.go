@@ -4,8 +4,6 @@ package runs
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -107,29 +105,27 @@ func parseAge(s string) (time.Duration, error) {
 }
 
 func list(f *cmdutil.Factory, runs []journal.Summary) error {
-	out := f.IO.Out
-	switch f.Global.Output {
-	case "json":
-		return writeJSON(out, runs)
-	case "csv":
-		w := csv.NewWriter(out)
-		_ = w.Write([]string{"run_id", "command", "started_at", "finished_at", "status", "applied", "failed", "requests", "source", "target"})
-		for _, r := range runs {
-			_ = w.Write([]string{r.RunID, r.Command, stamp(&r.StartedAt), stamp(r.FinishedAt), r.Status,
-				strconv.Itoa(r.Applied), strconv.Itoa(r.Failed), strconv.Itoa(r.Requests), r.Source, r.Target})
-		}
-		w.Flush()
-		return w.Error()
-	}
-	if len(runs) == 0 {
-		f.IO.Logf("no runs journaled yet")
-		return nil
-	}
 	rows := make([][]string, len(runs))
 	for i, r := range runs {
-		rows[i] = []string{r.RunID, r.Command, r.Status, strconv.Itoa(r.Applied), strconv.Itoa(r.Failed), strconv.Itoa(r.Requests), r.Source}
+		rows[i] = []string{r.RunID, r.Command, stamp(&r.StartedAt), stamp(r.FinishedAt), r.Status,
+			strconv.Itoa(r.Applied), strconv.Itoa(r.Failed), strconv.Itoa(r.Requests), r.Source, r.Target}
 	}
-	return render.Table(out, []string{"RUN", "COMMAND", "STATUS", "APPLIED", "FAILED", "REQUESTS", "SOURCE"}, rows)
+	return render.Write(f.IO.Out, f.Global.Output, render.View{
+		JSON:   runs,
+		Header: []string{"run_id", "command", "started_at", "finished_at", "status", "applied", "failed", "requests", "source", "target"},
+		Rows:   rows,
+		Text: func(out io.Writer) error {
+			if len(runs) == 0 {
+				f.IO.Logf("no runs journaled yet")
+				return nil
+			}
+			rows := make([][]string, len(runs))
+			for i, r := range runs {
+				rows[i] = []string{r.RunID, r.Command, r.Status, strconv.Itoa(r.Applied), strconv.Itoa(r.Failed), strconv.Itoa(r.Requests), r.Source}
+			}
+			return render.Table(out, []string{"RUN", "COMMAND", "STATUS", "APPLIED", "FAILED", "REQUESTS", "SOURCE"}, rows)
+		},
+	})
 }
 
 // detail is `runs RUN_ID -o json`: the summary and what the run did.
@@ -157,10 +153,28 @@ func show(f *cmdutil.Factory, r *journal.Run) error {
 	if r.Outcome != nil {
 		d.Error = r.Outcome.Error
 	}
-	if f.Global.Output == "json" {
-		return writeJSON(f.IO.Out, d)
+	var rows [][]string
+	add := func(kind string, cs []plan.Change) {
+		for _, c := range cs {
+			rows = append(rows, []string{kind, c.SKU, id(c.OfferID), id(c.WarehouseID), c.Field, c.From.String(), c.To.String()})
+		}
 	}
-	out := f.IO.Out
+	add("applied", d.Replaced)
+	add("unconfirmed", d.Unconfirmed)
+	add("not taken", d.NotTaken)
+	add("changed elsewhere", d.Elsewhere)
+	header := []string{"ENTRY", "SKU", "OFFER", "WH", "FIELD", "REPLACED", "WROTE"}
+	return render.Write(f.IO.Out, f.Global.Output, render.View{
+		JSON:   d,
+		Header: header,
+		Rows:   rows,
+		Text:   func(out io.Writer) error { return showText(out, r, d, header, rows) },
+	})
+}
+
+// showText is one run as `runs RUN_ID` prints it for people: the summary, then its
+// entries.
+func showText(out io.Writer, r *journal.Run, d detail, header []string, rows [][]string) error {
 	s := d.Summary
 	fmt.Fprintf(out, "run       %s\ncommand   %s\nstatus    %s\nstarted   %s\nfinished  %s\nsource    %s\ntarget    %s\n",
 		s.RunID, s.Command, s.Status, stamp(&s.StartedAt), stamp(s.FinishedAt), s.Source, s.Target)
@@ -178,24 +192,16 @@ func show(f *cmdutil.Factory, r *journal.Run) error {
 		return nil
 	}
 	fmt.Fprintln(out)
-	var rows [][]string
-	add := func(kind string, cs []plan.Change) {
-		for _, c := range cs {
-			rows = append(rows, []string{kind, c.SKU, strconv.FormatInt(c.OfferID, 10), strconv.FormatInt(c.WarehouseID, 10), c.Field, c.From.String(), c.To.String()})
-		}
-	}
-	add("applied", d.Replaced)
-	add("unconfirmed", d.Unconfirmed)
-	add("not taken", d.NotTaken)
-	add("changed elsewhere", d.Elsewhere)
-	return render.Table(out, []string{"ENTRY", "SKU", "OFFER", "WH", "FIELD", "REPLACED", "WROTE"}, rows)
+	return render.Table(out, header, rows)
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+// id prints an id, or nothing where it does not apply (a target without offers or
+// warehouses).
+func id(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 func stamp(t *time.Time) string {

@@ -40,7 +40,7 @@ func planned(t *testing.T, res *result) ([]plan.Duplicate, []catalog.Problem) {
 	if err := idx.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.Compute(plan.CmdDiff, idx, plan.Snapshot{}, plan.Options{Delta: res.info.Delta})
+	p, err := plan.Compute(idx, plan.Snapshot{}, plan.Options{Command: plan.CmdDiff, Delta: res.info.Delta})
 	if err != nil {
 		t.Fatal(err)
 	}
