@@ -125,6 +125,14 @@ var editFields = []editField{
 	}, func(o *keycrm.Offer) (string, bool) { return o.ThumbnailURL, true }),
 }
 
+// CmdEdit is the command of an edit-products plan.
+const CmdEdit = "edit-products"
+
+// EditChecks are the guards an edit-products plan is measured against:
+// empty-source and max-changes, and max-price-change even when no price changes,
+// so its guard list keeps one shape.
+var EditChecks = plan.Checks{Source: true, Prices: true}
+
 // EditFields lists the fields edit-products can compare, in plan order.
 func EditFields() []string {
 	out := make([]string, len(editFields))
@@ -232,7 +240,7 @@ func CheckFields(fields []string) error {
 // read for the source's SKUs (with their cards when NeedsProducts says so).
 func PlanEdit(c *Collector, offers []keycrm.Offer, cats *Categories, opt EditOptions) *EditPlan {
 	apiURL := opt.APIURL
-	p := &plan.Plan{Version: plan.Version, Command: plan.CmdEditProducts, DryRun: true, Source: opt.Source,
+	p := &plan.Plan{Version: plan.Version, Command: CmdEdit, DryRun: true, Source: opt.Source,
 		Target: plan.Target{Location: "keycrm", APIURL: &apiURL, WarehouseIDs: []int64{}}}
 	ep := &EditPlan{Plan: p, ProductIDs: map[int64]int64{}}
 	if cats == nil {

@@ -87,7 +87,7 @@ func TestEditUpdatesOnlyChangedOffersInOnePut(t *testing.T) {
 	if ep.Summary.Matched != 5 || ep.Summary.Changes != 2 || ep.Summary.Unchanged != 3 {
 		t.Errorf("summary %+v", ep.Summary)
 	}
-	if tripped := ep.CheckGuards(plan.DefaultLimits(), false); len(tripped) != 0 {
+	if tripped := ep.CheckGuards(plan.DefaultLimits(), catalogplan.EditChecks); len(tripped) != 0 {
 		t.Fatalf("guards tripped: %+v", tripped)
 	}
 	if ep.ProductRequests() != 1 || ep.OfferRequests() != 1 || ep.Duration(60) != 2*time.Second {
@@ -160,7 +160,7 @@ func TestEditUpdatesOnlyChangedOffersInOnePut(t *testing.T) {
 func TestShiftedPriceColumnTripsGuard(t *testing.T) {
 	mock, client := testenv.StartMock(t, shop(), keycrmmock.Options{})
 	ep := planEdit(t, client, "prices_shifted.csv")
-	tripped := ep.CheckGuards(plan.DefaultLimits(), false)
+	tripped := ep.CheckGuards(plan.DefaultLimits(), catalogplan.EditChecks)
 	var names []string
 	for _, g := range tripped {
 		names = append(names, g.Name)
