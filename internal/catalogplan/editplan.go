@@ -180,7 +180,7 @@ type EditPlan struct {
 func (e *EditPlan) ProductRequests() int {
 	seen := map[int64]bool{}
 	for _, c := range e.Changes {
-		if isProductWrite(c, e.ProductIDs) {
+		if IsProductField(c.Field) {
 			seen[e.ProductIDs[c.OfferID]] = true
 		}
 	}
@@ -191,7 +191,7 @@ func (e *EditPlan) ProductRequests() int {
 func (e *EditPlan) OfferRequests() int {
 	ids := map[int64]bool{}
 	for _, c := range e.Changes {
-		if !isProductWrite(c, e.ProductIDs) {
+		if !IsProductField(c.Field) {
 			ids[c.OfferID] = true
 		}
 	}
@@ -208,14 +208,10 @@ func (e *EditPlan) Duration(perMinute int) time.Duration {
 	return time.Duration(n) * time.Minute / time.Duration(perMinute)
 }
 
-// isProductWrite tells the changes sent with PUT /products/{id}: product fields,
-// and the barcode, which PUT /offers cannot change.
-func isProductWrite(c plan.Change, products map[int64]int64) bool {
-	_, ok := products[c.OfferID]
-	if !ok {
-		return false
-	}
-	return c.Field == catalog.FieldBarcode || fieldOf(c.Field).product
+// IsProductField tells the fields written with PUT /products/{id}: the card's
+// name, description and category, and the barcode, which PUT /offers cannot change.
+func IsProductField(name string) bool {
+	return name == catalog.FieldBarcode || fieldOf(name).product
 }
 
 func fieldOf(name string) editField {
@@ -379,9 +375,6 @@ func TargetValue(field string, o *keycrm.Offer) (plan.Value, bool) {
 	}
 	return f.target(o)
 }
-
-// IsProductWrite tells the changes applied with PUT /products/{id}.
-func (e *EditPlan) IsProductWrite(c plan.Change) bool { return isProductWrite(c, e.ProductIDs) }
 
 // Revert plans putting back what an applied edit replaced: each change's from
 // becomes its to. productIDs maps offer ids to their products (a journal keeps

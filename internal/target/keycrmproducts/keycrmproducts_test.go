@@ -1,18 +1,21 @@
-package productedit_test
+package keycrmproducts_test
 
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/keycrm-sync/keycrm-sync/internal/apply"
 	"github.com/keycrm-sync/keycrm-sync/internal/catalogplan"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/all"
 	"github.com/keycrm-sync/keycrm-sync/internal/importer"
+	"github.com/keycrm-sync/keycrm-sync/internal/journal"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
-	"github.com/keycrm-sync/keycrm-sync/internal/productedit"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmproducts"
 	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
@@ -50,6 +53,44 @@ func planEdit(t *testing.T, client *keycrm.Client, file string, fields ...string
 		t.Fatal(err)
 	}
 	return catalogplan.PlanEdit(c, ex.Offers, ex.Categories, catalogplan.EditOptions{APIURL: client.BaseURL(), Fields: fields})
+}
+
+// applyPlan writes a plan through the target as every write command does, with a
+// journal, and returns the outcome and the journaled run.
+func applyPlan(t *testing.T, client *keycrm.Client, ep *catalogplan.EditPlan) (apply.Outcome, *journal.Run) {
+	t.Helper()
+	dir := t.TempDir()
+	j, err := journal.Start(dir, time.Now, ep.Plan, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := keycrmproducts.New(client)
+	tg.Learn(ep.ProductIDs)
+	out, err := apply.Run(context.Background(), tg, ep.Plan, j, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Finish(journal.Outcome{Status: journal.StatusApplied}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := journal.Load(dir, j.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, run
+}
+
+// sameEntries compares entries in any order.
+func sameEntries(a, b []plan.Change) bool {
+	sorted := func(cs []plan.Change) []string {
+		out := make([]string, len(cs))
+		for i, c := range cs {
+			out[i] = describe([]plan.Change{c})
+		}
+		slices.Sort(out)
+		return out
+	}
+	return slices.Equal(sorted(a), sorted(b))
 }
 
 func prices(st keycrmmock.State) map[string]string {
@@ -95,13 +136,8 @@ func TestEditUpdatesOnlyChangedOffersInOnePut(t *testing.T) {
 	}
 	before := mock.State()
 	mock.Reset()
-	var batches []productedit.Batch
-	res, err := productedit.Apply(context.Background(), client, ep, productedit.Options{
-		Journal: func(b productedit.Batch) error { batches = append(batches, b); return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Applied != 3 || res.Failed != 0 {
+	res, run := applyPlan(t, client, ep)
+	if len(res.Applied) != 3 || len(res.Failed) != 0 {
 		t.Fatalf("result %+v", res)
 	}
 	stats := mock.Stats().ByRoute
@@ -121,27 +157,19 @@ func TestEditUpdatesOnlyChangedOffersInOnePut(t *testing.T) {
 	if n := names(mock.State())[2]; n != "Шорти" {
 		t.Errorf("product 2 named %q", n)
 	}
-	if len(batches) != 2 || len(batches[0].Changes) != 2 || batches[0].Changes[0].From.String() != "200" {
-		t.Errorf("journal %+v, want the offers batch with its old values, then the product", batches)
+	journaled := run.Applied()
+	if !sameEntries(journaled, ep.Changes) {
+		t.Errorf("journal holds %q, want every replaced value", describe(journaled))
 	}
 
-	// Revert puts back what the edit replaced: prices and the name.
-	// As revert does from the journal: the applied entries, and the offers'
-	// products read again.
-	var offers []keycrm.Offer
-	err = client.OffersByID(context.Background(), []int64{12, 13}, false, func(pg *keycrm.Page[keycrm.Offer]) error {
-		offers = append(offers, pg.Data...)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rev, skipped := catalogplan.Revert(ep.Changes, catalogplan.ProductIDs(offers), ep.Source, ep.Target)
+	// Revert puts back what the journal says the edit replaced: prices and the
+	// name. A fresh target learns the offers' products by reading them.
+	rev, skipped := catalogplan.Revert(journaled, nil, ep.Source, ep.Target)
 	if len(skipped) != 0 {
 		t.Errorf("skipped %+v", skipped)
 	}
-	if _, err := productedit.Apply(context.Background(), client, rev, productedit.Options{}); err != nil {
-		t.Fatal(err)
+	if out, _ := applyPlan(t, client, rev); len(out.Applied) != 3 {
+		t.Fatalf("revert %+v", out)
 	}
 	restored := mock.State()
 	if got, want := prices(restored), prices(before); got["A-2"] != want["A-2"] || got["B-1"] != want["B-1"] {
@@ -216,9 +244,8 @@ func TestProductFieldsPerProduct(t *testing.T) {
 	if ep.ProductRequests() != 2 || ep.OfferRequests() != 0 {
 		t.Errorf("%d product and %d offer requests, want 2 and 0", ep.ProductRequests(), ep.OfferRequests())
 	}
-	res, err := productedit.Apply(context.Background(), client, ep, productedit.Options{})
-	if err != nil || res.Failed != 0 || res.Applied != 4 {
-		t.Fatalf("%v %+v", err, res)
+	if res, _ := applyPlan(t, client, ep); len(res.Failed) != 0 || len(res.Applied) != 4 {
+		t.Fatalf("%+v", res)
 	}
 	after := mock.State()
 	if after.Products[2].Name != "Кепка червона" || *after.Products[2].CategoryID != 2 || after.Products[0].Offers[0].Barcode != "4820000000001" {
