@@ -45,6 +45,10 @@ type Offer struct {
 	// Total is the stock over all warehouses, compared when no warehouse is
 	// selected.
 	Total Stock
+	// Fields holds values of fields the comparison table does not know, by
+	// canonical name (edit-products' weight, category, …), so targets that write
+	// them can be read back and checked for staleness.
+	Fields map[string]Value
 }
 
 // Stock is an offer's stock in one warehouse, or its total.

@@ -121,9 +121,13 @@ func (l liveOffers) value(c Change) (Value, bool) {
 	if c.OfferID != 0 {
 		o = l.byID[c.OfferID]
 	}
-	i := fieldIndex(c.Field)
-	if o == nil || i < 0 {
+	if o == nil {
 		return Value{}, false
+	}
+	i := fieldIndex(c.Field)
+	if i < 0 {
+		v, ok := o.Fields[c.Field]
+		return v, ok
 	}
 	f := &fields[i]
 	var wh int64
