@@ -28,7 +28,7 @@ func TestRegistryDispatchesDeclaredSchemes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := r.detect(loc, "")
+	f, err := r.detect(loc)
 	if err != nil || f.Name() != "opencart" {
 		t.Fatalf("opencart:// went to %v (%v)", f, err)
 	}
@@ -36,7 +36,7 @@ func TestRegistryDispatchesDeclaredSchemes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.detect(loc, ""); !errors.Is(err, ErrUnknownFormat) {
+	if _, err := r.detect(loc); !errors.Is(err, ErrUnknownFormat) {
 		t.Fatalf("prestashop:// with no format declaring it: %v", err)
 	}
 }
