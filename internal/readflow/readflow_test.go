@@ -112,4 +112,9 @@ func TestRequire(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), `stock.csv has no quantity column; the headers found (row 1) are "SKU", "Stock", "Назва"`) {
 		t.Errorf("no column: %v", err)
 	}
+	lines := connector.SourceInfo{Format: "jsonl", Fields: []string{"sku", "name"}}
+	err = read(t, lines, []catalog.Item{row(2, "A")}, nil).Require([]string{"quantity"})
+	if err == nil || !strings.HasSuffix(err.Error(), "name it with --map quantity=KEY") {
+		t.Errorf("JSON lines without quantity: %v", err)
+	}
 }
