@@ -29,10 +29,8 @@ const MaxHeld = 20000
 // ones it settles: a row holding such a value is held back until its column
 // shows a mark, then read and sent on. At the end of the table (Flush), or
 // when more than MaxHeld rows wait, a row still waiting is read with the
-// fallback mark: for text, the mark the first decided column showed (one file
-// is written in one convention); for spreadsheets, "." (a stored number's
-// mark); without one its values are problems. Rows therefore reach the sink
-// out of file order; every consumer orders by position.
+// fallback mark (see fallback). Rows therefore reach the sink out of file
+// order; every consumer orders by position.
 type Decimals struct {
 	marks       []numparse.Mark // per column: Dot or Comma once shown, else AnyMark
 	first       numparse.Mark   // the first mark any column showed
@@ -80,10 +78,15 @@ func (d *Decimals) show(col int, m numparse.Mark) {
 	d.settled = true
 }
 
-// fallback is the mark a column that showed none is read with at the end.
+// fallback is the mark a column that showed none is read with at the end:
+// the file's, for text (one file is written in one convention). A
+// spreadsheet's columns are told apart by their text cells alone, since a
+// stored number always shows "."; there, and in a text file that shows no
+// mark anywhere, a lone mark is the decimal mark, as the contract reads
+// "1234,5".
 func (d *Decimals) fallback() numparse.Mark {
 	if d.spreadsheet {
-		return numparse.Dot
+		return numparse.AnyMark
 	}
 	return d.first
 }
@@ -99,29 +102,28 @@ func number[T Text](d *Decimals, it *catalog.Item, kind, col int, column string,
 		return err
 	}
 	if mark != numparse.Undecided {
-		return columnMarkError(err, mark)
+		return markError(err, "column", mark)
 	}
 	v := heldValue{col: col, kind: kind, column: column, text: string(cell)}
 	if hold {
 		d.pending = append(d.pending, v)
 		return nil
 	}
-	return d.settle(it, v, d.fallback())
+	return d.settle(it, v, d.fallback(), "file")
 }
 
-func columnMarkError(err error, mark numparse.Mark) error {
-	return fmt.Errorf("%w (the column writes decimals with %q)", err, string(rune(mark)))
+// markError says whose decimal mark (the column's, the file's) made a value
+// ambiguous.
+func markError(err error, whose string, mark numparse.Mark) error {
+	return fmt.Errorf("%w (the %s writes decimals with %q)", err, whose, string(rune(mark)))
 }
 
-// settle reads a held value with mark (AnyMark when there is none).
-func (d *Decimals) settle(it *catalog.Item, v heldValue, mark numparse.Mark) error {
-	if mark == numparse.AnyMark {
-		_, err := setNumber(it, v.kind, v.text, d.spreadsheet, numparse.Undecided)
-		return fmt.Errorf("%w (no value in the column shows its decimal mark)", err)
-	}
+// settle reads a held value with mark (AnyMark reads a lone mark as the
+// decimal mark).
+func (d *Decimals) settle(it *catalog.Item, v heldValue, mark numparse.Mark, whose string) error {
 	_, err := setNumber(it, v.kind, v.text, d.spreadsheet, mark)
 	if errors.Is(err, numparse.ErrAmbiguous) {
-		return columnMarkError(err, mark)
+		return markError(err, whose, mark)
 	}
 	return err
 }
@@ -204,11 +206,11 @@ func (d *Decimals) ready(h heldRow) bool {
 func (d *Decimals) release(h heldRow, final bool, sink Sink) error {
 	var problems []catalog.Problem
 	for _, v := range h.values {
-		mark := d.mark(v.col)
+		mark, whose := d.mark(v.col), "column"
 		if mark == numparse.Undecided && final {
-			mark = d.fallback()
+			mark, whose = d.fallback(), "file"
 		}
-		if err := d.settle(&h.it, v, mark); err != nil {
+		if err := d.settle(&h.it, v, mark, whose); err != nil {
 			problems = append(problems, catalog.Problem{
 				File: h.it.Pos.File, Row: h.it.Pos.Row, Column: v.column, Field: catalog.Fields[v.kind],
 				SKU: h.it.SKU, Value: v.text, Error: err.Error(),

@@ -486,14 +486,14 @@ func (r *rows) Item(it catalog.Item) error { r.items = append(r.items, it); retu
 func (r *rows) Problem(p catalog.Problem)  { r.problems = append(r.problems, p) }
 
 // Rows waiting for their column's decimal mark are bounded: past MaxHeld the
-// oldest is settled by the fallback mark (here none: a problem), and a mark
-// shown later still settles the rest.
+// oldest is settled by the fallback mark (here the file's ".", which makes
+// "1,250" a problem), and a mark the column shows later settles the rest.
 func TestDecimalsHeldBounded(t *testing.T) {
 	d := NewDecimals(false)
 	var out rows
-	emit := func(row int, qty string) {
+	emit := func(row int, field, value string) {
 		it := catalog.Item{SKU: "S" + strconv.Itoa(row), Pos: catalog.Position{File: "f", Row: row}}
-		err := d.Number(&it, catalog.FieldQuantity, "Qty", qty)
+		err := d.Number(&it, field, "Qty", value)
 		if err == nil {
 			err = d.Emit(&it, nil, &out)
 		}
@@ -501,32 +501,40 @@ func TestDecimalsHeldBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for row := 1; row <= MaxHeld+2; row++ {
-		emit(row, "1,250")
+	emit(1, catalog.FieldPrice, "12.5") // another column shows the file's "."
+	for row := 2; row <= MaxHeld+3; row++ {
+		emit(row, catalog.FieldQuantity, "1,250")
 	}
-	if len(out.items) != 0 || len(out.problems) != 2 || out.problems[0].Row != 1 || out.problems[1].Row != 2 {
+	if len(out.items) != 1 || len(out.problems) != 2 || out.problems[0].Row != 2 || out.problems[1].Row != 3 {
 		t.Fatalf("%d items, problems %v; want the two oldest rows settled as problems", len(out.items), out.problems[:min(len(out.problems), 3)])
 	}
-	emit(MaxHeld+3, "0,5") // shows the comma: every held row is 1.25
+	emit(MaxHeld+4, catalog.FieldQuantity, "0,5") // the column shows ",": every held row is 1.25
 	if err := d.Flush(&out); err != nil {
 		t.Fatal(err)
 	}
-	if len(out.items) != MaxHeld+1 || out.items[1].Quantity != num("1.25") || len(d.held) != 0 {
-		t.Errorf("%d items (second %v), %d still held", len(out.items), out.items[1].Quantity, len(d.held))
+	if len(out.items) != MaxHeld+2 || out.items[2].Quantity != num("1.25") || len(d.held) != 0 {
+		t.Errorf("%d items (third %v), %d still held", len(out.items), out.items[2].Quantity, len(d.held))
 	}
 }
 
-// Convert cannot hold a row: a spreadsheet text cell the column has not
-// settled is read by "." (a stored number's mark), so "1,250" is a problem.
+// Convert cannot hold a row: a spreadsheet cell reads by its column's mark so
+// far, and by the lone-mark rule before the column has shown one (a stored
+// number, "1.125", is never ambiguous to the workbook).
 func TestConvertAmbiguousSpreadsheet(t *testing.T) {
 	tab := header(t, []string{"SKU", "Qty"}, Options{})
 	c := tab.NewConverter("x.xlsx", true)
-	var it catalog.Item
-	if probs, _ := Convert(c, 2, []string{"A", "1.125"}, &it); len(probs) > 0 || it.Quantity != num("1.125") {
-		t.Errorf("stored number: item %+v problems %v", it, probs)
-	}
-	probs, _ := Convert(c, 3, []string{"B", "1,250"}, &it)
-	if len(probs) != 1 || !strings.Contains(probs[0].Error, "ambiguous number: 1250 or 1.25?") || probs[0].Column != "Qty" {
-		t.Errorf("text cell: problems %v", probs)
+	for _, tt := range []struct{ cell, want, problem string }{
+		{"1.125", "1.125", ""},
+		{"12.5", "12.5", ""},
+		{"1,250", "", `ambiguous number: 1250 or 1.25? (the column writes decimals with ".")`},
+	} {
+		var it catalog.Item
+		probs, _ := Convert(c, 2, []string{"A", tt.cell}, &it)
+		switch {
+		case tt.problem != "" && (len(probs) != 1 || probs[0].Error != tt.problem || probs[0].Column != "Qty"):
+			t.Errorf("%s: problems %v", tt.cell, probs)
+		case tt.problem == "" && (len(probs) > 0 || it.Quantity != num(tt.want)):
+			t.Errorf("%s: item %+v problems %v", tt.cell, it, probs)
+		}
 	}
 }

@@ -299,8 +299,13 @@ func (s *Source) noField(f string) error {
 	if len(s.Info.Fields) > 0 {
 		carries = strings.Join(s.Info.Fields, ", ")
 	}
-	hint := fmt.Sprintf("if a column holds them, name it with --map %s=HEADER", f)
-	if s.Info.Format != "csv" && s.Info.Format != "xlsx" {
+	var hint string
+	switch s.Info.Format {
+	case "csv", "xlsx":
+		hint = fmt.Sprintf("if a column holds them, name it with --map %s=HEADER", f)
+	case "jsonl":
+		hint = fmt.Sprintf("if another key holds them, name it with --map %s=KEY", f)
+	default:
 		hint = "is it an export of another kind (prices only, a catalogue)?"
 	}
 	return fmt.Errorf("%s holds no %s values (it carries %s): nothing to compare; %s", s.Location, f, carries, hint)

@@ -4,7 +4,9 @@
 // Fixtures from ../shared/fixtures are never copied into the repository (many carry
 // no licence). A test that needs one, or a real MariaDB, skips on a developer's
 // laptop that lacks it, and fails when KEYCRM_SYNC_NO_SKIP is set, as .ci/run does:
-// a skipped test must never pass for a green CI run.
+// a skipped test must never pass for a green CI run. `make test` runs the suite
+// through testreport, which prints one line per package that skipped tests and
+// why, since go test shows a passing package's skips only with -v.
 package testenv
 
 import (

@@ -501,9 +501,9 @@ func TestAmbiguousThousands(t *testing.T) {
 		want       []string // "SKU quantity" of the items
 		problems   []string // "row column value: error"
 	}{
-		{name: "dot column", text: "sku;Ціна;Залишок\nA;12.5;1,250\nB;7;1.250\nC;3.5;2\n",
-			want:     []string{"B 1.25", "C 2"},
-			problems: []string{`2 Залишок 1,250: ambiguous number: 1250 or 1.25? (the column writes decimals with ".")`}},
+		{name: "dot column", text: "sku;Ціна;Залишок\nA;1,5;12.5\nB;7;1,250\nC;3,5;1.250\n",
+			want:     []string{"A 12.5", "C 1.25"},
+			problems: []string{`3 Залишок 1,250: ambiguous number: 1250 or 1.25? (the column writes decimals with ".")`}},
 		{name: "comma column, mark shown after the ambiguous rows", text: "sku;Залишок\nA;1.250\nB;1,250\nC;12,5\n",
 			want:     []string{"B 1.25", "C 12.5"},
 			problems: []string{`2 Залишок 1.250: ambiguous number: 1250 or 1.25? (the column writes decimals with ",")`}},
@@ -512,9 +512,10 @@ func TestAmbiguousThousands(t *testing.T) {
 			want:     []string{"B 1250000"}},
 		{name: "the file's other column decides", text: "sku;Залишок;Ціна\nA;1,250;1 299,50\n",
 			want: []string{"A 1.25"}},
-		{name: "nothing shows a mark", text: "sku;Залишок\nA;1,250\nB;5\n",
-			want:     []string{"B 5"},
-			problems: []string{`2 Залишок 1,250: ambiguous number: 1250 or 1.25? (no value in the column shows its decimal mark)`}},
+		{name: "nothing shows a mark: a lone mark is the decimal mark", text: "sku;Залишок\nA;1,250\nB;5\nC;6.000\n",
+			want: []string{"A 1.25", "B 5", "C 6"}},
+		{name: "the file's other column shows the other mark", text: "sku;Ціна;Залишок\nA;12.50;1,250\n",
+			problems: []string{`2 Залишок 1,250: ambiguous number: 1250 or 1.25? (the file writes decimals with ".")`}},
 		{name: "a held row with another problem", text: "sku;Залишок;Ціна\nA;1,250;abc\nB;12.5;1\n",
 			want:     []string{"B 12.5"},
 			problems: []string{"2 Ціна abc: not a number"}},
