@@ -76,7 +76,6 @@ type Decoder struct {
 	raw      *watch
 	declared string // the encoding the XML declaration names, canonical; "" if none
 	forced   string // --encoding, canonical
-	line     int    // line the last token started on
 	el       Element
 	stack    []string
 	levels   []attrStore       // per depth, the attributes of the element open there
@@ -174,7 +173,6 @@ func (d *Decoder) Next() (xmlscan.Kind, error) {
 	if err != nil {
 		return 0, d.wrap(err)
 	}
-	d.line = d.s.Line()
 	switch k {
 	case xmlscan.StartElement:
 		n := d.s.Name()
@@ -256,7 +254,7 @@ func (d *Decoder) wrap(err error) error {
 	case errors.As(err, &decErr):
 		return fmt.Errorf("read %s: %w", d.name, err)
 	case !errors.As(err, &scanErr):
-		return fmt.Errorf("read %s line %d: %w", d.name, d.line, err)
+		return fmt.Errorf("read %s line %d: %w", d.name, d.s.Line(), err)
 	case scanErr.Err == xmlscan.ErrTooLarge:
 		return fmt.Errorf("read %s line %d: %w: %s", d.name, scanErr.Line, connector.ErrTooLarge, scanErr.Msg)
 	case scanErr.Err == xmlscan.ErrTruncated:
@@ -268,7 +266,8 @@ func (d *Decoder) wrap(err error) error {
 }
 
 // Line is the line the last token returned by Next started on.
-func (d *Decoder) Line() int { return d.line }
+// It is counted when asked: most tokens' lines are never needed.
+func (d *Decoder) Line() int { return d.s.Line() }
 
 // Depth is the number of elements open: 1 inside the root element.
 func (d *Decoder) Depth() int { return len(d.stack) }
@@ -304,7 +303,7 @@ func (d *Decoder) Text() (string, error) {
 		case xmlscan.Text:
 			t := d.s.Text()
 			if len(d.buf)+len(t) > connector.MaxRecordBytes {
-				return "", fmt.Errorf("read %s line %d: %w: a text longer than %d bytes", d.name, d.line, connector.ErrTooLarge, connector.MaxRecordBytes)
+				return "", fmt.Errorf("read %s line %d: %w: a text longer than %d bytes", d.name, d.s.Line(), connector.ErrTooLarge, connector.MaxRecordBytes)
 			}
 			d.buf = append(d.buf, t...)
 		}
