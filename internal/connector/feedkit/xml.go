@@ -83,6 +83,8 @@ type Decoder struct {
 	prefixes map[string]string // namespace URL → the prefix the file last declared for it
 	names    map[qname]string
 	buf      []byte
+	path     string // the last Path
+	pathBuf  []byte
 }
 
 // binding is a namespace prefix ("" for the default namespace) declared on
@@ -273,7 +275,21 @@ func (d *Decoder) Line() int { return d.s.Line() }
 func (d *Decoder) Depth() int { return len(d.stack) }
 
 // Path is the open elements as written, "yml_catalog/shop/offers/offer".
-func (d *Decoder) Path() string { return strings.Join(d.stack, "/") }
+// Every record of a feed has the same path: the last one is handed out again
+// rather than allocated per record.
+func (d *Decoder) Path() string {
+	d.pathBuf = d.pathBuf[:0]
+	for i, name := range d.stack {
+		if i > 0 {
+			d.pathBuf = append(d.pathBuf, '/')
+		}
+		d.pathBuf = append(d.pathBuf, name...)
+	}
+	if string(d.pathBuf) != d.path {
+		d.path = string(d.pathBuf)
+	}
+	return d.path
+}
 
 // Parent is the element enclosing the one just started, or "" at the root.
 func (d *Decoder) Parent() string {
