@@ -244,9 +244,6 @@ func (d *Decoder) written(space, local string) string {
 // until the next call to Next.
 func (d *Decoder) Element() Element { return d.el }
 
-// TextBytes is the text Next returned last, valid until the next call.
-func (d *Decoder) TextBytes() []byte { return d.s.Text() }
-
 func (d *Decoder) wrap(err error) error {
 	var scanErr *xmlscan.Error
 	var decErr *textenc.DecodeError
