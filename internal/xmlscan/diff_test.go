@@ -75,7 +75,12 @@ func qualified(n xml.Name) string {
 
 // scannedTokens reads data with the scanner.
 func scannedTokens(data []byte) ([]string, error) {
-	s := New(bytes.NewReader(data), Options{MaxToken: 64 << 20, MaxDepth: 1 << 20})
+	return collect(New(bytes.NewReader(data), Options{MaxToken: 64 << 20, MaxDepth: 1 << 20}), nil)
+}
+
+// collect reads s to its end as token lines, calling onStart (when not nil)
+// at each start element.
+func collect(s *Scanner, onStart func()) ([]string, error) {
 	var out tokenLines
 	for {
 		k, err := s.Next()
@@ -87,6 +92,9 @@ func scannedTokens(data []byte) ([]string, error) {
 		}
 		switch k {
 		case StartElement:
+			if onStart != nil {
+				onStart()
+			}
 			n := s.Name()
 			if n.Prefix+":"+n.Local != n.Full && n.Local != n.Full {
 				return nil, fmt.Errorf("name %q split as %q:%q", n.Full, n.Prefix, n.Local)

@@ -112,7 +112,6 @@ type Scanner struct {
 	rerr error // a read error, returned once the buffered input is used up
 	err  error // sticky
 
-	kind    Kind
 	name    Name
 	attrs   []Attr
 	text    []byte
@@ -138,9 +137,6 @@ func New(src io.Reader, opt Options) *Scanner {
 	return &Scanner{src: src, opt: opt, buf: make([]byte, minBuf), line: 1, names: map[string]Name{}}
 }
 
-// Kind is the kind of the token Next returned last.
-func (s *Scanner) Kind() Kind { return s.kind }
-
 // Name is the name of the start or end element returned last.
 func (s *Scanner) Name() Name { return s.name }
 
@@ -148,25 +144,11 @@ func (s *Scanner) Name() Name { return s.name }
 // the next call to Next.
 func (s *Scanner) Attrs() []Attr { return s.attrs }
 
-// Attr returns the value of the attribute of the start element returned last
-// whose full name is name.
-func (s *Scanner) Attr(name string) ([]byte, bool) {
-	for _, a := range s.attrs {
-		if a.Name.Full == name {
-			return a.Value, true
-		}
-	}
-	return nil, false
-}
-
 // Text is the text returned last, valid until the next call to Next.
 func (s *Scanner) Text() []byte { return s.text }
 
 // Depth is the number of elements open: 1 after the root's start element.
 func (s *Scanner) Depth() int { return len(s.stack) }
-
-// Stack is the open elements, the root first; the caller must not change it.
-func (s *Scanner) Stack() []Name { return s.stack }
 
 // Line is the line the token returned last starts on.
 func (s *Scanner) Line() int { return s.lineAt(s.start) }
@@ -191,7 +173,7 @@ func (s *Scanner) Next() (Kind, error) {
 	if s.closing {
 		s.closing = false
 		s.attrs = s.attrs[:0]
-		s.kind, s.name = EndElement, s.stack[len(s.stack)-1]
+		s.name = s.stack[len(s.stack)-1]
 		s.stack = s.stack[:len(s.stack)-1]
 		return EndElement, nil
 	}
@@ -215,7 +197,6 @@ func (s *Scanner) Next() (Kind, error) {
 		}
 		s.r += n
 		if k != 0 {
-			s.kind = k
 			return k, nil
 		}
 	}

@@ -71,32 +71,13 @@ func TestOneByteReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := New(iotest.OneByteReader(strings.NewReader(doc)), Options{})
-	var got tokenLines
 	lines := map[string]int{}
-	for {
-		k, err := s.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch k {
-		case StartElement:
-			lines[s.Name().Full] = s.Line()
-			var attrs []string
-			for _, a := range s.Attrs() {
-				attrs = append(attrs, a.Name.Full+"=\""+string(a.Value)+"\"")
-			}
-			got.start(s.Name().Full, attrs)
-		case EndElement:
-			got.end(s.Name().Full)
-		case Text:
-			got.text(s.Text())
-		}
+	got, err := collect(s, func() { lines[s.Name().Full] = s.Line() })
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Join(got.lines, "|") != strings.Join(want, "|") {
-		t.Fatalf("tokens %q, want %q", got.lines, want)
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("tokens %q, want %q", got, want)
 	}
 	if lines["r"] != 2 || lines["g:id"] != 3 || lines["x"] != 5 || lines["e"] != 6 {
 		t.Fatalf("lines %v", lines)
@@ -124,22 +105,13 @@ func TestReadErrorAfterText(t *testing.T) {
 func TestNamesAreSplitAndShared(t *testing.T) {
 	s := New(strings.NewReader(`<g:a xmlns:g="u"><g:a/></g:a>`), Options{})
 	var names []Name
-	for {
-		k, err := s.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if k == StartElement {
-			names = append(names, s.Name())
-		}
+	if _, err := collect(s, func() { names = append(names, s.Name()) }); err != nil {
+		t.Fatal(err)
 	}
 	if len(names) != 2 || names[0] != (Name{Full: "g:a", Prefix: "g", Local: "a"}) {
 		t.Fatalf("names %+v", names)
 	}
-	if v, ok := s.Attr("xmlns:g"); ok || v != nil {
+	if len(s.Attrs()) != 0 {
 		t.Fatal("attributes outlive their start element")
 	}
 }

@@ -76,7 +76,6 @@ type Decoder struct {
 	raw      *watch
 	declared string // the encoding the XML declaration names, canonical; "" if none
 	forced   string // --encoding, canonical
-	line     int    // line the last token started on
 	el       Element
 	stack    []string
 	levels   []attrStore       // per depth, the attributes of the element open there
@@ -84,6 +83,8 @@ type Decoder struct {
 	prefixes map[string]string // namespace URL → the prefix the file last declared for it
 	names    map[qname]string
 	buf      []byte
+	path     string // the last Path
+	pathBuf  []byte
 }
 
 // binding is a namespace prefix ("" for the default namespace) declared on
@@ -174,7 +175,6 @@ func (d *Decoder) Next() (xmlscan.Kind, error) {
 	if err != nil {
 		return 0, d.wrap(err)
 	}
-	d.line = d.s.Line()
 	switch k {
 	case xmlscan.StartElement:
 		n := d.s.Name()
@@ -244,9 +244,6 @@ func (d *Decoder) written(space, local string) string {
 // until the next call to Next.
 func (d *Decoder) Element() Element { return d.el }
 
-// TextBytes is the text Next returned last, valid until the next call.
-func (d *Decoder) TextBytes() []byte { return d.s.Text() }
-
 func (d *Decoder) wrap(err error) error {
 	var scanErr *xmlscan.Error
 	var decErr *textenc.DecodeError
@@ -256,7 +253,7 @@ func (d *Decoder) wrap(err error) error {
 	case errors.As(err, &decErr):
 		return fmt.Errorf("read %s: %w", d.name, err)
 	case !errors.As(err, &scanErr):
-		return fmt.Errorf("read %s line %d: %w", d.name, d.line, err)
+		return fmt.Errorf("read %s line %d: %w", d.name, d.s.Line(), err)
 	case scanErr.Err == xmlscan.ErrTooLarge:
 		return fmt.Errorf("read %s line %d: %w: %s", d.name, scanErr.Line, connector.ErrTooLarge, scanErr.Msg)
 	case scanErr.Err == xmlscan.ErrTruncated:
@@ -268,13 +265,28 @@ func (d *Decoder) wrap(err error) error {
 }
 
 // Line is the line the last token returned by Next started on.
-func (d *Decoder) Line() int { return d.line }
+// It is counted when asked: most tokens' lines are never needed.
+func (d *Decoder) Line() int { return d.s.Line() }
 
 // Depth is the number of elements open: 1 inside the root element.
 func (d *Decoder) Depth() int { return len(d.stack) }
 
 // Path is the open elements as written, "yml_catalog/shop/offers/offer".
-func (d *Decoder) Path() string { return strings.Join(d.stack, "/") }
+// Every record of a feed has the same path: the last one is handed out again
+// rather than allocated per record.
+func (d *Decoder) Path() string {
+	d.pathBuf = d.pathBuf[:0]
+	for i, name := range d.stack {
+		if i > 0 {
+			d.pathBuf = append(d.pathBuf, '/')
+		}
+		d.pathBuf = append(d.pathBuf, name...)
+	}
+	if string(d.pathBuf) != d.path {
+		d.path = string(d.pathBuf)
+	}
+	return d.path
+}
 
 // Parent is the element enclosing the one just started, or "" at the root.
 func (d *Decoder) Parent() string {
@@ -304,7 +316,7 @@ func (d *Decoder) Text() (string, error) {
 		case xmlscan.Text:
 			t := d.s.Text()
 			if len(d.buf)+len(t) > connector.MaxRecordBytes {
-				return "", fmt.Errorf("read %s line %d: %w: a text longer than %d bytes", d.name, d.line, connector.ErrTooLarge, connector.MaxRecordBytes)
+				return "", fmt.Errorf("read %s line %d: %w: a text longer than %d bytes", d.name, d.s.Line(), connector.ErrTooLarge, connector.MaxRecordBytes)
 			}
 			d.buf = append(d.buf, t...)
 		}

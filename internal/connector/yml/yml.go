@@ -31,7 +31,7 @@
 // millimetres, the YML reference kilograms and centimetres).
 //
 // The DTD a DOCTYPE names (shops.dtd) is never fetched, and an encoding
-// declaration that the bytes contradict is detected (package feedxml).
+// declaration that the bytes contradict is detected (packages feedkit and xmlscan).
 package yml
 
 import (
