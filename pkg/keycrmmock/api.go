@@ -32,21 +32,22 @@ type route struct {
 	method   string
 	template string // the contract's path, also the key in Stats.ByRoute
 	handle   func(st *store, c *call) reply
+	list     bool // answers with a page, so the loop fault applies
 }
 
 var routes = []route{
-	{"GET", "/products", listProducts},
-	{"POST", "/products", createProduct},
-	{"POST", "/products/import", importProducts},
-	{"GET", "/products/{productId}", getProduct},
-	{"PUT", "/products/{productId}", updateProduct},
-	{"POST", "/products/{productId}/offers", createOffers},
-	{"GET", "/products/categories", listCategories},
-	{"POST", "/products/categories", createCategory},
-	{"GET", "/offers", listOffers},
-	{"PUT", "/offers", updateOffers},
-	{"GET", "/offers/stocks", listStocks},
-	{"PUT", "/offers/stocks", setStocks},
+	{"GET", "/products", listProducts, true},
+	{"POST", "/products", createProduct, false},
+	{"POST", "/products/import", importProducts, false},
+	{"GET", "/products/{productId}", getProduct, false},
+	{"PUT", "/products/{productId}", updateProduct, false},
+	{"POST", "/products/{productId}/offers", createOffers, false},
+	{"GET", "/products/categories", listCategories, true},
+	{"POST", "/products/categories", createCategory, false},
+	{"GET", "/offers", listOffers, true},
+	{"PUT", "/offers", updateOffers, false},
+	{"GET", "/offers/stocks", listStocks, true},
+	{"PUT", "/offers/stocks", setStocks, false},
 }
 
 // findRoute matches a path below /v1. {productId} matches digits only, as the
@@ -153,6 +154,10 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) (int, string) {
 		if f == faultAckLost && r.Method != http.MethodPut && r.Method != http.MethodPost {
 			f = faultNone
 		}
+		// loop is about paging; anything but a list read is answered normally.
+		if f == faultLoop && (r.Method != http.MethodGet || !rt.list) {
+			f = faultNone
+		}
 		if f != faultNone {
 			s.stats.Faults++
 		}
@@ -196,12 +201,22 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) (int, string) {
 		return 0, "body not received"
 	}
 
+	if f == faultLoop {
+		q := r.URL.Query()
+		q.Set("page", "1")
+		r.URL.RawQuery = q.Encode()
+	}
 	s.mu.Lock()
 	rep := rt.handle(s.store, &call{r: r, productID: productID, body: body, now: s.opt.Now()})
 	s.mu.Unlock()
 	if f == faultAckLost {
 		drop(w)
 		return 0, "fault ack-lost, " + strconv.Itoa(rep.status) + " not sent"
+	}
+	if st, ok := rep.body.(stuckPager); f == faultLoop && ok {
+		rep.body = st.stuck()
+		writeJSON(w, rep.status, rep.body)
+		return rep.status, "fault loop"
 	}
 	writeJSON(w, rep.status, rep.body)
 	return rep.status, ""
