@@ -32,22 +32,21 @@ type route struct {
 	method   string
 	template string // the contract's path, also the key in Stats.ByRoute
 	handle   func(st *store, c *call) reply
-	list     bool // answers with a page, so the loop fault applies
 }
 
 var routes = []route{
-	{"GET", "/products", listProducts, true},
-	{"POST", "/products", createProduct, false},
-	{"POST", "/products/import", importProducts, false},
-	{"GET", "/products/{productId}", getProduct, false},
-	{"PUT", "/products/{productId}", updateProduct, false},
-	{"POST", "/products/{productId}/offers", createOffers, false},
-	{"GET", "/products/categories", listCategories, true},
-	{"POST", "/products/categories", createCategory, false},
-	{"GET", "/offers", listOffers, true},
-	{"PUT", "/offers", updateOffers, false},
-	{"GET", "/offers/stocks", listStocks, true},
-	{"PUT", "/offers/stocks", setStocks, false},
+	{"GET", "/products", listProducts},
+	{"POST", "/products", createProduct},
+	{"POST", "/products/import", importProducts},
+	{"GET", "/products/{productId}", getProduct},
+	{"PUT", "/products/{productId}", updateProduct},
+	{"POST", "/products/{productId}/offers", createOffers},
+	{"GET", "/products/categories", listCategories},
+	{"POST", "/products/categories", createCategory},
+	{"GET", "/offers", listOffers},
+	{"PUT", "/offers", updateOffers},
+	{"GET", "/offers/stocks", listStocks},
+	{"PUT", "/offers/stocks", setStocks},
 }
 
 // findRoute matches a path below /v1. {productId} matches digits only, as the
@@ -155,7 +154,8 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) (int, string) {
 			f = faultNone
 		}
 		// loop is about paging; anything but a list read is answered normally.
-		if f == faultLoop && (r.Method != http.MethodGet || !rt.list) {
+		// Every GET of the contract but GET /products/{productId} is a list.
+		if f == faultLoop && (r.Method != http.MethodGet || productID != "") {
 			f = faultNone
 		}
 		if f != faultNone {
