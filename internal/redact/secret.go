@@ -66,7 +66,7 @@ func (s *Secret) Mask(text string) string {
 	d := &decodedText{b: []byte(text)}
 	found := s.mark(d, hidden)
 	for range decodeDepth {
-		if bytes.IndexAny(d.b, escapeBytes) < 0 {
+		if !bytes.ContainsAny(d.b, escapeBytes) {
 			break
 		}
 		d = d.decode()

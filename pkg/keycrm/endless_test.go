@@ -55,7 +55,7 @@ func TestEndlessPagesStop(t *testing.T) {
 		want     string
 	}{
 		{"the same page again", func(int) (int, int, int, []int64) { return 1, 3, 150, idsFrom(1, 50) },
-			2, "page 2 came back as page 1, which page 1 already was"},
+			2, "page 2 came back as page 1, the same as page 1"},
 		{"the same rows under new page numbers", func(asked int) (int, int, int, []int64) { return asked, 3, 150, idsFrom(1, 50) },
 			2, "page 2 holds the same rows (ids 1 to 50) as page 1"},
 		{"new rows forever, last_page moving on", func(asked int) (int, int, int, []int64) {

@@ -265,7 +265,7 @@ func (g *pageGuard) check(asked, current, lastPage, perPage, total int, span *[2
 	}
 	if current > 0 {
 		if prev, ok := g.pages[current]; ok {
-			return fmt.Errorf("%w: page %d came back as page %d, which page %d already was; stopped", ErrEndlessPages, asked, current, prev)
+			return fmt.Errorf("%w: page %d came back as page %d, the same as page %d; stopped", ErrEndlessPages, asked, current, prev)
 		}
 		g.pages[current] = asked
 	}

@@ -153,6 +153,11 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) (int, string) {
 		if f == faultAckLost && r.Method != http.MethodPut && r.Method != http.MethodPost {
 			f = faultNone
 		}
+		// loop is about paging; anything but a list read is answered normally.
+		// Every GET of the contract but GET /products/{productId} is a list.
+		if f == faultLoop && (r.Method != http.MethodGet || productID != "") {
+			f = faultNone
+		}
 		if f != faultNone {
 			s.stats.Faults++
 		}
@@ -196,12 +201,22 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) (int, string) {
 		return 0, "body not received"
 	}
 
+	if f == faultLoop {
+		q := r.URL.Query()
+		q.Set("page", "1")
+		r.URL.RawQuery = q.Encode()
+	}
 	s.mu.Lock()
 	rep := rt.handle(s.store, &call{r: r, productID: productID, body: body, now: s.opt.Now()})
 	s.mu.Unlock()
 	if f == faultAckLost {
 		drop(w)
 		return 0, "fault ack-lost, " + strconv.Itoa(rep.status) + " not sent"
+	}
+	if st, ok := rep.body.(stuckPager); f == faultLoop && ok {
+		rep.body = st.stuck()
+		writeJSON(w, rep.status, rep.body)
+		return rep.status, "fault loop"
 	}
 	writeJSON(w, rep.status, rep.body)
 	return rep.status, ""

@@ -19,6 +19,10 @@ type Faults struct {
 	// request's headers, Authorization included, to test that clients never
 	// print or keep a key a server sends back.
 	Echo float64
+	// Loop is a stuck paginator: a list read is answered with page 1 and a
+	// next_page_url, whatever page was asked for, so a client that follows
+	// next_page_url alone never stops.
+	Loop float64
 }
 
 type fault int
@@ -31,6 +35,7 @@ const (
 	faultReset
 	faultAckLost
 	faultEcho
+	faultLoop
 )
 
 // faultKinds names the kinds in the order their probability bands are laid out
@@ -47,6 +52,7 @@ var faultKinds = []struct {
 	{"ack-lost", faultAckLost, func(f *Faults) *float64 { return &f.AckLost }},
 	// New kinds go last, so existing seeds replay the same sequence.
 	{"echo", faultEcho, func(f *Faults) *float64 { return &f.Echo }},
+	{"loop", faultLoop, func(f *Faults) *float64 { return &f.Loop }},
 }
 
 func (k fault) String() string {
@@ -80,7 +86,7 @@ func ParseFaults(spec string) (Faults, error) {
 			}
 		}
 		if field == nil {
-			return Faults{}, fmt.Errorf("fault %q: unknown kind %q (known: 500, 429, timeout, reset, ack-lost, echo)", item, name)
+			return Faults{}, fmt.Errorf("fault %q: unknown kind %q (known: 500, 429, timeout, reset, ack-lost, echo, loop)", item, name)
 		}
 		if seen[name] {
 			return Faults{}, fmt.Errorf("fault %q: kind %q given twice", item, name)

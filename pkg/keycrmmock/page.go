@@ -30,6 +30,20 @@ type page[R any] struct {
 	Total        int64   `json:"total"`
 }
 
+// stuckPager is a page the loop fault can replace (see Faults.Loop).
+type stuckPager interface{ stuck() any }
+
+// stuck is page 1 (the request was rewritten to ask for it) claiming a page 2
+// even when there is none.
+func (p page[R]) stuck() any {
+	next := strings.TrimSuffix(p.FirstPageURL, "1") + "2"
+	p.NextPageURL = &next
+	if p.LastPage < 2 {
+		p.LastPage, p.LastPageURL = 2, next
+	}
+	return p
+}
+
 // paginate cuts one page out of items (ordered by ascending id, served
 // descending when desc) and converts only that page's rows, so a page costs the
 // same on a catalogue of ten offers or a hundred thousand.

@@ -225,6 +225,22 @@ func TestFaults(t *testing.T) {
 				t.Errorf("stats %+v", st)
 			}
 		}},
+		{"loop=1", func(t *testing.T, e *env) {
+			var p struct {
+				CurrentPage int               `json:"current_page"`
+				Data        []json.RawMessage `json:"data"`
+				NextPageURL *string           `json:"next_page_url"`
+			}
+			e.do("GET", "/offers/stocks?limit=50&page=7", nil).want(t, http.StatusOK, &p)
+			if p.CurrentPage != 1 || len(p.Data) == 0 || p.NextPageURL == nil || !strings.HasSuffix(*p.NextPageURL, "page=2") {
+				t.Errorf("page %d with %d rows, next %v; want page 1 again with a next page", p.CurrentPage, len(p.Data), p.NextPageURL)
+			}
+			// Writes are answered normally.
+			e.do("PUT", "/offers/stocks", stockWrite).want(t, http.StatusAccepted, nil)
+			if st := e.mock.Stats(); st.Faults != 1 {
+				t.Errorf("stats %+v", st)
+			}
+		}},
 		{"echo=1", func(t *testing.T, e *env) {
 			var m struct{ Message string }
 			e.do("PUT", "/offers/stocks", stockWrite).want(t, http.StatusBadGateway, &m)
