@@ -89,11 +89,12 @@ type Batch struct {
 
 // Outcome closes a run.
 type Outcome struct {
-	Status   string `json:"status"`
-	Applied  int    `json:"applied"`
-	Failed   int    `json:"failed"`
-	Requests int    `json:"requests"`
-	Error    string `json:"error,omitempty"`
+	Status      string `json:"status"`
+	Applied     int    `json:"applied"`
+	Failed      int    `json:"failed"`
+	Unconfirmed int    `json:"unconfirmed,omitempty"`
+	Requests    int    `json:"requests"`
+	Error       string `json:"error,omitempty"`
 }
 
 // Journal is an open run journal.
@@ -231,9 +232,11 @@ type Summary struct {
 	Status     string     `json:"status"`
 	Applied    int        `json:"applied"`
 	Failed     int        `json:"failed"`
-	Requests   int        `json:"requests"`
-	Source     string     `json:"source"`
-	Target     string     `json:"target"`
+	// Unconfirmed were sent but never read back: neither applied nor failed.
+	Unconfirmed int    `json:"unconfirmed"`
+	Requests    int    `json:"requests"`
+	Source      string `json:"source"`
+	Target      string `json:"target"`
 }
 
 // Status is the run's status: reverted once a revert run succeeded; the recorded
@@ -258,7 +261,7 @@ func (r *Run) Status() string {
 func (r *Run) Summary() Summary {
 	s := Summary{RunID: r.RunID, Command: r.Command, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Status: r.Status()}
 	if r.Outcome != nil {
-		s.Applied, s.Failed, s.Requests = r.Outcome.Applied, r.Outcome.Failed, r.Outcome.Requests
+		s.Applied, s.Failed, s.Unconfirmed, s.Requests = r.Outcome.Applied, r.Outcome.Failed, r.Outcome.Unconfirmed, r.Outcome.Requests
 	}
 	if r.Plan != nil {
 		s.Source = r.Plan.Source.Location
@@ -425,20 +428,36 @@ func List(stateDir string) ([]*Run, error) {
 	return runs, nil
 }
 
-// MarkReverted appends to runID's journal that run by reverted it.
-func MarkReverted(stateDir, runID, by string, now func() time.Time) error {
+// Reopen opens runID's journal to append to it: a later read-back (runs --check) or
+// the mark of a revert.
+func Reopen(stateDir, runID string, now func() time.Time) (*Journal, error) {
+	if !runIDPattern.MatchString(runID) {
+		return nil, fmt.Errorf("%q is not a run id", runID)
+	}
 	path := filepath.Join(runsDir(stateDir), runID+".jsonl")
 	file, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", runID, err)
+	}
+	return &Journal{RunID: runID, path: path, file: file, now: now}, nil
+}
+
+// MarkReverted appends to runID's journal that run by reverted it.
+func MarkReverted(stateDir, runID, by string, now func() time.Time) error {
+	j, err := Reopen(stateDir, runID, now)
+	if err != nil {
 		return fmt.Errorf("mark run %s reverted: %w", runID, err)
 	}
-	j := &Journal{RunID: runID, path: path, file: file, now: now}
 	err = j.write(record{Type: "reverted", By: by})
-	if cerr := file.Close(); err == nil {
+	if cerr := j.file.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
+
+// Checked reports whether the run journaled a read-back: then every entry it sent is
+// known to be applied or not, and none is unconfirmed.
+func (r *Run) Checked() bool { return r.readBack }
 
 // Prune deletes the journals of runs started before cutoff and returns their ids.
 func Prune(stateDir string, cutoff time.Time) ([]string, error) {
