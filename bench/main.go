@@ -7,6 +7,7 @@
 //
 //	go run ./bench                         # 10k and 100k, 3 runs each
 //	go run ./bench -sizes 1000000 -runs 5  # the million-row file
+//	go run ./bench -writers 100000          # pull-stock's file writers, against encoding/csv and excelize alone
 package main
 
 import (
@@ -37,12 +38,23 @@ func main() {
 	out := flag.String("out", "bench/out", "working directory for binaries and generated files")
 	maxCatalogue := flag.Int("catalogue", 100000, "most offers in the emulator's catalogue")
 	maxXLSX := flag.Int("xlsx", 100000, "largest XLSX file to generate (XLSX writing is slow)")
+	writers := flag.Int("writers", 0, "instead, write this many rows with each file writer and report rows/s and peak RSS")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
+	if spec := os.Getenv(writerChildEnv); spec != "" {
+		if err := writerChild(spec); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
+	}
+	if *writers > 0 {
+		runWriters(*out, *writers, *runs)
+		return
 	}
 	bin := filepath.Join(*out, "bin")
 	build := exec.Command("go", "build", "-o", bin+"/", "./cmd/keycrm-sync", "./cmd/keycrm-mock")

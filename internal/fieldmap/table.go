@@ -294,3 +294,13 @@ func nonEmpty(values []string) []string {
 	}
 	return out
 }
+
+// Column returns the 0-based column that holds field, or -1: writers that
+// rewrite one column of an existing file in place need to know which it is.
+func (t *Table) Column(field string) int {
+	i, ok := fieldIndex[field]
+	if !ok {
+		return -1
+	}
+	return t.cols[i]
+}

@@ -227,8 +227,8 @@ func (r *reader) header(sp *splitter) (*fieldmap.Table, *pendingRow, error) {
 func readError(name string, err error) error { return fmt.Errorf("read %s: %w", name, err) }
 
 // unescape undoes WooCommerce's (and other exporters') guard against
-// spreadsheet formulas: a value starting with = + - or @ is written with a
-// leading apostrophe ("'-5" for a stock of -5).
+// spreadsheet formulas: a value starting with = + - @, a tab or a carriage
+// return is written with a leading apostrophe ("'-5" for a stock of -5).
 func unescape(fields [][]byte) [][]byte {
 	for i, f := range fields {
 		if len(f) >= 2 && f[0] == '\'' && isFormulaStart(f[1]) {
@@ -247,6 +247,8 @@ func unescapeStrings(cells []string) []string {
 	return cells
 }
 
-func isFormulaStart(c byte) bool { return c == '=' || c == '+' || c == '-' || c == '@' }
+func isFormulaStart(c byte) bool {
+	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'
+}
 
 var _ connector.Format = Format{}
