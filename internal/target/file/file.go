@@ -1,0 +1,79 @@
+// Package file is a file or marketplace feed as a write target (pull-stock --to FILE):
+// the plan compares KeyCRM's stock with the file's current values, and a write
+// replaces the whole file atomically with every row, so a failed write leaves the old
+// file as it was.
+package file
+
+import (
+	"context"
+	"io"
+	"maps"
+	"slices"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/filetarget"
+	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/target"
+)
+
+// File writes rows to one file.
+type File struct {
+	dst    string
+	format string
+	opt    filetarget.Options
+	stdout io.Writer
+	rows   []filetarget.Row
+}
+
+var _ target.Target = (*File)(nil)
+
+// New returns the target writing rows to dst in format (as --format names it; ""
+// means by the extension). The rows are the file's whole content: a write puts every
+// one of them, whichever entries changed.
+func New(dst, format string, opt filetarget.Options, stdout io.Writer, rows []filetarget.Row) *File {
+	opt.Format = format
+	return &File{dst: dst, format: format, opt: opt, stdout: stdout, rows: rows}
+}
+
+// Describe names the file and its format.
+func (f *File) Describe() plan.Target {
+	return plan.Target{Location: f.dst, Format: f.format, WarehouseIDs: []int64{}}
+}
+
+// Snapshot reads the file's current values; a file not written yet has none.
+func (f *File) Snapshot(ctx context.Context, _ target.Need) (plan.Snapshot, error) {
+	cur, err := filetarget.Current(ctx, f.dst, f.opt)
+	if err != nil {
+		return plan.Snapshot{}, err
+	}
+	snap := plan.Snapshot{Complete: true, Problems: cur.Problems}
+	for _, sku := range slices.Sorted(maps.Keys(cur.Values)) {
+		v := cur.Values[sku]
+		snap.Offers = append(snap.Offers, plan.Offer{SKU: sku,
+			Total: plan.Stock{Quantity: v.Quantity.V, Unknown: !v.Quantity.Known}})
+	}
+	for _, sku := range slices.Sorted(maps.Keys(cur.Duplicates)) {
+		snap.Duplicates = append(snap.Duplicates, plan.Duplicate{SKU: sku, Rows: cur.Duplicates[sku], Side: plan.SideTarget})
+		if snap.Excluded == nil {
+			snap.Excluded = map[string]bool{}
+		}
+		snap.Excluded[sku] = true
+	}
+	return snap, nil
+}
+
+// Fields is the one field a file carries from KeyCRM's stock.
+func (f *File) Fields() []string { return []string{catalog.FieldQuantity} }
+
+// BatchSize is 0: the file is written whole, in one write.
+func (f *File) BatchSize() int { return 0 }
+
+// Write replaces the file with every row.
+func (f *File) Write(ctx context.Context, _ target.Batch) error {
+	return filetarget.Write(ctx, f.dst, f.stdout, f.rows, f.opt)
+}
+
+// Refused says a failed write applied nothing: the file is replaced atomically, so
+// the old one stays until the new one is complete.
+func (f *File) Refused(error, target.Batch) ([]int, bool) { return nil, true }
+
