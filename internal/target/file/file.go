@@ -76,4 +76,3 @@ func (f *File) Write(ctx context.Context, _ target.Batch) error {
 // Refused says a failed write applied nothing: the file is replaced atomically, so
 // the old one stays until the new one is complete.
 func (f *File) Refused(error, target.Batch) ([]int, bool) { return nil, true }
-
