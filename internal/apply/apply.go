@@ -100,6 +100,17 @@ func run(ctx context.Context, t target.Target, p *plan.Plan, j *journal.Journal,
 	}
 	batches := batchesOf(p.Changes, t.BatchSize())
 	total := len(p.Changes)
+	if k, ok := t.(target.Keeper); ok && len(batches) > 0 {
+		// Before the first write: what it replaces must be kept whole for
+		// revert, or nothing is written.
+		size, exists, err := k.Size()
+		if err != nil {
+			return Outcome{}, fmt.Errorf("keep the previous content: %w", err)
+		}
+		if err := j.Keep(exists, size, k.Keep); err != nil {
+			return Outcome{}, err
+		}
+	}
 
 	var out Outcome
 	var attempted []plan.Change // sent and not refused: the read-back decides

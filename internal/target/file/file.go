@@ -6,8 +6,11 @@ package file
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"maps"
+	"os"
 	"slices"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
@@ -25,7 +28,7 @@ type File struct {
 	rows   []filetarget.Row
 }
 
-var _ target.Target = (*File)(nil)
+var _ target.Keeper = (*File)(nil)
 
 // New returns the target writing rows to dst in format (as --format names it; ""
 // means by the extension). The rows are the file's whole content: a write puts every
@@ -76,3 +79,37 @@ func (f *File) Write(ctx context.Context, _ target.Batch) error {
 // Refused says a failed write applied nothing: the file is replaced atomically, so
 // the old one stays until the new one is complete.
 func (f *File) Refused(error, target.Batch) ([]int, bool) { return nil, true }
+
+// Size is the file's size; a file not written yet does not exist.
+func (f *File) Size() (int64, bool, error) {
+	fi, err := os.Stat(f.dst)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	return fi.Size(), true, nil
+}
+
+// Keep copies the file's bytes as they are.
+func (f *File) Keep(w io.Writer) error {
+	in, err := os.Open(f.dst)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	_, err = io.Copy(w, in)
+	return err
+}
+
+// Restore puts back the kept bytes atomically, or removes a file the run created.
+func (f *File) Restore(ctx context.Context, r io.Reader) error {
+	if r == nil {
+		if err := os.Remove(f.dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	return filetarget.Restore(ctx, f.dst, r, f.opt)
+}
