@@ -302,6 +302,11 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	if !out.Sent {
 		return fmt.Errorf("interrupted before the first write; nothing was written (run %s)", j.RunID)
 	}
+	if _, whole := fl.Target.(target.Keeper); whole && applied == 0 && unconfirmed == 0 && len(out.Errors) > 0 {
+		// A target written whole is replaced atomically: its failed write
+		// changed nothing, so this is an error (exit 2), not a partial run.
+		return fmt.Errorf("%s; nothing was written: %s is as it was (run %s)", strings.Join(out.Errors, "; "), p.Target.Name(), j.RunID)
+	}
 	if failed > 0 || unconfirmed > 0 || out.Interrupted {
 		return &apply.PartialError{RunID: j.RunID, Applied: applied, Failed: failed, Unconfirmed: unconfirmed, Interrupted: out.Interrupted}
 	}

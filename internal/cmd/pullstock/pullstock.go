@@ -41,6 +41,7 @@ type Options struct {
 	Encoding    string
 	Delimiter   string
 	FeedDialect string
+	Update      bool
 	Write       writeflow.Options
 }
 
@@ -82,6 +83,7 @@ two offers, are reported and never written.`,
 	fl.StringVar(&opts.Encoding, "encoding", "", "CSV text `ENCODING`: utf-8 (default) or windows-1251 (1C)")
 	fl.StringVar(&opts.Delimiter, "delimiter", "", "CSV `DELIMITER`: , (default), ; or tab")
 	fl.StringVar(&opts.FeedDialect, "feed-dialect", "", "YML feed `DIALECT`: prom (default), rozetka or epicentr")
+	fl.BoolVar(&opts.Update, "update", false, "rewrite only the stock cells of an existing CSV, XLSX or YML file, keeping everything else")
 	writeflow.AddFlags(cmd, &opts.Write)
 	return cmd
 }
@@ -89,6 +91,9 @@ two offers, are reported and never written.`,
 func (o *Options) validate() error {
 	if o.To == "" {
 		return cmdutil.UsageErrorf("pull-stock needs --to DST")
+	}
+	if o.Update && o.To == "-" {
+		return cmdutil.UsageErrorf("--update needs a file to update, not standard output")
 	}
 	if o.Stock != string(plan.Available) && o.Stock != string(plan.OnHand) {
 		return cmdutil.UsageErrorf("--stock is available or on-hand, not %q", o.Stock)
@@ -158,16 +163,22 @@ func run(ctx context.Context, opts *Options) error {
 		return filetarget.Write(ctx, "-", f.IO.Out, rows, opts.fileOptions())
 	}
 	dst := file.New(opts.To, opts.Format, opts.fileOptions(), f.IO.Out, rows)
+	if opts.Update {
+		dst = dst.Updating()
+	}
 	current, err := dst.Snapshot(ctx, target.Need{})
 	if err != nil {
 		return err
+	}
+	if opts.Update && len(current.Offers) == 0 && len(current.Duplicates) == 0 {
+		return fmt.Errorf("--update %s: the file holds no SKU to update (a missing file is written without --update)", opts.To)
 	}
 	p, err := plan.Compute(src, current, plan.Options{
 		Command:    plan.CmdPullStock,
 		Source:     plan.Source{Location: plan.KeyCRM, Format: "keycrm"},
 		Target:     dst.Describe(),
 		DryRun:     opts.Write.DryRun,
-		AddMissing: true,
+		AddMissing: !opts.Update,
 		Fields:     dst.Fields(),
 	})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/filetarget"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/target"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
 // File writes rows to one file.
@@ -26,6 +27,9 @@ type File struct {
 	opt    filetarget.Options
 	stdout io.Writer
 	rows   []filetarget.Row
+	// update rewrites only the stock cells of the file's matched rows
+	// (--update), keeping every other byte.
+	update bool
 }
 
 var _ target.Keeper = (*File)(nil)
@@ -36,6 +40,15 @@ var _ target.Keeper = (*File)(nil)
 func New(dst, format string, opt filetarget.Options, stdout io.Writer, rows []filetarget.Row) *File {
 	opt.Format = format
 	return &File{dst: dst, format: format, opt: opt, stdout: stdout, rows: rows}
+}
+
+// Updating returns a copy of f that rewrites only the stock cells of the rows the
+// existing file holds (--update): its other columns, order, encoding and delimiter
+// stay, SKUs it lacks are not added and SKUs KeyCRM lacks are left as they are.
+func (f *File) Updating() *File {
+	u := *f
+	u.update = true
+	return &u
 }
 
 // Describe names the file and its format.
@@ -71,9 +84,17 @@ func (f *File) Fields() []string { return []string{catalog.FieldQuantity} }
 // BatchSize is 0: the file is written whole, in one write.
 func (f *File) BatchSize() int { return 0 }
 
-// Write replaces the file with every row.
+// Write replaces the file with every row, or with --update its stock cells.
 func (f *File) Write(ctx context.Context, _ target.Batch) error {
-	return filetarget.Write(ctx, f.dst, f.stdout, f.rows, f.opt)
+	if !f.update {
+		return filetarget.Write(ctx, f.dst, f.stdout, f.rows, f.opt)
+	}
+	values := make(map[string]decimal.Decimal, len(f.rows))
+	for _, r := range f.rows {
+		values[r.SKU] = r.Quantity
+	}
+	_, err := filetarget.Update(ctx, f.dst, values, f.opt)
+	return err
 }
 
 // Refused says a failed write applied nothing: the file is replaced atomically, so
