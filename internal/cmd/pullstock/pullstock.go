@@ -41,7 +41,14 @@ type Options struct {
 	Encoding    string
 	Delimiter   string
 	FeedDialect string
-	Update      bool
+	// DecimalComma, Headers, Sheet, Key and Maps shape the file as
+	// filetarget.Options says.
+	DecimalComma bool
+	Headers      string
+	Sheet        string
+	Key          string
+	Maps         []string
+	Update       bool
 	Write       writeflow.Options
 }
 
@@ -83,6 +90,11 @@ two offers, are reported and never written.`,
 	fl.StringVar(&opts.Encoding, "encoding", "", "CSV text `ENCODING`: utf-8 (default) or windows-1251 (1C)")
 	fl.StringVar(&opts.Delimiter, "delimiter", "", "CSV `DELIMITER`: , (default), ; or tab")
 	fl.StringVar(&opts.FeedDialect, "feed-dialect", "", "YML feed `DIALECT`: prom (default), rozetka or epicentr")
+	fl.BoolVar(&opts.DecimalComma, "decimal-comma", false, "write decimals as 2,5 in CSV (1C, Excel in Ukrainian locales)")
+	fl.StringVar(&opts.Headers, "headers", "", "CSV and XLSX header `LANGUAGE`: canonical names (default) or uk (Артикул, Кількість, ...)")
+	fl.StringVar(&opts.Sheet, "sheet", "", "XLSX sheet `NAME` to read and --update (default: the first)")
+	fl.StringVar(&opts.Key, "key", "", "where a YML feed's SKU is, for its current values and --update: id (default), vendorCode, article, param:NAME")
+	fl.StringArrayVar(&opts.Maps, "map", nil, "find the file's `FIELD=HEADER` (sku, quantity) by that header; repeatable")
 	fl.BoolVar(&opts.Update, "update", false, "rewrite only the stock cells of an existing CSV, XLSX or YML file, keeping everything else")
 	writeflow.AddFlags(cmd, &opts.Write)
 	return cmd
@@ -109,7 +121,29 @@ func (o *Options) validate() error {
 	if _, err := o.delimiter(); err != nil {
 		return err
 	}
+	if o.Headers != "" && o.Headers != "uk" {
+		return cmdutil.UsageErrorf("--headers is uk, or not given for canonical names, not %q", o.Headers)
+	}
+	if _, err := o.mapping(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// mapping reads --map FIELD=HEADER.
+func (o *Options) mapping() (map[string]string, error) {
+	if len(o.Maps) == 0 {
+		return nil, nil
+	}
+	m := make(map[string]string, len(o.Maps))
+	for _, s := range o.Maps {
+		field, header, ok := strings.Cut(s, "=")
+		if !ok || (field != catalog.FieldSKU && field != catalog.FieldQuantity) || strings.TrimSpace(header) == "" {
+			return nil, cmdutil.UsageErrorf("--map %q: want sku=HEADER or quantity=HEADER", s)
+		}
+		m[field] = header
+	}
+	return m, nil
 }
 
 func (o *Options) delimiter() (rune, error) {
@@ -126,7 +160,9 @@ func (o *Options) delimiter() (rune, error) {
 
 func (o *Options) fileOptions() filetarget.Options {
 	d, _ := o.delimiter() // validated
-	return filetarget.Options{Encoding: o.Encoding, Delimiter: d, Dialect: o.FeedDialect}
+	m, _ := o.mapping()   // validated
+	return filetarget.Options{Format: o.Format, Encoding: o.Encoding, Delimiter: d, Dialect: o.FeedDialect, DecimalComma: o.DecimalComma,
+		Headers: o.Headers, Sheet: o.Sheet, Key: o.Key, Mapping: m}
 }
 
 func run(ctx context.Context, opts *Options) error {
