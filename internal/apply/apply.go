@@ -36,6 +36,9 @@ type Outcome struct {
 	// Failed entries were refused, never sent (interrupted), or read back
 	// unchanged.
 	Failed []plan.Change
+	// Unconfirmed entries were sent, and the read-back that would tell whether
+	// they took failed: neither applied nor failed.
+	Unconfirmed []plan.Change
 	// Elsewhere entries read back with a value that is neither the old nor the
 	// new one: someone else changed them meanwhile. They count as applied.
 	Elsewhere []plan.Change
@@ -55,6 +58,7 @@ type PartialError struct {
 	RunID       string
 	Applied     int
 	Failed      int
+	Unconfirmed int
 	Interrupted bool
 	Journal     error
 }
@@ -68,6 +72,10 @@ func (e *PartialError) Error() string {
 	what := "not everything took"
 	if e.Interrupted {
 		what = "interrupted"
+	}
+	if e.Unconfirmed > 0 {
+		return fmt.Sprintf("run %s %s: %d applied, %d failed, %d unconfirmed (sent, but the read-back failed); settle them with keycrm-sync runs %s --check",
+			e.RunID, what, e.Applied, e.Failed, e.Unconfirmed, e.RunID)
 	}
 	return fmt.Sprintf("run %s %s: %d applied, %d failed; see keycrm-sync runs %s", e.RunID, what, e.Applied, e.Failed, e.RunID)
 }
@@ -92,6 +100,17 @@ func run(ctx context.Context, t target.Target, p *plan.Plan, j *journal.Journal,
 	}
 	batches := batchesOf(p.Changes, t.BatchSize())
 	total := len(p.Changes)
+	if k, ok := t.(target.Keeper); ok && len(batches) > 0 {
+		// Before the first write: what it replaces must be kept whole for
+		// revert, or nothing is written.
+		size, exists, err := k.Size()
+		if err != nil {
+			return Outcome{}, fmt.Errorf("keep the previous content: %w", err)
+		}
+		if err := j.Keep(exists, size, k.Keep); err != nil {
+			return Outcome{}, err
+		}
+	}
 
 	var out Outcome
 	var attempted []plan.Change // sent and not refused: the read-back decides
@@ -155,10 +174,10 @@ func run(ctx context.Context, t target.Target, p *plan.Plan, j *journal.Journal,
 		return out, nil
 	}
 	if err := readBack(ctx, rb, attempted, opt, &out); err != nil {
-		// Nothing could be confirmed: every sent entry counts as failed. No
-		// read-back is journaled, so entries whose answer was lost stay
-		// unconfirmed and revert looks at the target itself.
-		out.Failed = append(out.Failed, attempted...)
+		// Nothing could be confirmed: every sent entry is unconfirmed, not
+		// failed, since it may well have taken. No read-back is journaled, so
+		// revert and runs --check look at the target itself.
+		out.Unconfirmed = attempted
 		out.Applied, out.Elsewhere = nil, nil
 		return out, nil
 	}
@@ -262,14 +281,28 @@ func readBack(ctx context.Context, t target.ReadBacker, attempted []plan.Change,
 		}
 		pending = again
 	}
-	for i, c := range pending {
-		if v := last[i]; !v.IsZero() && !v.Equal(c.From) {
-			out.Elsewhere = append(out.Elsewhere, c)
-			continue
-		}
-		out.Failed = append(out.Failed, c)
-	}
+	_, elsewhere, failed := Sort(pending, last)
+	out.Elsewhere = append(out.Elsewhere, elsewhere...)
+	out.Failed = append(out.Failed, failed...)
 	return nil
+}
+
+// Sort tells what became of written entries from the values read back (in the
+// entries' order; the zero Value where the item is gone): applied when it holds the
+// entry's To, changed elsewhere when it holds a third value (someone else wrote it
+// meanwhile; it counts as applied), else failed.
+func Sort(entries []plan.Change, live []plan.Value) (applied, elsewhere, failed []plan.Change) {
+	for i, c := range entries {
+		switch v := live[i]; {
+		case v.Equal(c.To):
+			applied = append(applied, c)
+		case !v.IsZero() && !v.Equal(c.From):
+			elsewhere = append(elsewhere, c)
+		default:
+			failed = append(failed, c)
+		}
+	}
+	return applied, elsewhere, failed
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

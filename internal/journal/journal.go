@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -67,6 +68,9 @@ type record struct {
 	// their current value had changed
 	Stale []plan.Change `json:"stale,omitempty"`
 
+	// kept: the previous content of a target written whole
+	Kept *Kept `json:"kept,omitempty"`
+
 	// finish
 	Outcome *Outcome `json:"outcome,omitempty"`
 
@@ -87,13 +91,30 @@ type Batch struct {
 	Error  string        `json:"error,omitempty"`
 }
 
+// MaxKept is the largest previous content a journal keeps a copy of (100 MB): a
+// larger file's run cannot be reverted, and says so.
+const MaxKept = 100 << 20
+
+// Kept says what a run kept of a target it wrote whole.
+type Kept struct {
+	// Existed is false when the target did not exist before the run (revert
+	// removes it then).
+	Existed bool `json:"existed"`
+	// Size is the previous content's size in bytes.
+	Size int64 `json:"size"`
+	// Copied is set when the copy is in the journal's folder (<run id>.prev);
+	// not for content above MaxKept.
+	Copied bool `json:"copied"`
+}
+
 // Outcome closes a run.
 type Outcome struct {
-	Status   string `json:"status"`
-	Applied  int    `json:"applied"`
-	Failed   int    `json:"failed"`
-	Requests int    `json:"requests"`
-	Error    string `json:"error,omitempty"`
+	Status      string `json:"status"`
+	Applied     int    `json:"applied"`
+	Failed      int    `json:"failed"`
+	Unconfirmed int    `json:"unconfirmed,omitempty"`
+	Requests    int    `json:"requests"`
+	Error       string `json:"error,omitempty"`
 }
 
 // Journal is an open run journal.
@@ -194,6 +215,45 @@ func (j *Journal) ReadBack(notTaken, elsewhere []plan.Change) error {
 	return j.write(record{Type: "readback", NotTaken: notTaken, ChangedElsewhere: elsewhere})
 }
 
+// Keep records the target's previous content: existed and size as they were, and the
+// bytes copy writes, into <run id>.prev next to the journal, synced before the
+// first write; content above MaxKept is recorded but not copied.
+func (j *Journal) Keep(existed bool, size int64, copy func(w io.Writer) error) error {
+	k := Kept{Existed: existed, Size: size}
+	if existed && size <= MaxKept {
+		if err := j.copyPrevious(copy); err != nil {
+			return err
+		}
+		k.Copied = true
+	}
+	return j.write(record{Type: "kept", Kept: &k})
+}
+
+func (j *Journal) copyPrevious(copy func(w io.Writer) error) error {
+	path := strings.TrimSuffix(j.path, ".jsonl") + ".prev"
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("journal %s: keep the previous content: %w", j.RunID, err)
+	}
+	err = copy(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		return fmt.Errorf("journal %s: keep the previous content: %w", j.RunID, err)
+	}
+	return nil
+}
+
+// OpenKept opens the copy of the previous content a run kept.
+func OpenKept(stateDir, runID string) (*os.File, error) {
+	return os.Open(filepath.Join(runsDir(stateDir), runID+".prev"))
+}
+
 // Finish records the outcome and closes the journal.
 func (j *Journal) Finish(o Outcome) error {
 	err := j.write(record{Type: "finish", Outcome: &o})
@@ -217,6 +277,8 @@ type Run struct {
 	Stale      []plan.Change
 	Outcome    *Outcome
 	RevertedBy string
+	// Kept is what the run kept of a target it wrote whole; nil when none.
+	Kept *Kept
 	// readBack is set once the run journaled a read-back: NotTaken is then the
 	// truth about every entry sent.
 	readBack bool
@@ -231,9 +293,11 @@ type Summary struct {
 	Status     string     `json:"status"`
 	Applied    int        `json:"applied"`
 	Failed     int        `json:"failed"`
-	Requests   int        `json:"requests"`
-	Source     string     `json:"source"`
-	Target     string     `json:"target"`
+	// Unconfirmed were sent but never read back: neither applied nor failed.
+	Unconfirmed int    `json:"unconfirmed"`
+	Requests    int    `json:"requests"`
+	Source      string `json:"source"`
+	Target      string `json:"target"`
 }
 
 // Status is the run's status: reverted once a revert run succeeded; the recorded
@@ -258,7 +322,7 @@ func (r *Run) Status() string {
 func (r *Run) Summary() Summary {
 	s := Summary{RunID: r.RunID, Command: r.Command, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Status: r.Status()}
 	if r.Outcome != nil {
-		s.Applied, s.Failed, s.Requests = r.Outcome.Applied, r.Outcome.Failed, r.Outcome.Requests
+		s.Applied, s.Failed, s.Unconfirmed, s.Requests = r.Outcome.Applied, r.Outcome.Failed, r.Outcome.Unconfirmed, r.Outcome.Requests
 	}
 	if r.Plan != nil {
 		s.Source = r.Plan.Source.Location
@@ -385,6 +449,8 @@ func (r *Run) apply(rec record) {
 		r.Elsewhere = append(r.Elsewhere, rec.ChangedElsewhere...)
 	case "stale":
 		r.Stale = append(r.Stale, rec.Stale...)
+	case "kept":
+		r.Kept = rec.Kept
 	case "finish":
 		at := rec.At
 		r.FinishedAt, r.Outcome = &at, rec.Outcome
@@ -425,20 +491,36 @@ func List(stateDir string) ([]*Run, error) {
 	return runs, nil
 }
 
-// MarkReverted appends to runID's journal that run by reverted it.
-func MarkReverted(stateDir, runID, by string, now func() time.Time) error {
+// Reopen opens runID's journal to append to it: a later read-back (runs --check) or
+// the mark of a revert.
+func Reopen(stateDir, runID string, now func() time.Time) (*Journal, error) {
+	if !runIDPattern.MatchString(runID) {
+		return nil, fmt.Errorf("%q is not a run id", runID)
+	}
 	path := filepath.Join(runsDir(stateDir), runID+".jsonl")
 	file, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", runID, err)
+	}
+	return &Journal{RunID: runID, path: path, file: file, now: now}, nil
+}
+
+// MarkReverted appends to runID's journal that run by reverted it.
+func MarkReverted(stateDir, runID, by string, now func() time.Time) error {
+	j, err := Reopen(stateDir, runID, now)
+	if err != nil {
 		return fmt.Errorf("mark run %s reverted: %w", runID, err)
 	}
-	j := &Journal{RunID: runID, path: path, file: file, now: now}
 	err = j.write(record{Type: "reverted", By: by})
-	if cerr := file.Close(); err == nil {
+	if cerr := j.file.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
+
+// Checked reports whether the run journaled a read-back: then every entry it sent is
+// known to be applied or not, and none is unconfirmed.
+func (r *Run) Checked() bool { return r.readBack }
 
 // Prune deletes the journals of runs started before cutoff and returns their ids.
 func Prune(stateDir string, cutoff time.Time) ([]string, error) {
@@ -452,6 +534,9 @@ func Prune(stateDir string, cutoff time.Time) ([]string, error) {
 			continue
 		}
 		if err := os.Remove(filepath.Join(runsDir(stateDir), r.RunID+".jsonl")); err != nil {
+			return removed, err
+		}
+		if err := os.Remove(filepath.Join(runsDir(stateDir), r.RunID+".prev")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return removed, err
 		}
 		removed = append(removed, r.RunID)

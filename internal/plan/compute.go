@@ -28,6 +28,10 @@ type Options struct {
 	// MissingZero is the missing policy that sets the target's items the source
 	// lacks to 0 (push-stock --missing zero); without it they are kept.
 	MissingZero bool
+	// AddMissing writes the source's items the target lacks, as changes from no
+	// value: a file target is written whole, so a new file gets every item. They
+	// are still listed (and counted) as missing in the target.
+	AddMissing bool
 	// Fields are the fields compared and written; empty means the quantity.
 	Fields []string
 	// Stock is the stock figure the target's quantity is read as; "" means
@@ -75,6 +79,7 @@ type computer struct {
 	mode        StockMode
 	listMissing bool // missing_in_source is computed
 	zero        bool // --missing zero
+	add         bool // items the target lacks become changes
 
 	matched, changed, zeroed int
 }
@@ -105,6 +110,7 @@ func (c *computer) configure(opt Options) error {
 	c.fields = slices.Compact(c.fields)
 
 	c.listMissing = c.t.Complete && !opt.Delta
+	c.add = opt.AddMissing
 	if opt.MissingZero {
 		switch {
 		case opt.Delta:
@@ -269,6 +275,22 @@ func (c *computer) missingInTarget(items []entry) {
 			m.WarehouseID = c.x.targets[items[i].wh]
 		}
 		c.p.MissingInTarget = append(c.p.MissingInTarget, m)
+		if c.add && items[i].flags&flagHeld == 0 {
+			c.addNew(sku, &items[i], m.WarehouseID)
+		}
+	}
+}
+
+// addNew writes an item the target lacks: each known field, from no value.
+func (c *computer) addNew(sku string, e *entry, wh int64) {
+	for _, fi := range c.fields {
+		f := &fields[fi]
+		if !f.perWarehouse && e.flags&flagFirst == 0 {
+			continue
+		}
+		if to, ok := f.source(c.x, e); ok {
+			c.p.Changes = append(c.p.Changes, Change{SKU: sku, WarehouseID: wh, Field: f.name, To: to})
+		}
 	}
 }
 

@@ -590,3 +590,29 @@ func TestParentProductsAreNotOffers(t *testing.T) {
 		t.Errorf("changes %q", got)
 	}
 }
+
+// A target written whole (a file) gets the items it lacks as changes from no value;
+// they stay listed, and counted, as missing in the target.
+func TestComputeAddMissing(t *testing.T) {
+	x := feed(t, IndexOptions{}, row{sku: "A", qty: "3"}, row{sku: "B", qty: "4"}, row{sku: "C", qty: "x", problem: "not a number"})
+	target := Snapshot{Complete: true, Offers: []Offer{offer(0, "A", "0:2")}}
+	p, err := Compute(x, target, Options{Command: CmdPullStock, AddMissing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range p.Changes {
+		got = append(got, fmt.Sprintf("%s %s→%s null=%v", c.SKU, c.From, c.To, c.From.IsZero()))
+	}
+	if want := []string{"A 2→3 null=false", "B →4 null=true"}; !slices.Equal(got, want) {
+		t.Errorf("changes %q, want %q", got, want)
+	}
+	if p.Summary.MissingInTarget != 1 || p.Summary.Changes != 1 || p.Summary.Matched != 1 {
+		t.Errorf("summary %+v", p.Summary)
+	}
+	empty := &Plan{}
+	empty.CheckGuards(DefaultLimits(), Checks{Empty: true})
+	if len(empty.Guards) != 2 || empty.Guards[0].Name != GuardEmptySource || !empty.Guards[0].Tripped || empty.Guards[1].Name != GuardMaxZeroed {
+		t.Errorf("guards of a whole-file plan: %+v", empty.Guards)
+	}
+}

@@ -111,6 +111,9 @@ type Checks struct {
 	// the target. A revert undoes exactly the run the operator named, whose items
 	// would all "change", so it leaves them out.
 	Source bool
+	// Empty adds empty-source alone, for plans whose target is written whole
+	// (a file), where every item of a new file "changes".
+	Empty bool
 	// Coverage adds min-coverage, for plans that set what the source lacks to 0.
 	Coverage bool
 	// Prices adds max-price-change even to a plan without a price entry, so the
@@ -128,10 +131,13 @@ func (p *Plan) CheckGuards(l Limits, checks Checks) (tripped []Guard) {
 	if p.Summary.MissingInSource != nil {
 		missing = int64(*p.Summary.MissingInSource)
 	}
-	if checks.Source {
+	switch {
+	case checks.Source:
 		p.Guards = append(p.Guards,
 			emptySource(p.Source.Items),
 			ratio{int64(p.Summary.Changes), matched}.above(GuardMaxChanges, l.MaxChanges))
+	case checks.Empty:
+		p.Guards = append(p.Guards, emptySource(p.Source.Items))
 	}
 	p.Guards = append(p.Guards, ratio{p.zeroed(), matched + missing}.above(GuardMaxZeroed, l.MaxZeroed))
 	if checks.Coverage {

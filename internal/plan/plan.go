@@ -180,6 +180,9 @@ type Result struct {
 	RunID   string `json:"run_id"`
 	Applied int    `json:"applied"`
 	Failed  int    `json:"failed"`
+	// Unconfirmed were sent but not read back (the read-back failed), so they
+	// are neither applied nor failed; runs RUN_ID --check settles them.
+	Unconfirmed int `json:"unconfirmed"`
 	// Requests counts every HTTP attempt of the run, retries and 429s included.
 	Requests int `json:"requests"`
 }

@@ -43,6 +43,9 @@ func MissingInSourceLine(p *plan.Plan) string {
 
 func state(p *plan.Plan) string {
 	if r := p.Result; r != nil {
+		if r.Unconfirmed > 0 {
+			return fmt.Sprintf("applied %d, failed %d, unconfirmed %d", r.Applied, r.Failed, r.Unconfirmed)
+		}
 		return fmt.Sprintf("applied %d, failed %d", r.Applied, r.Failed)
 	}
 	var tripped []string

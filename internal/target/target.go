@@ -7,6 +7,7 @@ package target
 
 import (
 	"context"
+	"io"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 )
@@ -57,4 +58,18 @@ type ReadBacker interface {
 	Target
 	// Current reads the items the entries name, as they are now.
 	Current(ctx context.Context, entries []plan.Change) (plan.Snapshot, error)
+}
+
+// A Keeper is a target written whole (a file), whose previous content is kept before
+// the first write so that revert can put it back.
+type Keeper interface {
+	Target
+	// Size is the current content's size in bytes; exists is false when there
+	// is none yet (a new file).
+	Size() (size int64, exists bool, err error)
+	// Keep copies the current content to w.
+	Keep(w io.Writer) error
+	// Restore puts back content Keep copied; a nil r means there was none, and
+	// the target is removed.
+	Restore(ctx context.Context, r io.Reader) error
 }

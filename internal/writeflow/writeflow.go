@@ -273,10 +273,13 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	for _, c := range out.Elsewhere {
 		ios.Logf("warning: %s changed in %s meanwhile: it is no longer %s nor %s", where(c), p.Target.Name(), c.From, c.To)
 	}
-	applied, failed := len(out.Applied)+len(out.Elsewhere), len(out.Failed)
-	p.Result = &plan.Result{RunID: j.RunID, Applied: applied, Failed: failed, Requests: int(fl.Requests())}
+	applied, failed, unconfirmed := len(out.Applied)+len(out.Elsewhere), len(out.Failed), len(out.Unconfirmed)
+	p.Result = &plan.Result{RunID: j.RunID, Applied: applied, Failed: failed, Unconfirmed: unconfirmed, Requests: int(fl.Requests())}
 	status := journal.StatusApplied
 	switch {
+	case unconfirmed > 0:
+		// They may all have taken: not failed until a read-back says so.
+		status = journal.StatusPartial
 	case (failed > 0 || out.Interrupted) && applied > 0:
 		// Interrupted after a batch that fully applied, the run still did not
 		// write all it planned.
@@ -284,9 +287,9 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	case failed > 0:
 		status = journal.StatusFailed
 	}
-	if err := j.Finish(journal.Outcome{Status: status, Applied: applied, Failed: failed, Requests: p.Result.Requests}); err != nil {
+	if err := j.Finish(journal.Outcome{Status: status, Applied: applied, Failed: failed, Unconfirmed: unconfirmed, Requests: p.Result.Requests}); err != nil {
 		if out.Sent {
-			return &apply.PartialError{RunID: j.RunID, Applied: applied, Failed: failed, Journal: err}
+			return &apply.PartialError{RunID: j.RunID, Applied: applied, Failed: failed, Unconfirmed: unconfirmed, Journal: err}
 		}
 		return err
 	}
@@ -299,8 +302,13 @@ func (fl *Flow) apply(ctx context.Context, p *plan.Plan, forced bool) error {
 	if !out.Sent {
 		return fmt.Errorf("interrupted before the first write; nothing was written (run %s)", j.RunID)
 	}
-	if failed > 0 || out.Interrupted {
-		return &apply.PartialError{RunID: j.RunID, Applied: applied, Failed: failed, Interrupted: out.Interrupted}
+	if _, whole := fl.Target.(target.Keeper); whole && applied == 0 && unconfirmed == 0 && len(out.Errors) > 0 {
+		// A target written whole is replaced atomically: its failed write
+		// changed nothing, so this is an error (exit 2), not a partial run.
+		return fmt.Errorf("%s; nothing was written: %s is as it was (run %s)", strings.Join(out.Errors, "; "), p.Target.Name(), j.RunID)
+	}
+	if failed > 0 || unconfirmed > 0 || out.Interrupted {
+		return &apply.PartialError{RunID: j.RunID, Applied: applied, Failed: failed, Unconfirmed: unconfirmed, Interrupted: out.Interrupted}
 	}
 	if fl.Applied != nil {
 		return fl.Applied(j.RunID)

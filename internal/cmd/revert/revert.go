@@ -5,14 +5,17 @@ package revert
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/filetarget"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/file"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 )
@@ -34,7 +37,9 @@ func NewCmdRevert(f *cmdutil.Factory, runF func(context.Context, *Options) error
 wrote, the value it replaced. An entry whose current value is no longer what the
 run wrote was changed since by someone else: the revert is refused (exit 3) unless
 --force. Then it behaves like any write command: guards, confirmation or --yes,
-lock, journal. Runs of import and runs that wrote files cannot be reverted.`,
+lock, journal. A pull-stock run is reverted by putting back the file it replaced,
+from the copy its journal kept (files up to 100 MB). Runs of import cannot be
+reverted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.RunID = args[0]
@@ -63,6 +68,9 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if r.RevertedBy != "" {
 		return fmt.Errorf("run %s was already reverted by run %s; see keycrm-sync runs %s", r.RunID, r.RevertedBy, r.RevertedBy)
+	}
+	if r.Command == plan.CmdPullStock {
+		return revertFile(ctx, opts, stateDir, r)
 	}
 	client, err := f.KeyCRM()
 	if err != nil {
@@ -111,7 +119,7 @@ func revertible(r *journal.Run) error {
 		return fmt.Errorf("run %s has no plan in its journal", r.RunID)
 	}
 	switch r.Command {
-	case plan.CmdPushStock, plan.CmdRevert:
+	case plan.CmdPushStock, plan.CmdPullStock, plan.CmdRevert:
 		return nil
 	case "import":
 		var created []string
@@ -121,6 +129,70 @@ func revertible(r *journal.Run) error {
 		return fmt.Errorf("run %s imported products, which the KeyCRM API cannot delete; created: %s", r.RunID, strings.Join(created, ", "))
 	}
 	return fmt.Errorf("run %s (%s) cannot be reverted", r.RunID, r.Command)
+}
+
+// revertFile puts back the file a pull-stock run replaced, from the copy its journal
+// kept (or removes the file the run created), after the same confirmation as any
+// write, under the lock, and journals it as a revert run.
+func revertFile(ctx context.Context, opts *Options, stateDir string, r *journal.Run) error {
+	f := opts.F
+	dst := r.Plan.Target.Location
+	k := r.Kept
+	switch {
+	case k == nil:
+		return fmt.Errorf("run %s kept no copy of %s (it wrote nothing), so there is nothing to revert", r.RunID, dst)
+	case k.Existed && !k.Copied:
+		return fmt.Errorf("run %s replaced %s of %d bytes; copies are kept up to %d MB, so it cannot be reverted", r.RunID, dst, k.Size, journal.MaxKept>>20)
+	}
+	what := fmt.Sprintf("put back %s as it was before run %s", dst, r.RunID)
+	if !k.Existed {
+		what = fmt.Sprintf("remove %s, which run %s created", dst, r.RunID)
+	}
+	if opts.Write.DryRun {
+		f.IO.Logf("revert: would %s (dry run)", what)
+		return nil
+	}
+	if !opts.Write.Yes {
+		if !f.IO.CanPrompt() {
+			return writeflow.ErrNeedYes
+		}
+		ok, err := f.IO.ConfirmContext(ctx, "Revert: "+what+"?")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return writeflow.ErrNotConfirmed
+		}
+	}
+	release, err := opts.Write.Lock(f)
+	if err != nil {
+		return err
+	}
+	defer release()
+	p := &plan.Plan{Version: plan.Version, Command: plan.CmdRevert, Source: plan.Source{Location: "run " + r.RunID, Format: "journal"},
+		Target: r.Plan.Target}
+	j, err := journal.Start(stateDir, f.Now, p, false)
+	if err != nil {
+		return err
+	}
+	var src io.Reader
+	if k.Existed {
+		kept, err := journal.OpenKept(stateDir, r.RunID)
+		if err != nil {
+			return fmt.Errorf("run %s: the kept copy of %s: %w", r.RunID, dst, err)
+		}
+		defer kept.Close()
+		src = kept
+	}
+	if err := file.New(dst, r.Plan.Target.Format, filetarget.Options{}, f.IO.Out, nil).Restore(ctx, src); err != nil {
+		_ = j.Finish(journal.Outcome{Status: journal.StatusFailed, Error: err.Error()})
+		return fmt.Errorf("revert run %s: %w; %s is as it was", r.RunID, err, dst)
+	}
+	if err := j.Finish(journal.Outcome{Status: journal.StatusApplied, Applied: 1}); err != nil {
+		return err
+	}
+	f.IO.Logf("revert: %s (run %s)", what, j.RunID)
+	return journal.MarkReverted(stateDir, r.RunID, j.RunID, f.Now)
 }
 
 func deref(s *string) string {

@@ -6,16 +6,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/keycrm-sync/keycrm-sync/internal/apply"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/render"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 )
 
 // Options are runs' inputs.
@@ -23,6 +26,9 @@ type Options struct {
 	F     *cmdutil.Factory
 	RunID string
 	Prune string
+	// Check reads back the entries of RunID that were sent and never confirmed,
+	// and journals what they hold.
+	Check bool
 }
 
 // NewCmdRuns builds the command; runF replaces run in tests.
@@ -42,13 +48,20 @@ newest first; runs RUN_ID shows one; --prune-older-than 90d deletes old journals
 			if opts.Prune != "" && opts.RunID != "" {
 				return cmdutil.UsageErrorf("--prune-older-than takes no RUN_ID")
 			}
+			if opts.Check && opts.RunID == "" {
+				return cmdutil.UsageErrorf("--check needs the RUN_ID of the run to check")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
+			}
+			if opts.Check {
+				return check(cmd.Context(), opts)
 			}
 			return run(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Prune, "prune-older-than", "", "delete journals of runs started longer ago than `AGE` (90d, 12h)")
+	cmd.Flags().BoolVar(&opts.Check, "check", false, "read back the run's unconfirmed entries from KeyCRM and journal what took")
 	return cmd
 }
 
@@ -88,6 +101,66 @@ func run(opts *Options) error {
 	return list(f, summaries)
 }
 
+// check settles a run's unconfirmed entries: it reads them from KeyCRM, journals what
+// they hold as the run's read-back, and closes the run with the counts that follow.
+func check(ctx context.Context, opts *Options) error {
+	f := opts.F
+	stateDir, err := f.StateDir()
+	if err != nil {
+		return err
+	}
+	r, err := journal.Load(stateDir, opts.RunID)
+	if err != nil {
+		return err
+	}
+	if r.Checked() || r.Plan == nil {
+		f.IO.Logf("runs: run %s has no unconfirmed entries", r.RunID)
+		return show(f, r)
+	}
+	client, err := f.KeyCRM()
+	if err != nil {
+		return err
+	}
+	if u := r.Plan.Target.APIURL; u == nil || *u != client.BaseURL() {
+		return fmt.Errorf("run %s wrote to %s, not %s", r.RunID, r.Plan.Target.Name(), client.BaseURL())
+	}
+	sent := slices.Concat(r.Applied(), r.Unconfirmed())
+	live, err := keycrmstock.New(client).Current(ctx, sent)
+	if err != nil {
+		return err
+	}
+	applied, elsewhere, notTaken := apply.Sort(sent, live.Values(sent))
+	j, err := journal.Reopen(stateDir, r.RunID, f.Now)
+	if err != nil {
+		return err
+	}
+	requests := int(client.Requests())
+	if r.Outcome != nil {
+		requests += r.Outcome.Requests
+	}
+	if err := j.ReadBack(notTaken, elsewhere); err != nil {
+		return err
+	}
+	done := len(applied) + len(elsewhere)
+	failed := len(r.Plan.Changes) - done
+	status := journal.StatusApplied
+	switch {
+	case failed > 0 && done > 0:
+		status = journal.StatusPartial
+	case failed > 0:
+		status = journal.StatusFailed
+	}
+	if err := j.Finish(journal.Outcome{Status: status, Applied: done, Failed: failed, Requests: requests}); err != nil {
+		return err
+	}
+	f.IO.Logf("runs: checked %d entries of run %s in KeyCRM: %d hold what it wrote, %d changed since, %d did not take",
+		len(sent), r.RunID, len(applied), len(elsewhere), len(notTaken))
+	if r, err = journal.Load(stateDir, opts.RunID); err != nil {
+		return err
+	}
+	return show(f, r)
+}
+
 // parseAge reads a duration that may be written in days ("90d").
 func parseAge(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
@@ -108,11 +181,11 @@ func list(f *cmdutil.Factory, runs []journal.Summary) error {
 	rows := make([][]string, len(runs))
 	for i, r := range runs {
 		rows[i] = []string{r.RunID, r.Command, stamp(&r.StartedAt), stamp(r.FinishedAt), r.Status,
-			strconv.Itoa(r.Applied), strconv.Itoa(r.Failed), strconv.Itoa(r.Requests), r.Source, r.Target}
+			strconv.Itoa(r.Applied), strconv.Itoa(r.Failed), strconv.Itoa(r.Unconfirmed), strconv.Itoa(r.Requests), r.Source, r.Target}
 	}
 	return render.Write(f.IO.Out, f.Global.Output, render.View{
 		JSON:   runs,
-		Header: []string{"run_id", "command", "started_at", "finished_at", "status", "applied", "failed", "requests", "source", "target"},
+		Header: []string{"run_id", "command", "started_at", "finished_at", "status", "applied", "failed", "unconfirmed", "requests", "source", "target"},
 		Rows:   rows,
 		Text: func(out io.Writer) error {
 			if len(runs) == 0 {
@@ -179,6 +252,9 @@ func showText(out io.Writer, r *journal.Run, d detail, header []string, rows [][
 	fmt.Fprintf(out, "run       %s\ncommand   %s\nstatus    %s\nstarted   %s\nfinished  %s\nsource    %s\ntarget    %s\n",
 		s.RunID, s.Command, s.Status, stamp(&s.StartedAt), stamp(s.FinishedAt), s.Source, s.Target)
 	fmt.Fprintf(out, "applied   %d, failed %d, %d request(s)\n", s.Applied, s.Failed, s.Requests)
+	if s.Unconfirmed > 0 {
+		fmt.Fprintf(out, "unconfirmed %d: sent but not read back; settle with keycrm-sync runs %s --check\n", s.Unconfirmed, s.RunID)
+	}
 	if r.Forced {
 		fmt.Fprintln(out, "forced    yes (--force)")
 	}
