@@ -25,20 +25,20 @@ func (k Key) String() string { return fmt.Sprintf("%s#%d", k.Table, k.ID) }
 // Row is one stock value a shop holds for a SKU, as a writer's Snapshot finds it
 // and as Write returns what it replaced.
 type Row struct {
-	Key Key    `json:"key"`
-	SKU string `json:"sku"`
+	Key Key
+	SKU string
 	// Quantity is the stock; unknown when the shop stores none (a WooCommerce
 	// _stock of NULL).
-	Quantity catalog.Num `json:"quantity"`
+	Quantity catalog.Num
 	// Status is WooCommerce's _stock_status, kept so that a revert restores it
 	// exactly; "" for other shops.
-	Status string `json:"status,omitempty"`
+	Status string
 	// Shop is PrestaShop's id_shop (0 when stock is shared by a shop group).
-	Shop int64 `json:"shop,omitempty"`
+	Shop int64
 	// Unwritable says why the row's stock cannot be written (a variation whose
 	// parent keeps its stock, an option value with no SKU column); "" when it
 	// can. Write refuses such rows.
-	Unwritable string `json:"unwritable,omitempty"`
+	Unwritable string
 }
 
 // Change is one stock value to write.

@@ -345,11 +345,15 @@ func TestLostConnection(t *testing.T) {
 	for _, id := range ids {
 		before[id] = state(t, db, id)
 	}
+	// The writer connects as its own user, so its connection is the only one
+	// of that user in the process list.
+	user, pass := db.User(t, [2]string{"SELECT, UPDATE", "*"})
 	killed := false
-	w := newWriter(t, loc, shopdb.WriteOptions{BatchSize: 1, Progress: func(n int) {
-		if n == 3 { // the lock reads are done and one update has run
+	w := newWriter(t, location(db, user, pass, ""), shopdb.WriteOptions{BatchSize: 1, Progress: func(n int) {
+		// One locking read per row, then two of the _stock updates have run.
+		if n == len(ids)+2 {
 			var id int64
-			if err := db.Root.QueryRow("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND INFO IS NULL AND COMMAND = 'Sleep' ORDER BY TIME LIMIT 1", db.Name).Scan(&id); err != nil {
+			if err := db.Root.QueryRow("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?", user).Scan(&id); err != nil {
 				t.Errorf("find the writer's connection: %v", err)
 				return
 			}
@@ -360,6 +364,9 @@ func TestLostConnection(t *testing.T) {
 	_, err = w.Write(ctx, changes(rows, qty))
 	if !killed || err == nil {
 		t.Fatalf("killed %v, err = %v", killed, err)
+	}
+	if w.Statements() != len(ids)+3 {
+		t.Errorf("%d statements ran, want the write to stop at the first after the kill (%d)", w.Statements(), len(ids)+3)
 	}
 	for _, id := range ids {
 		if got := state(t, db, id); got != before[id] {
