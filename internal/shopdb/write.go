@@ -359,3 +359,22 @@ func (c *Conn) Write(ctx context.Context, opt WriteOptions, fn func(*Tx) ([]Row,
 	}
 	return replaced, tx.Statements, tx.Commit()
 }
+
+// StockWriter is the API each shop's writer offers (woocommerce.Writer,
+// opencart.Writer, prestashop.Writer, each made by its package's
+// NewWriter(ctx, loc, WriteOptions)):
+//
+//   - Snapshot(ctx, skus) lists the rows holding those SKUs (all rows for nil)
+//     with their current stock, keyed by shop row; rows with Unwritable set
+//     cannot be written. Plan against it.
+//   - Write(ctx, changes) writes, in one transaction, the rows the changes
+//     name; a change's Expect makes a row changed since the Snapshot a
+//     *StaleError and nothing is written. It returns the rows as they were
+//     (journal them); a revert is Write of those rows with Revert set.
+//   - Statements is the number of statements the last Write ran.
+type StockWriter interface {
+	Snapshot(ctx context.Context, skus []string) ([]Row, error)
+	Write(ctx context.Context, changes []Change) ([]Row, error)
+	Statements() int
+	Close() error
+}

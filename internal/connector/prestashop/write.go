@@ -193,3 +193,5 @@ func (w *Writer) sum(ctx context.Context, tx *shopdb.Tx, rows []int64) error {
 		return nil
 	})
 }
+
+var _ shopdb.StockWriter = (*Writer)(nil)

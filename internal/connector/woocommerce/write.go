@@ -251,3 +251,5 @@ func (w *Writer) lock(ctx context.Context, tx *shopdb.Tx, ids []int64) (map[int6
 	})
 	return cur, err
 }
+
+var _ shopdb.StockWriter = (*Writer)(nil)
