@@ -273,6 +273,10 @@ func TestWriteRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The same SKU twice in the shop: both rows, for the plan to refuse.
+	if dup, err := w.Snapshot(ctx, []string{"DUP"}); err != nil || len(dup) != 2 || dup[0].Key.ID != 1030 || dup[1].Key.ID != 1031 {
+		t.Errorf("duplicate SKU: %+v, %v", dup, err)
+	}
 	before := state(t, db, 1001)
 	cases := []struct {
 		name string
