@@ -25,20 +25,20 @@ func (k Key) String() string { return fmt.Sprintf("%s#%d", k.Table, k.ID) }
 // Row is one stock value a shop holds for a SKU, as a writer's Snapshot finds it
 // and as Write returns what it replaced.
 type Row struct {
-	Key Key    `json:"key"`
-	SKU string `json:"sku"`
+	Key Key
+	SKU string
 	// Quantity is the stock; unknown when the shop stores none (a WooCommerce
 	// _stock of NULL).
-	Quantity catalog.Num `json:"quantity"`
+	Quantity catalog.Num
 	// Status is WooCommerce's _stock_status, kept so that a revert restores it
 	// exactly; "" for other shops.
-	Status string `json:"status,omitempty"`
+	Status string
 	// Shop is PrestaShop's id_shop (0 when stock is shared by a shop group).
-	Shop int64 `json:"shop,omitempty"`
+	Shop int64
 	// Unwritable says why the row's stock cannot be written (a variation whose
 	// parent keeps its stock, an option value with no SKU column); "" when it
 	// can. Write refuses such rows.
-	Unwritable string `json:"unwritable,omitempty"`
+	Unwritable string
 }
 
 // Change is one stock value to write.
@@ -358,4 +358,23 @@ func (c *Conn) Write(ctx context.Context, opt WriteOptions, fn func(*Tx) ([]Row,
 		return nil, tx.Statements, fmt.Errorf("write stock to %s: %w", c.Loc, err)
 	}
 	return replaced, tx.Statements, tx.Commit()
+}
+
+// StockWriter is the API each shop's writer offers (woocommerce.Writer,
+// opencart.Writer, prestashop.Writer, each made by its package's
+// NewWriter(ctx, loc, WriteOptions)):
+//
+//   - Snapshot(ctx, skus) lists the rows holding those SKUs (all rows for nil)
+//     with their current stock, keyed by shop row; rows with Unwritable set
+//     cannot be written. Plan against it.
+//   - Write(ctx, changes) writes, in one transaction, the rows the changes
+//     name; a change's Expect makes a row changed since the Snapshot a
+//     *StaleError and nothing is written. It returns the rows as they were
+//     (journal them); a revert is Write of those rows with Revert set.
+//   - Statements is the number of statements the last Write ran.
+type StockWriter interface {
+	Snapshot(ctx context.Context, skus []string) ([]Row, error)
+	Write(ctx context.Context, changes []Change) ([]Row, error)
+	Statements() int
+	Close() error
 }

@@ -211,3 +211,33 @@ func TestWrite(t *testing.T) {
 		t.Errorf("option values written despite a stale product: %s", got)
 	}
 }
+
+// TestWriteOpenCart4 writes variants found by their product_code SKU.
+func TestWriteOpenCart4(t *testing.T) {
+	db := oc4(t)
+	loc, err := connector.ParseLocation(db.URL("opencart", "root", "", "key=sku"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	w, err := NewWriter(ctx, loc, shopdb.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	rows, err := w.Snapshot(ctx, []string{"TEE M", "OLD-SKU", "tee m"})
+	if err != nil || len(rows) != 2 || rows[0].Key.ID != 102 || rows[1].Key.ID != 103 {
+		t.Fatalf("snapshot %+v, %v", rows, err)
+	}
+	if _, err := w.Write(ctx, []shopdb.Change{{Key: rows[0].Key, SKU: "TEE M", Quantity: kittest.Num("2.9")}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := quantities(t, db, "oc_product", "product_id"); got != "100=0 101=4 102=2 103=1 " {
+		t.Errorf("after write: %s", got)
+	}
+	// A row whose SKU was edited since the snapshot is stale.
+	db.Exec(t, "UPDATE oc_product_code SET value = 'TEE-M2' WHERE product_id = 102 AND code = 'Sku'")
+	if _, err := w.Write(ctx, []shopdb.Change{{Key: rows[0].Key, SKU: "TEE M", Quantity: kittest.Num("5")}}); err == nil || !strings.Contains(err.Error(), `expected SKU "TEE M", found SKU "TEE-M2"`) {
+		t.Errorf("edited SKU: err = %v", err)
+	}
+}

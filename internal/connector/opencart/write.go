@@ -142,3 +142,5 @@ func (w *Writer) write(ctx context.Context, tx *shopdb.Tx, changes []shopdb.Chan
 	}
 	return replaced, nil
 }
+
+var _ shopdb.StockWriter = (*Writer)(nil)

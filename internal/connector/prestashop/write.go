@@ -156,14 +156,18 @@ func (w *Writer) write(ctx context.Context, tx *shopdb.Tx, ids []int64, changes 
 	if err := lock("sa.id_product_attribute = 0 AND sa.id_product IN (%s)", products); err != nil {
 		return nil, err
 	}
+	own := make(map[int64]stockRow, len(products))
+	for _, s := range cur {
+		if s.attr == 0 && seen[s.product] {
+			own[s.product] = s
+		}
+	}
 	var sums []int64
 	for _, p := range products {
-		for _, s := range cur {
-			if s.product == p && s.attr == 0 {
-				sums = append(sums, s.id)
-				replaced = append(replaced, shopdb.Row{Key: shopdb.Key{Table: stockTable, ID: s.id}, SKU: catalog.NormalizeSKU(s.sku), Shop: s.shop,
-					Quantity: catalog.Known(decimal.FromInt(s.qty)), Unwritable: summed})
-			}
+		if s, ok := own[p]; ok {
+			sums = append(sums, s.id)
+			replaced = append(replaced, shopdb.Row{Key: shopdb.Key{Table: stockTable, ID: s.id}, SKU: catalog.NormalizeSKU(s.sku), Shop: s.shop,
+				Quantity: catalog.Known(decimal.FromInt(s.qty)), Unwritable: summed})
 		}
 	}
 	return replaced, w.sum(ctx, tx, sums)
@@ -193,3 +197,5 @@ func (w *Writer) sum(ctx context.Context, tx *shopdb.Tx, rows []int64) error {
 		return nil
 	})
 }
+
+var _ shopdb.StockWriter = (*Writer)(nil)

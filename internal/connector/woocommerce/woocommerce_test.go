@@ -273,6 +273,10 @@ func TestWriteRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The same SKU twice in the shop: both rows, for the plan to refuse.
+	if dup, err := w.Snapshot(ctx, []string{"DUP"}); err != nil || len(dup) != 2 || dup[0].Key.ID != 1030 || dup[1].Key.ID != 1031 {
+		t.Errorf("duplicate SKU: %+v, %v", dup, err)
+	}
 	before := state(t, db, 1001)
 	cases := []struct {
 		name string
@@ -345,11 +349,15 @@ func TestLostConnection(t *testing.T) {
 	for _, id := range ids {
 		before[id] = state(t, db, id)
 	}
+	// The writer connects as its own user, so its connection is the only one
+	// of that user in the process list.
+	user, pass := db.User(t, [2]string{"SELECT, UPDATE", "*"})
 	killed := false
-	w := newWriter(t, loc, shopdb.WriteOptions{BatchSize: 1, Progress: func(n int) {
-		if n == 3 { // the lock reads are done and one update has run
+	w := newWriter(t, location(db, user, pass, ""), shopdb.WriteOptions{BatchSize: 1, Progress: func(n int) {
+		// One locking read per row, then two of the _stock updates have run.
+		if n == len(ids)+2 {
 			var id int64
-			if err := db.Root.QueryRow("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND INFO IS NULL AND COMMAND = 'Sleep' ORDER BY TIME LIMIT 1", db.Name).Scan(&id); err != nil {
+			if err := db.Root.QueryRow("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?", user).Scan(&id); err != nil {
 				t.Errorf("find the writer's connection: %v", err)
 				return
 			}
@@ -360,6 +368,9 @@ func TestLostConnection(t *testing.T) {
 	_, err = w.Write(ctx, changes(rows, qty))
 	if !killed || err == nil {
 		t.Fatalf("killed %v, err = %v", killed, err)
+	}
+	if w.Statements() != len(ids)+3 {
+		t.Errorf("%d statements ran, want the write to stop at the first after the kill (%d)", w.Statements(), len(ids)+3)
 	}
 	for _, id := range ids {
 		if got := state(t, db, id); got != before[id] {

@@ -139,7 +139,7 @@ func (w *Writer) write(ctx context.Context, tx *shopdb.Tx, ids []int64, changes 
 	}
 	var (
 		replaced              = make([]shopdb.Row, len(changes))
-		stock, status         = make([]any, len(changes)), make([]any, len(changes))
+		stock                 = make([]any, len(changes))
 		statusIDs, lookupIDs  []int64
 		statusVals, lkQ, lkSt []any
 	)
@@ -176,7 +176,6 @@ func (w *Writer) write(ctx context.Context, tx *shopdb.Tx, ids []int64, changes 
 		if st == "" {
 			st = stockStatus(qty, c.backorders)
 		}
-		status[i] = st
 		if c.statusRows > 0 {
 			statusIDs, statusVals = append(statusIDs, ch.Key.ID), append(statusVals, st)
 		}
@@ -251,3 +250,5 @@ func (w *Writer) lock(ctx context.Context, tx *shopdb.Tx, ids []int64) (map[int6
 	})
 	return cur, err
 }
+
+var _ shopdb.StockWriter = (*Writer)(nil)
