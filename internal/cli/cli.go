@@ -19,6 +19,8 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/diff"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/doctor"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/man"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmd/editproducts"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmd/importcmd"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/pushstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/revert"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/runs"
@@ -81,6 +83,8 @@ refuses suspicious plans, journals what it replaced and can revert it.`,
 
 	root.AddCommand(
 		pushstock.NewCmdPushStock(f, nil),
+		editproducts.NewCmdEditProducts(f, nil),
+		importcmd.NewCmdImport(f, nil),
 		diff.NewCmdDiff(f, nil),
 		applycmd.NewCmdApply(f, nil),
 		runs.NewCmdRuns(f, nil),
