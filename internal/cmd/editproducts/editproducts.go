@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalogplan"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmd/catalogcmd"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
-	"github.com/keycrm-sync/keycrm-sync/internal/importer"
 	"github.com/keycrm-sync/keycrm-sync/internal/readflow"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmproducts"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
@@ -68,32 +68,14 @@ revert puts it back. Nothing is created: new products come with import.`,
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, err := f.KeyCRM()
-	if err != nil {
-		return err
-	}
-	readOpt, err := opts.Read.Options(f)
-	if err != nil {
-		return err
-	}
-	if _, err := opts.Write.Limits(f); err != nil {
-		return err
-	}
-	release, err := opts.Write.Lock(f)
-	if err != nil {
-		return err
-	}
-	defer release()
-	rows, src, err := catalogplan.Read(ctx, f.Formats(), opts.From, readOpt)
-	if err != nil {
-		return err
-	}
 	fields := opts.Fields
-	ex, err := importer.ReadTarget(ctx, client, rows.SKUs(), len(fields) == 0 || catalogplan.NeedsProducts(fields))
+	sess, err := catalogcmd.Open(ctx, f, opts.From, &opts.Read, &opts.Write, len(fields) == 0 || catalogplan.NeedsProducts(fields))
 	if err != nil {
 		return err
 	}
-	ep := catalogplan.PlanEdit(rows, ex.Offers, ex.Categories, catalogplan.EditOptions{Source: src, APIURL: client.BaseURL(), Fields: fields})
+	defer sess.Release()
+	client := sess.Client
+	ep := catalogplan.PlanEdit(sess.Rows, sess.Existing.Offers, sess.Existing.Categories, catalogplan.EditOptions{Source: sess.Source, APIURL: client.BaseURL(), Fields: fields})
 	ep.DryRun = opts.Write.DryRun
 	if n := ep.ProductRequests(); n > 0 {
 		rate, err := f.Rate()

@@ -17,6 +17,7 @@ import (
 
 	applypkg "github.com/keycrm-sync/keycrm-sync/internal/apply"
 	"github.com/keycrm-sync/keycrm-sync/internal/catalogplan"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmd/catalogcmd"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/importer"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
@@ -74,31 +75,12 @@ their ids reported and journaled.`,
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
 	ios := f.IO
-	client, err := f.KeyCRM()
+	sess, err := catalogcmd.Open(ctx, f, opts.From, &opts.Read, &opts.Write, false)
 	if err != nil {
 		return err
 	}
-	readOpt, err := opts.Read.Options(f)
-	if err != nil {
-		return err
-	}
-	if _, err := opts.Write.Limits(f); err != nil {
-		return err
-	}
-	release, err := opts.Write.Lock(f)
-	if err != nil {
-		return err
-	}
-	defer release()
-	rows, src, err := catalogplan.Read(ctx, f.Formats(), opts.From, readOpt)
-	if err != nil {
-		return err
-	}
-	ex, err := importer.ReadTarget(ctx, client, rows.SKUs(), false)
-	if err != nil {
-		return err
-	}
-	p := catalogplan.PlanImport(rows, ex, catalogplan.ImportOptions{Source: src, APIURL: client.BaseURL(), CreateCategories: opts.CreateCategories})
+	defer sess.Release()
+	p := catalogplan.PlanImport(sess.Rows, sess.Existing, catalogplan.ImportOptions{Source: sess.Source, APIURL: sess.Client.BaseURL(), CreateCategories: opts.CreateCategories})
 	p.DryRun = opts.Write.DryRun
 	tripped := p.CheckGuards()
 	if opts.Write.PlanOut != "" {
