@@ -376,37 +376,16 @@ func TargetValue(field string, o *keycrm.Offer) (plan.Value, bool) {
 	return f.target(o)
 }
 
-// Revert plans putting back what an applied edit replaced: each change's from
-// becomes its to. productIDs maps offer ids to their products (a journal keeps
-// offers only; ProductIDs reads them). A value KeyCRM did not hold before (null)
-// cannot be sent back through the API; such entries are returned apart so the
-// operator sees them.
-func Revert(applied []plan.Change, productIDs map[int64]int64, src plan.Source, tgt plan.Target) (rev *EditPlan, skipped []plan.Change) {
-	p := &plan.Plan{Version: plan.Version, Command: plan.CmdRevert, DryRun: true, Source: src, Target: tgt}
-	rev = &EditPlan{Plan: p, ProductIDs: map[int64]int64{}}
-	items := map[int64]bool{}
+// Revertible splits an edit run's journaled entries into those a revert can put
+// back and those it cannot: a value KeyCRM did not hold before (null) cannot be
+// sent back through the API, so such entries are listed for the operator instead.
+func Revertible(applied []plan.Change) (keep, skipped []plan.Change) {
 	for _, c := range applied {
 		if c.From.IsZero() {
 			skipped = append(skipped, c)
-			continue
-		}
-		c.From, c.To = c.To, c.From
-		p.Changes = append(p.Changes, c)
-		items[c.OfferID] = true
-		if id, ok := productIDs[c.OfferID]; ok {
-			rev.ProductIDs[c.OfferID] = id
+		} else {
+			keep = append(keep, c)
 		}
 	}
-	p.Summary.Matched = len(items)
-	p.Summary.Changes = len(items)
-	return rev, skipped
-}
-
-// ProductIDs maps offers to their products, for Revert.
-func ProductIDs(offers []keycrm.Offer) map[int64]int64 {
-	m := make(map[int64]int64, len(offers))
-	for _, o := range offers {
-		m[o.ID] = o.ProductID
-	}
-	return m
+	return keep, skipped
 }

@@ -29,16 +29,9 @@ func TestRevertSkipsValuesKeyCRMNeverHeld(t *testing.T) {
 	applied := []plan.Change{
 		{SKU: "A", OfferID: 1, Field: "purchased_price", To: plan.NumberValue(decimal.FromInt(40))},
 		{SKU: "A", OfferID: 1, Field: "price", From: plan.NumberValue(decimal.FromInt(90)), To: plan.NumberValue(decimal.FromInt(100))},
-		{SKU: "A", OfferID: 1, Field: "name", From: plan.TextValue("Стара"), To: plan.TextValue("Нова")},
 	}
-	rev, skipped := catalogplan.Revert(applied, map[int64]int64{1: 7}, plan.Source{}, plan.Target{})
-	if len(skipped) != 1 || skipped[0].Field != "purchased_price" {
-		t.Errorf("skipped %+v", skipped)
-	}
-	if len(rev.Changes) != 2 || rev.Changes[0].To.String() != "90" || rev.Changes[1].To.String() != "Стара" {
-		t.Errorf("revert %+v", rev.Changes)
-	}
-	if rev.ProductRequests() != 1 || rev.OfferRequests() != 1 || rev.Command != plan.CmdRevert {
-		t.Errorf("revert writes %d products and %d offer batches", rev.ProductRequests(), rev.OfferRequests())
+	keep, skipped := catalogplan.Revertible(applied)
+	if len(skipped) != 1 || skipped[0].Field != "purchased_price" || len(keep) != 1 || keep[0].Field != "price" {
+		t.Errorf("keep %+v, skipped %+v", keep, skipped)
 	}
 }

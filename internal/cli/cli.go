@@ -18,6 +18,8 @@ import (
 	applycmd "github.com/keycrm-sync/keycrm-sync/internal/cmd/apply"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/diff"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/doctor"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmd/editproducts"
+	"github.com/keycrm-sync/keycrm-sync/internal/cmd/importcmd"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/man"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/pullstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/pushstock"
@@ -83,6 +85,8 @@ refuses suspicious plans, journals what it replaced and can revert it.`,
 	root.AddCommand(
 		pushstock.NewCmdPushStock(f, nil),
 		pullstock.NewCmdPullStock(f, nil),
+		editproducts.NewCmdEditProducts(f, nil),
+		importcmd.NewCmdImport(f, nil),
 		diff.NewCmdDiff(f, nil),
 		applycmd.NewCmdApply(f, nil),
 		runs.NewCmdRuns(f, nil),

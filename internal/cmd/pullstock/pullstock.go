@@ -49,7 +49,7 @@ type Options struct {
 	Key          string
 	Maps         []string
 	Update       bool
-	Write       writeflow.Options
+	Write        writeflow.Options
 }
 
 // NewCmdPullStock builds the command; runF replaces run in tests.

@@ -11,11 +11,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keycrm-sync/keycrm-sync/internal/catalogplan"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/filetarget"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/target"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/file"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmproducts"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 )
@@ -88,7 +91,15 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer release()
-	stock := keycrmstock.New(client)
+	var stock target.ReadBacker = keycrmstock.New(client)
+	if r.Command == catalogplan.CmdEdit {
+		stock = keycrmproducts.New(client)
+		var skipped []plan.Change
+		applied, skipped = catalogplan.Revertible(applied)
+		for _, c := range skipped {
+			f.IO.Logf("revert: %s of %s had no value before run %s; the API cannot empty it again, so it stays %s", c.Field, c.SKU, r.RunID, c.To)
+		}
+	}
 	live, err := stock.Current(ctx, slices.Concat(applied, unconfirmed))
 	if err != nil {
 		return err
@@ -119,7 +130,7 @@ func revertible(r *journal.Run) error {
 		return fmt.Errorf("run %s has no plan in its journal", r.RunID)
 	}
 	switch r.Command {
-	case plan.CmdPushStock, plan.CmdPullStock, plan.CmdRevert:
+	case plan.CmdPushStock, plan.CmdPullStock, plan.CmdRevert, catalogplan.CmdEdit:
 		return nil
 	case "import":
 		var created []string

@@ -162,13 +162,22 @@ func TestEditUpdatesOnlyChangedOffersInOnePut(t *testing.T) {
 		t.Errorf("journal holds %q, want every replaced value", describe(journaled))
 	}
 
-	// Revert puts back what the journal says the edit replaced: prices and the
-	// name. A fresh target learns the offers' products by reading them.
-	rev, skipped := catalogplan.Revert(journaled, nil, ep.Source, ep.Target)
+	// Revert puts back what the journal says the edit replaced, as the revert
+	// command does: the live values read through a fresh target, which learns
+	// the offers' products by reading them.
+	keep, skipped := catalogplan.Revertible(journaled)
 	if len(skipped) != 0 {
 		t.Errorf("skipped %+v", skipped)
 	}
-	if out, _ := applyPlan(t, client, rev); len(out.Applied) != 3 {
+	live, err := keycrmproducts.New(client).Current(context.Background(), keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev, stale := plan.Revert(keep, nil, live)
+	if len(stale) != 0 || len(rev.Changes) != 3 {
+		t.Fatalf("revert plan %+v, stale %+v", rev.Changes, stale)
+	}
+	if out, _ := applyPlan(t, client, &catalogplan.EditPlan{Plan: rev}); len(out.Applied) != 3 {
 		t.Fatalf("revert %+v", out)
 	}
 	restored := mock.State()
