@@ -20,17 +20,33 @@ import (
 // scanRows reads every row of a sheet with the scanner, rows the sheet
 // leaves out as empty ones, as the reader sees them.
 func scanRows(data []byte, sheet string) ([][]string, error) {
+	var rows [][]string
+	err := eachRow(data, sheet, func(row int, cells [][]byte) {
+		for len(rows) < row-1 {
+			rows = append(rows, nil)
+		}
+		var r []string
+		for _, c := range cells {
+			r = append(r, string(c))
+		}
+		rows = append(rows, r)
+	})
+	return rows, err
+}
+
+// eachRow hands every row of a sheet, as the scanner reads it, to fn.
+func eachRow(data []byte, sheet string, fn func(row int, cells [][]byte)) error {
 	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p, err := openPackage(z, int64(len(data)), DefaultLimits)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sheets, sstPart, err := p.workbook()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var ref sheetRef
 	for _, s := range sheets {
@@ -42,36 +58,25 @@ func scanRows(data []byte, sheet string) ([][]string, error) {
 	if sstPart != "" {
 		src, err := p.open(sstPart)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer src.Close()
 		if sst, err = readSharedStrings(src, src.name, DefaultLimits, p.maxSharedStrings(sheets)); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	src, err := p.open(ref.part)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer src.Close()
 	sc := newSheetScanner(src, src.name, sst, DefaultLimits.CellBytes)
-	var rows [][]string
 	for {
 		ok, err := sc.next()
-		if err != nil {
-			return nil, err
+		if err != nil || !ok {
+			return err
 		}
-		if !ok {
-			return rows, nil
-		}
-		for len(rows) < sc.row-1 {
-			rows = append(rows, nil)
-		}
-		var row []string
-		for _, c := range sc.cells {
-			row = append(row, string(c))
-		}
-		rows = append(rows, row)
+		fn(sc.row, sc.cells)
 	}
 }
 

@@ -123,14 +123,15 @@ func (p *pkg) open(name string) (*part, error) {
 }
 
 // Read counts down the declared size too, so a part can never yield more
-// than its directory entry promised, whatever the decompressor does.
+// than its directory entry promised, whatever the decompressor does. Its
+// errors do not name the part: the scanners reading it do, with the row.
 func (r *part) Read(b []byte) (int, error) {
 	n, err := r.rc.Read(b)
 	if r.left -= int64(n); r.left < 0 {
-		return n, fmt.Errorf("%s: %w", r.name, zip.ErrFormat)
+		return n, fmt.Errorf("damaged part: longer than declared: %w", zip.ErrFormat)
 	}
 	if err != nil && err != io.EOF {
-		err = fmt.Errorf("%s: damaged part: %w", r.name, err)
+		err = fmt.Errorf("damaged part: %w", err)
 	}
 	return n, err
 }
@@ -147,7 +148,11 @@ func (p *pkg) readAll(name string) ([]byte, error) {
 	if r.left > metaBytes {
 		return nil, fmt.Errorf("%w: part %s unpacks to %d bytes, more than %d", connector.ErrTooLarge, r.name, r.left, metaBytes)
 	}
-	return io.ReadAll(r)
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.name, err)
+	}
+	return b, nil
 }
 
 // sheetRef is a sheet of the workbook and the part holding it.

@@ -44,38 +44,6 @@ func sharedWorkbook(tb testing.TB, rows int) []byte {
 	return pack(tb, sheet.String(), sst.String())
 }
 
-// rezip rewrites a package, changing each part with edit (nil keeps it).
-func rezip(t testing.TB, data []byte, edit func(name string, body []byte) []byte) []byte {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	z := zip.NewWriter(&buf)
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := z.Create(f.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(edit(f.Name, body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := z.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // entry finds a part's directory entry and where its data starts.
 func entry(t testing.TB, data []byte, name string) (*zip.File, int64) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
