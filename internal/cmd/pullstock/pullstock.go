@@ -71,15 +71,7 @@ two offers, are reported and never written.`,
   keycrm-sync pull-stock --to /var/www/feed/prom.xml --feed-dialect prom --yes
   keycrm-sync pull-stock --to - --warehouse 1,3 --stock on-hand`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return run(cmd.Context(), opts)
-		},
+		RunE: cmdutil.RunE(opts, opts.validate, runF, run),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.To, "to", "", "destination `FILE` (.csv, .tsv, .xlsx, .jsonl, .xml feed), or - for stdout")
