@@ -238,7 +238,10 @@ func (r *run) importBatch(ctx context.Context, batch []catalogplan.NewProduct) e
 func (r *run) variantProduct(ctx context.Context, np catalogplan.NewProduct) error {
 	id := np.ProductID
 	if id == 0 {
-		id = r.opt.Parents[np.Key]
+		var err error
+		if id, err = r.journaledCard(ctx, np.Key); err != nil {
+			return err
+		}
 	}
 	if id == 0 {
 		p, err := r.c.CreateProduct(ctx, r.card(np))
@@ -279,6 +282,22 @@ func (r *run) variantProduct(ctx context.Context, np catalogplan.NewProduct) err
 		}
 	}
 	return nil
+}
+
+// journaledCard returns the card an earlier run created for the product key, if
+// KeyCRM still has it (an operator may have deleted a stray card since).
+func (r *run) journaledCard(ctx context.Context, key string) (int64, error) {
+	id := r.opt.Parents[key]
+	if id == 0 {
+		return 0, nil
+	}
+	if _, err := r.c.GetProduct(ctx, id); err != nil {
+		if errors.Is(err, keycrm.ErrNotFound) {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("check product %d journaled for %s: %w", id, key, err)
+	}
+	return id, nil
 }
 
 // send posts a batch by SKU. After a failure it reads the SKUs back and sends the

@@ -277,3 +277,18 @@ func TestImportCompletesJournaledCard(t *testing.T) {
 		t.Errorf("%d cards created", got)
 	}
 }
+
+// A journaled card the operator has since deleted is not written to: a new card is
+// made.
+func TestImportIgnoresVanishedJournaledCard(t *testing.T) {
+	location := filepath.Join(testenv.ModuleRoot(t), "internal", "catalogplan", "testdata", "bad_rows.csv")
+	mock, client := testenv.StartMock(t, keycrmmock.State{}, keycrmmock.Options{})
+	p := planImport(t, client, location, true)
+	res, err := importer.Apply(context.Background(), client, p, importer.Options{Parents: map[string]int64{"SHOE": 99}})
+	if err != nil || res.Err() != nil {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if got := mock.Stats().ByRoute["POST /products"]; got != 1 {
+		t.Errorf("%d cards created, want a new one for the shoe", got)
+	}
+}

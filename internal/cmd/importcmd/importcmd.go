@@ -158,8 +158,12 @@ func apply(ctx context.Context, opts *Options, p *catalogplan.ImportPlan) error 
 	// Each request is journaled as sent when it has been made; once the new SKUs
 	// are read back, each is settled with the ids found, so `runs` and `revert`
 	// list exactly what exists.
+	cards, err := journaledCards(stateDir)
+	if err != nil {
+		return err
+	}
 	var sent []journal.Batch
-	res, runErr := importer.Apply(ctx, client, p, importer.Options{Journal: func(e importer.Event) error {
+	res, runErr := importer.Apply(ctx, client, p, importer.Options{Parents: cards, Journal: func(e importer.Event) error {
 		b := journal.Batch{N: len(sent) + 1, Entries: entries(e)}
 		sent = append(sent, b)
 		return j.Sending(b)
@@ -215,6 +219,30 @@ func entries(e importer.Event) []plan.Change {
 		out = append(out, plan.Change{SKU: e.Key, Field: e.Kind, To: plan.NumberValue(decimal.FromInt(e.ID))})
 	}
 	return out
+}
+
+// journaledCards collects the product cards earlier import runs created, by product
+// key: a card has no SKU until its variants exist, so a run killed between the card
+// and its variants is found again only through its journal.
+func journaledCards(stateDir string) (map[string]int64, error) {
+	runs, err := journal.List(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	cards := map[string]int64{}
+	for i := len(runs) - 1; i >= 0; i-- { // oldest first, so the newest card wins
+		if runs[i].Command != catalogplan.CmdImport {
+			continue
+		}
+		for _, b := range runs[i].Batches {
+			for _, c := range b.Entries {
+				if id, ok := c.To.Number(); ok && c.Field == "product" {
+					cards[c.SKU] = id.Int64()
+				}
+			}
+		}
+	}
+	return cards, nil
 }
 
 // settle records each sent request's outcome from the read-back: entries of SKUs
