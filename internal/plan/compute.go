@@ -278,9 +278,6 @@ func (c *computer) match(items []entry, o *Offer) {
 	for i := range items {
 		e := &items[i]
 		c.matched++
-		if e.flags&flagHeld != 0 {
-			continue // a problem row may have carried part of it: unknown, never a change
-		}
 		changed := false
 		for _, fi := range c.fields {
 			f := &fields[fi]
@@ -334,7 +331,8 @@ func (c *computer) finish() {
 	p.Summary = Summary{
 		Matched:         c.matched,
 		Unchanged:       c.matched - c.changed,
-		Changes:         c.changed,
+		Changes:         c.changed + c.zeroed,
+		Zeroed:          c.zeroed,
 		MissingInTarget: len(p.MissingInTarget),
 		Duplicates:      len(p.Duplicates),
 		Problems:        len(p.Problems),

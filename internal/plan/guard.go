@@ -129,9 +129,12 @@ func (p *Plan) CheckGuards(l Limits, checks Checks) (tripped []Guard) {
 		missing = int64(*p.Summary.MissingInSource)
 	}
 	if checks.Source {
+		// max-changes measures the matched items that change: zeroed items are
+		// missing in the source, not matched, and max-zeroed measures them.
+		changed := int64(p.Summary.Changes - p.Summary.Zeroed)
 		p.Guards = append(p.Guards,
 			emptySource(p.Source.Items),
-			ratio{int64(p.Summary.Changes), matched}.above(GuardMaxChanges, l.MaxChanges))
+			ratio{changed, matched}.above(GuardMaxChanges, l.MaxChanges))
 	}
 	p.Guards = append(p.Guards, ratio{p.zeroed(), matched + missing}.above(GuardMaxZeroed, l.MaxZeroed))
 	if checks.Coverage {

@@ -46,8 +46,8 @@ var (
 // every row of it is left out and reported with all its rows. Every SKU the source
 // mentions — valid, duplicate, problem row, unmapped warehouse, unknown quantity — is
 // remembered as seen and is never missing in the source. A SKU with a problem row is
-// held back: its values count as unknown, because the row that could not be read may
-// have carried part of its stock.
+// left out whole, because the row that could not be read may have carried part of
+// its stock.
 //
 // Entries are compact and pointer-free (SKU bytes live in one arena), so a million
 // rows cost tens of megabytes and no garbage-collector scanning.
@@ -106,7 +106,6 @@ const (
 	flagKnown    entryFlags = 1 << iota // the quantity is known
 	flagProblem                         // marker: a problem row carried this SKU
 	flagUnmapped                        // a row of a warehouse the map does not name
-	flagHeld                            // after Finish: a problem row held the SKU back
 	flagSeen                            // after Finish: seen, but no planned item
 	flagFirst                           // after Finish: the SKU's first item, which carries its per-SKU fields
 )
@@ -531,7 +530,9 @@ func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []su
 	container := x.parents[string(x.bytes(sku))] && !slices.ContainsFunc(sums, func(s sum) bool { return s.known })
 	n := 0
 	for _, s := range sums {
-		if s.dup || container {
+		// A problem row may have carried part of the SKU's stock, so none of its
+		// items can be compared: it is left out whole, like a duplicate.
+		if s.dup || container || held {
 			continue
 		}
 		e := entry{sku: sku, qty: s.qty, row: s.row, wh: s.target, ext: merged.slot, file: s.file}
@@ -543,9 +544,6 @@ func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []su
 				File: x.files[s.file], Row: int(s.row), Field: catalog.FieldQuantity, SKU: x.text(sku),
 				Error: "the quantities of this SKU add up beyond the number range",
 			})
-		}
-		if held {
-			e.flags |= flagHeld
 		}
 		if n == 0 {
 			e.flags |= flagFirst
@@ -654,7 +652,7 @@ func (x *Index) conflictProblems(conflicts keepBits, sku span, row int32, file u
 
 // AsTarget turns a finished index into a Snapshot, for diff --against LOCATION: one
 // offer per SKU (no offer id) with its stock per routed warehouse and in total. SKUs
-// with a duplicate, or seen only in problem rows, are Excluded: they are compared with
+// with a duplicate or a problem row are Excluded: they are compared with
 // nothing and missing from nothing.
 func (x *Index) AsTarget() (Snapshot, error) {
 	if !x.finished {
@@ -682,13 +680,10 @@ func (x *Index) AsTarget() (Snapshot, error) {
 
 func (x *Index) offer(sku string, items []entry) Offer {
 	o := Offer{SKU: sku}
-	held := items[0].flags&flagHeld != 0
-	if !held {
-		ex := x.extraOf(&items[0])
-		o.Price, o.PurchasedPrice, o.Name, o.Available = ex.price, ex.purchasedPrice, x.text(ex.name), ex.available
-	}
+	ex := x.extraOf(&items[0])
+	o.Price, o.PurchasedPrice, o.Name, o.Available = ex.price, ex.purchasedPrice, x.text(ex.name), ex.available
 	for i, e := range items {
-		st := Stock{Quantity: e.qty, Unknown: held || e.flags&flagKnown == 0}
+		st := Stock{Quantity: e.qty, Unknown: e.flags&flagKnown == 0}
 		if wh := x.targets[e.wh]; wh != 0 {
 			if o.Stock == nil {
 				o.Stock = make(map[int64]Stock, len(items))

@@ -90,11 +90,13 @@ func (t Target) Name() string {
 // plan routes by warehouse, else one SKU).
 type Summary struct {
 	Matched int `json:"matched"`
-	// Unchanged + Changes = Matched. Counts are of source items, so offers that
-	// --missing zero sets to 0 are entries of Changes[] but not counted here: they
-	// are missing in the source, and the max-zeroed guard counts them.
+	// Unchanged + Changes - Zeroed = Matched: Changes counts every item with an
+	// entry in Changes[] (the number the confirmation asks about), Zeroed those
+	// among them that --missing zero sets to 0, which are missing in the source
+	// and so not matched.
 	Unchanged       int  `json:"unchanged"`
 	Changes         int  `json:"changes"`
+	Zeroed          int  `json:"zeroed"`
 	MissingInTarget int  `json:"missing_in_target"`
 	MissingInSource *int `json:"missing_in_source"`
 	Duplicates      int  `json:"duplicates"`
@@ -217,13 +219,22 @@ func orEmpty[T any](s []T) []T {
 	return s
 }
 
-// Differs is diff's verdict: true when any entry changes or any SKU is missing on a
-// side whose class is not ignored (--ignore). Ignored classes are still listed in the
-// plan; duplicates and problems never count here (they matter only under --strict).
-func (p *Plan) Differs(ignoreMissingInSource, ignoreMissingInTarget bool) bool {
+// Ignore names the classes diff --ignore leaves out of its verdict; they are still
+// listed in the plan.
+type Ignore struct {
+	MissingInSource, MissingInTarget, Duplicates, Problems bool
+}
+
+// Differs is diff's verdict: true when any entry changes, or any SKU is missing on a
+// side, or any item is left out for a duplicate or a problem, in a class not ignored.
+// Left-out items count because nothing was compared for them: "in sync" would be a
+// claim about stock nobody looked at.
+func (p *Plan) Differs(ign Ignore) bool {
 	return len(p.Changes) > 0 ||
-		(!ignoreMissingInTarget && len(p.MissingInTarget) > 0) ||
-		(!ignoreMissingInSource && len(p.MissingInSource) > 0)
+		(!ign.MissingInTarget && len(p.MissingInTarget) > 0) ||
+		(!ign.MissingInSource && len(p.MissingInSource) > 0) ||
+		(!ign.Duplicates && len(p.Duplicates) > 0) ||
+		(!ign.Problems && len(p.Problems) > 0)
 }
 
 // ZeroesMissing reports whether the plan sets offers absent from the source to 0, as
@@ -234,7 +245,8 @@ func (p *Plan) Differs(ignoreMissingInSource, ignoreMissingInTarget bool) bool {
 func (p *Plan) ZeroesMissing() bool { return p.ZeroedMissing() > 0 }
 
 // ZeroedMissing counts the change entries that set offers absent from the source to
-// 0 (--missing zero). They are not in Summary.Changes, which counts source items.
+// 0 (--missing zero), from the lists alone, so a plan read back is measured by what
+// it would write rather than by its summary.
 func (p *Plan) ZeroedMissing() int {
 	if len(p.MissingInSource) == 0 {
 		return 0

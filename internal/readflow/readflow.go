@@ -44,9 +44,40 @@ func AddFlags(cmd *cobra.Command, fl *Flags) {
 	f.BoolVar(&fl.Strict, "strict", false, "treat duplicates and problem rows as an error (exit 2) instead of leaving them out")
 }
 
+// AddAgainstFlags registers the --against-… twins of the reader flags, for the
+// second source of diff --against LOCATION (--strict covers both sides already).
+func AddAgainstFlags(cmd *cobra.Command, fl *Flags) {
+	f := cmd.Flags()
+	f.StringVar(&fl.Format, "against-format", "", "read --against as `FORMAT` instead of detecting it")
+	f.StringVar(&fl.Encoding, "against-encoding", "", "text `ENCODING` of --against: "+textenc.FlagHelp()+" (default: detected)")
+	f.StringVar(&fl.Sheet, "against-sheet", "", "XLSX sheet `NAME` of --against (default: the first sheet)")
+	f.StringArrayVar(&fl.Maps, "against-map", nil, "take canonical `FIELD=HEADER` of --against from that column; repeatable")
+	f.BoolVar(&fl.NoHeader, "against-no-header", false, "the --against CSV has no header row; map columns with --against-map FIELD=N")
+	f.StringVar(&fl.Key, "against-key", "", "where --against's SKU comes from (`KEY` as for --key)")
+	f.StringArrayVar(&fl.PriceTypes, "against-price-type", nil, "CommerceML price type per field of --against, `FIELD=NAME`; repeatable")
+}
+
 // Options turns the flags into reader options, with the config file's mapping
 // under --map (a flag wins per field).
 func (fl *Flags) Options(f *cmdutil.Factory) (connector.ReadOptions, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return connector.ReadOptions{Stdin: f.IO.In}, err
+	}
+	return fl.options(f, cfg.Mapping)
+}
+
+// OtherOptions are the reader options of a second source (diff --against): the
+// config mapping describes the --from source, so only the flags map this one.
+func (fl *Flags) OtherOptions(f *cmdutil.Factory) (connector.ReadOptions, error) {
+	opt, err := fl.options(f, nil)
+	if err != nil {
+		return opt, fmt.Errorf("--against: %w", err)
+	}
+	return opt, nil
+}
+
+func (fl *Flags) options(f *cmdutil.Factory, cfgMapping map[string]string) (connector.ReadOptions, error) {
 	opt := connector.ReadOptions{
 		Format: fl.Format, Encoding: fl.Encoding, Sheet: fl.Sheet, NoHeader: fl.NoHeader, Key: fl.Key,
 		Stdin: f.IO.In,
@@ -56,12 +87,8 @@ func (fl *Flags) Options(f *cmdutil.Factory) (connector.ReadOptions, error) {
 			return opt, cmdutil.UsageErrorf("%v", err)
 		}
 	}
-	cfg, err := f.Config()
-	if err != nil {
-		return opt, err
-	}
 	mapping := map[string]string{}
-	for field, header := range cfg.Mapping {
+	for field, header := range cfgMapping {
 		mapping[field] = header
 	}
 	flagMap, err := pairs("--map", fl.Maps, true)
