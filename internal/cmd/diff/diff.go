@@ -22,15 +22,15 @@ import (
 
 // Options are diff's inputs.
 type Options struct {
-	F             *cmdutil.Factory
-	From          string
-	Against       string
-	Fields        []string
-	Warehouse     int64
-	WarehouseMap  []string
-	Stock         string
-	Ignore        []string
-	Read          readflow.Flags
+	F            *cmdutil.Factory
+	From         string
+	Against      string
+	Fields       []string
+	Warehouse    int64
+	WarehouseMap []string
+	Stock        string
+	Ignore       []string
+	Read         readflow.Flags
 	// AgainstRead are the reader flags of --against LOCATION, each the
 	// --against-… twin of a --from flag, so both sides can be read alike.
 	AgainstRead readflow.Flags
