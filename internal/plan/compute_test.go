@@ -134,16 +134,14 @@ func TestComputeRules(t *testing.T) {
 			summary: "matched 2 unchanged 1 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
-			rule:  "rows of unmapped warehouses are problems, never written, and their SKUs are seen",
+			rule:  "rows of unmapped warehouses are no problems, never written, and their SKUs are seen",
 			index: IndexOptions{WarehouseMap: map[string]int64{"Київ": 1}},
 			opt:   Options{MissingZero: true},
 			rows: []row{{sku: "A", wh: "Київ", qty: "2"}, {sku: "A", wh: "Одеса", qty: "9"},
 				{sku: "B", wh: "Одеса", qty: "1"}},
 			target: complete(offer(1, "A", "1:2"), offer(2, "B", "1:5")),
-			mis:    []string{},
-			problems: []string{"3 A warehouse: no --warehouse-map entry for this warehouse",
-				"4 B warehouse: no --warehouse-map entry for this warehouse"},
-			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 2",
+			mis:     []string{},
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:  "map keys match the source warehouse's name before its id",
@@ -351,8 +349,8 @@ func TestComputeRules(t *testing.T) {
 				{sku: "A", wh: "L2", qty: "1", price: "10"}},
 			target:   complete(priced(offer(1, "A", "1:1"), "9", "")),
 			mis:      []string{},
-			problems: []string{"2 A price: the rows of this SKU give different values; left unknown", "4 A warehouse: no --warehouse-map entry for this warehouse"},
-			summary:  "matched 2 unchanged 2 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 2",
+			problems: []string{"2 A price: the rows of this SKU give different values; left unknown"},
+			summary:  "matched 2 unchanged 2 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 1",
 		},
 		{
 			rule:     "a sum beyond the decimal range is a problem, never a panic",
@@ -592,5 +590,21 @@ func TestParentProductsAreNotOffers(t *testing.T) {
 	}
 	if got := changeStrings(p.Changes); !slices.Equal(got, []string{"TEE-R/1/1 quantity 1→2"}) {
 		t.Errorf("changes %q", got)
+	}
+}
+
+// Unmapped warehouses are one entry each, with their row count, whatever the number
+// of rows: the operator chose not to map them.
+func TestUnmapped(t *testing.T) {
+	x := feed(t, IndexOptions{WarehouseMap: map[string]int64{"Київ": 1}},
+		row{sku: "A", wh: "Київ", qty: "2"}, row{sku: "A", wh: "Одеса", qty: "9"},
+		row{sku: "B", wh: "Одеса", qty: "1"}, row{sku: "C", wh: "7", whName: "Львів", qty: "1"},
+		row{sku: "D", qty: "1"})
+	got := fmt.Sprint(x.Unmapped())
+	if want := "[{ 1} {Одеса 2} {Львів 1}]"; got != want {
+		t.Errorf("Unmapped = %s, want %s", got, want)
+	}
+	if len(x.problems) != 0 {
+		t.Errorf("problems %v, want none", problemStrings(x.problems))
 	}
 }

@@ -22,8 +22,8 @@ type IndexOptions struct {
 	Warehouse int64
 	// WarehouseMap is --warehouse-map NAME=ID: a source warehouse's name (else its
 	// id) to a KeyCRM warehouse id. Several source warehouses may share one KeyCRM
-	// warehouse; their quantities add up. Rows of unmapped warehouses become
-	// problems and are never written.
+	// warehouse; their quantities add up. Rows of unmapped warehouses are
+	// counted per warehouse (see Unmapped) and never written.
 	WarehouseMap map[string]int64
 	// Fields lists the fields to keep besides the quantity (price,
 	// purchased_price, name). Keeping only what the command compares is what lets
@@ -125,6 +125,7 @@ type srcWarehouse struct {
 	key, name string
 	target    uint32 // index into Index.targets
 	mapped    bool
+	rows      int // rows read for an unmapped warehouse
 }
 
 // NewIndex checks the options and returns an empty index.
@@ -255,9 +256,11 @@ func (x *Index) Item(it catalog.Item) error {
 	}
 	e.wh = x.warehouse(it.Warehouse, it.WarehouseName)
 	if w := &x.whs[e.wh]; !w.mapped {
+		// One note per warehouse, not a problem per row: an export of 19
+		// warehouses with 3 mapped is a choice, not 3,504 errors.
+		w.rows++
 		e.flags = flagUnmapped
 		x.push(e)
-		x.problems = append(x.problems, unmappedProblem(it, sku, w))
 		return nil
 	}
 	if it.Quantity.Known {
@@ -276,19 +279,23 @@ func (x *Index) Item(it catalog.Item) error {
 	return nil
 }
 
-func unmappedProblem(it catalog.Item, sku string, w *srcWarehouse) catalog.Problem {
-	msg := "no --warehouse-map entry for this warehouse"
-	if w.key == "" {
-		msg = "row has no warehouse for --warehouse-map to route"
+// UnmappedWarehouse is a source warehouse that --warehouse-map does not route, with
+// how many rows it held; Name is "" for rows that named no warehouse.
+type UnmappedWarehouse struct {
+	Name string
+	Rows int
+}
+
+// Unmapped lists the source warehouses whose rows no map entry routes, in the order
+// they were first read.
+func (x *Index) Unmapped() []UnmappedWarehouse {
+	var out []UnmappedWarehouse
+	for i := range x.whs {
+		if w := &x.whs[i]; w.rows > 0 {
+			out = append(out, UnmappedWarehouse{Name: w.display(), Rows: w.rows})
+		}
 	}
-	column := it.WarehouseColumn
-	if column == "" {
-		column = it.Pos.Column
-	}
-	return catalog.Problem{
-		File: it.Pos.File, Row: it.Pos.Row, Column: column,
-		Field: catalog.FieldWarehouse, SKU: sku, Value: w.display(), Error: msg,
-	}
+	return out
 }
 
 // Problem records a row the reader could not use. Its SKU, when it has one, is seen
@@ -505,7 +512,7 @@ func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []su
 		case e.flags&flagProblem != 0:
 			held = true
 		case e.flags&flagUnmapped != 0:
-			// Already reported as problems when read; never written.
+			// Counted per warehouse when read; never written.
 		case b-a > 1:
 			x.addDuplicate(rows[a:b])
 			var i int

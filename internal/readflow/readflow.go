@@ -387,6 +387,13 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 	for _, note := range info.Notes {
 		f.IO.Logf("%s: %s", loc, note)
 	}
+	for _, w := range x.Unmapped() {
+		if w.Name == "" {
+			f.IO.Logf("%s: %d row(s) name no warehouse, so --warehouse-map routes them nowhere; not written", loc, w.Rows)
+			continue
+		}
+		f.IO.Logf("%s: warehouse %q (%d item(s)) is not in --warehouse-map; not written", loc, w.Name, w.Rows)
+	}
 	if unmatched, have := x.UnmatchedMap(); len(unmatched) > 0 {
 		f.IO.Logf("%s: no warehouse named %s in the source, so --warehouse-map routes nothing there; its warehouses are %s",
 			loc, quoted(unmatched), quoted(have))
