@@ -139,7 +139,7 @@ func TestComputeRules(t *testing.T) {
 			opt:   Options{MissingZero: true},
 			rows: []row{{sku: "A", wh: "Київ", qty: "2"}, {sku: "A", wh: "Одеса", qty: "9"},
 				{sku: "B", wh: "Одеса", qty: "1"}},
-			target: complete(offer(1, "A", "1:2"), offer(2, "B", "1:5")),
+			target:  complete(offer(1, "A", "1:2"), offer(2, "B", "1:5")),
 			mis:     []string{},
 			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
