@@ -495,6 +495,10 @@ type sum struct {
 	known    bool
 	overflow bool
 	dup      bool // a duplicate routed here: the whole item is left out
+	// plain is set when a row without a source warehouse was routed here, and
+	// groups counts the source warehouses (that one included) routed here.
+	plain  bool
+	groups int
 }
 
 func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []sum) {
@@ -519,13 +523,17 @@ func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []su
 			sums, i = addTo(sums, x.whs[e.wh].target, e)
 			sums[i].dup = true
 		default:
-			sums, _ = addTo(sums, x.whs[e.wh].target, e)
+			var i int
+			sums, i = addTo(sums, x.whs[e.wh].target, e)
 			if x.keep != 0 {
 				x.merge(&merged, e.ext)
 			}
+			sums[i].plain = sums[i].plain || x.whs[e.wh].key == ""
+			sums[i].groups++
 		}
 		a = b
 	}
+	x.routedDuplicates(rows, sums)
 	slices.SortFunc(sums, func(a, b sum) int { return cmp.Compare(a.target, b.target) })
 	if merged.n > 0 {
 		x.ext[merged.slot] = merged.ex
@@ -562,6 +570,28 @@ func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []su
 		out = append(out, entry{sku: sku, row: firstRow, file: firstFile, flags: flagSeen})
 	}
 	return out, sums
+}
+
+// routedDuplicates finds the items two source items land on after routing. Source
+// warehouses add up (a map may send several to one KeyCRM warehouse, and --warehouse
+// takes a SKU's total over its warehouses), but a row with no source warehouse is
+// already a total of its own: with any other row on the same KeyCRM warehouse it is
+// two products sharing a SKU, and which stock is right cannot be told.
+func (x *Index) routedDuplicates(rows []entry, sums []sum) {
+	for i := range sums {
+		s := &sums[i]
+		if s.dup || !s.plain || s.groups < 2 {
+			continue
+		}
+		s.dup = true
+		var routed []entry
+		for _, e := range rows {
+			if e.flags&(flagProblem|flagUnmapped) == 0 && x.whs[e.wh].target == s.target {
+				routed = append(routed, e)
+			}
+		}
+		x.addDuplicate(routed)
+	}
 }
 
 // addTo adds a row to the sum of its target warehouse and returns that sum's index.
