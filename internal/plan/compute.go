@@ -77,6 +77,7 @@ type computer struct {
 	zero        bool // --missing zero
 
 	matched, changed, zeroed int
+	near                     nearIndex
 }
 
 func (c *computer) configure(opt Options) error {
@@ -241,9 +242,14 @@ func (c *computer) targetDuplicate(group []int32) {
 }
 
 func (c *computer) missingInSource(o *Offer) {
-	if c.listMissing {
-		c.p.MissingInSource = append(c.p.MissingInSource, Missing{SKU: o.SKU, OfferID: o.ID})
+	if !c.listMissing {
+		return // absence says nothing: a delta source, or a SKU-filtered read
 	}
+	if src, ok := c.near.find(c.x, o.SKU); ok {
+		c.p.NearMatches = append(c.p.NearMatches, NearMatch{SKU: o.SKU, OfferID: o.ID, SourceSKU: src})
+		return
+	}
+	c.p.MissingInSource = append(c.p.MissingInSource, Missing{SKU: o.SKU, OfferID: o.ID})
 	if !c.zero {
 		return
 	}

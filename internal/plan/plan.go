@@ -38,10 +38,13 @@ type Plan struct {
 	MissingInTarget []Missing `json:"missing_in_target"`
 	// MissingInSource is nil when it was not computed: the target was read only for
 	// the source's SKUs, or the source holds changes only.
-	MissingInSource []Missing         `json:"missing_in_source"`
-	Duplicates      []Duplicate       `json:"duplicates"`
-	Problems        []catalog.Problem `json:"problems"`
-	Guards          []Guard           `json:"guards"`
+	MissingInSource []Missing `json:"missing_in_source"`
+	// NearMatches are the target's SKUs missing in the source that loosely equal
+	// a source SKU; omitted when there are none, so the contract's shape holds.
+	NearMatches []NearMatch       `json:"near_matches,omitempty"`
+	Duplicates  []Duplicate       `json:"duplicates"`
+	Problems    []catalog.Problem `json:"problems"`
+	Guards      []Guard           `json:"guards"`
 	// Result is nil until the plan has been applied.
 	Result *Result `json:"result"`
 	// Forced is set when --force lets the plan past its tripped guards, so it is
@@ -232,7 +235,7 @@ type Ignore struct {
 func (p *Plan) Differs(ign Ignore) bool {
 	return len(p.Changes) > 0 ||
 		(!ign.MissingInTarget && len(p.MissingInTarget) > 0) ||
-		(!ign.MissingInSource && len(p.MissingInSource) > 0) ||
+		(!ign.MissingInSource && len(p.MissingInSource)+len(p.NearMatches) > 0) ||
 		(!ign.Duplicates && len(p.Duplicates) > 0) ||
 		(!ign.Problems && len(p.Problems) > 0)
 }

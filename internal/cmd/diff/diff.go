@@ -198,6 +198,9 @@ func run(ctx context.Context, opts *Options) error {
 	if line := render.MissingInSourceLine(p); line != "" {
 		f.IO.Logf("%s", line)
 	}
+	if note := p.NearMatchNote(); note != "" {
+		f.IO.Logf("diff: %s", note)
+	}
 	if opts.Read.Strict {
 		if err := readflow.Strict(p); err != nil {
 			return err

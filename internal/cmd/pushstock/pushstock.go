@@ -143,6 +143,9 @@ func run(ctx context.Context, opts *Options) error {
 	if n := p.ZeroedMissing(); n > 0 {
 		f.IO.Logf("push-stock: %d offer(s) missing in the source will be set to 0 (--missing zero)", n)
 	}
+	if note := p.NearMatchNote(); note != "" {
+		f.IO.Logf("push-stock: %s", note)
+	}
 	flow := &writeflow.Flow{
 		F:        f,
 		Opts:     &opts.Write,
