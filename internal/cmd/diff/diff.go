@@ -134,6 +134,10 @@ func run(ctx context.Context, opts *Options) error {
 		if _, err := f.KeyCRM(); err != nil {
 			return err
 		}
+	} else if _, err := f.Rate(); err != nil {
+		// Unused without KeyCRM, yet a wrong value is a mistake to name now
+		// rather than on the next run against KeyCRM.
+		return err
 	}
 	src, err := readflow.Read(ctx, f, opts.From, readOpt, idx)
 	if err != nil {
