@@ -62,7 +62,23 @@ func Compute(idx *Index, target Snapshot, opt Options) (*Plan, error) {
 	}
 	c.merge(c.sortedOffers())
 	c.finish()
+	if opt.Target.Location == KeyCRM {
+		c.unseenWarehouses()
+	}
 	return c.p, nil
+}
+
+// unseenWarehouses warns about routed KeyCRM warehouses that no offer read has a
+// stock row in. The API has no list of warehouses, so a mistyped id is not refused
+// until the first write; the warning comes before anything is sent.
+func (c *computer) unseenWarehouses() {
+	for _, wh := range c.x.targets {
+		if wh == 0 || slices.ContainsFunc(c.t.Offers, func(o Offer) bool { _, ok := o.Stock[wh]; return ok }) {
+			continue
+		}
+		c.p.Warnings = append(c.p.Warnings, fmt.Sprintf(
+			"warehouse %d is not among the warehouses KeyCRM reported; it may not exist (keycrm-sync doctor lists those seen)", wh))
+	}
 }
 
 // computer holds one Compute run.

@@ -56,3 +56,26 @@ func TestNearMatchesNotForDelta(t *testing.T) {
 		t.Errorf("delta plan lists near %v, missing %v", p.NearMatches, p.MissingInSource)
 	}
 }
+
+// A routed KeyCRM warehouse that no offer read has a stock row in is warned about
+// (the API lists no warehouses, so a mistyped id shows only here); a source read as
+// the target has no such rows to tell by and gets no warning.
+func TestUnseenWarehouseWarning(t *testing.T) {
+	x := feed(t, IndexOptions{WarehouseMap: map[string]int64{"Київ": 1, "Марс": 9}},
+		row{sku: "A", wh: "Київ", qty: "1"}, row{sku: "A", wh: "Марс", qty: "2"})
+	snap := Snapshot{Complete: true, Offers: []Offer{offer(1, "A", "1:1"), offer(2, "B", "2:4")}}
+	p, err := Compute(x, snap, Options{Target: Target{Location: KeyCRM}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Warnings) != 1 || !strings.HasPrefix(p.Warnings[0], "warehouse 9 is not among the warehouses KeyCRM reported") {
+		t.Errorf("warnings %q, want one about warehouse 9", p.Warnings)
+	}
+	p, err = Compute(x, snap, Options{Target: Target{Location: "other.csv"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Warnings) != 0 {
+		t.Errorf("warnings %q for a file target", p.Warnings)
+	}
+}

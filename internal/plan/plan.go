@@ -45,6 +45,10 @@ type Plan struct {
 	Duplicates  []Duplicate       `json:"duplicates"`
 	Problems    []catalog.Problem `json:"problems"`
 	Guards      []Guard           `json:"guards"`
+	// Warnings are doubts about the run's settings that do not stop it (a
+	// --warehouse id KeyCRM never reported); omitted when there are none, so the
+	// contract's shape holds.
+	Warnings []string `json:"warnings,omitempty"`
 	// Result is nil until the plan has been applied.
 	Result *Result `json:"result"`
 	// Forced is set when --force lets the plan past its tripped guards, so it is

@@ -205,6 +205,9 @@ func run(ctx context.Context, opts *Options) error {
 	if note := p.NearMatchNote(); note != "" {
 		f.IO.Logf("diff: %s", note)
 	}
+	for _, w := range p.Warnings {
+		f.IO.Logf("diff: warning: %s", w)
+	}
 	if opts.Read.Strict {
 		if err := readflow.Strict(p); err != nil {
 			return err

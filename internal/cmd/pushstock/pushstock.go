@@ -151,6 +151,9 @@ func run(ctx context.Context, opts *Options) error {
 	if note := p.NearMatchNote(); note != "" {
 		f.IO.Logf("push-stock: %s", note)
 	}
+	for _, w := range p.Warnings {
+		f.IO.Logf("push-stock: warning: %s", w)
+	}
 	flow := &writeflow.Flow{
 		F:        f,
 		Opts:     &opts.Write,
