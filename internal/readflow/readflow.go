@@ -33,28 +33,25 @@ type Flags struct {
 
 // AddFlags registers the reader flags for --from.
 func AddFlags(cmd *cobra.Command, fl *Flags) {
-	f := cmd.Flags()
-	f.StringVar(&fl.Format, "format", "", "read --from as `FORMAT` instead of detecting it (csv, xlsx, jsonl, ...)")
-	f.StringVar(&fl.Encoding, "encoding", "", "text `ENCODING` of a text source: "+textenc.FlagHelp()+" (default: detected)")
-	f.StringVar(&fl.Sheet, "sheet", "", "XLSX sheet `NAME` (default: the first sheet)")
-	f.StringArrayVar(&fl.Maps, "map", nil, "take canonical `FIELD=HEADER` from that column (FIELD=N with --no-header); repeatable")
-	f.BoolVar(&fl.NoHeader, "no-header", false, "the CSV has no header row; columns are mapped by number with --map FIELD=N")
-	f.StringVar(&fl.Key, "key", "", "where the SKU comes from in formats with several identifiers: `KEY` is article, code, barcode, id, vendorCode, param:NAME, ...")
-	f.StringArrayVar(&fl.PriceTypes, "price-type", nil, "CommerceML price type per field, `FIELD=NAME` (price=Роздрібна); repeatable")
-	f.BoolVar(&fl.Strict, "strict", false, "treat duplicates and problem rows as an error (exit 2) instead of leaving them out")
+	addFlags(cmd, fl, "", "--from")
+	cmd.Flags().BoolVar(&fl.Strict, "strict", false, "treat duplicates and problem rows as an error (exit 2) instead of leaving them out")
 }
 
 // AddAgainstFlags registers the --against-… twins of the reader flags, for the
 // second source of diff --against LOCATION (--strict covers both sides already).
 func AddAgainstFlags(cmd *cobra.Command, fl *Flags) {
+	addFlags(cmd, fl, "against-", "--against")
+}
+
+func addFlags(cmd *cobra.Command, fl *Flags, prefix, source string) {
 	f := cmd.Flags()
-	f.StringVar(&fl.Format, "against-format", "", "read --against as `FORMAT` instead of detecting it")
-	f.StringVar(&fl.Encoding, "against-encoding", "", "text `ENCODING` of --against: "+textenc.FlagHelp()+" (default: detected)")
-	f.StringVar(&fl.Sheet, "against-sheet", "", "XLSX sheet `NAME` of --against (default: the first sheet)")
-	f.StringArrayVar(&fl.Maps, "against-map", nil, "take canonical `FIELD=HEADER` of --against from that column; repeatable")
-	f.BoolVar(&fl.NoHeader, "against-no-header", false, "the --against CSV has no header row; map columns with --against-map FIELD=N")
-	f.StringVar(&fl.Key, "against-key", "", "where --against's SKU comes from (`KEY` as for --key)")
-	f.StringArrayVar(&fl.PriceTypes, "against-price-type", nil, "CommerceML price type per field of --against, `FIELD=NAME`; repeatable")
+	f.StringVar(&fl.Format, prefix+"format", "", "read "+source+" as `FORMAT` instead of detecting it (csv, xlsx, jsonl, ...)")
+	f.StringVar(&fl.Encoding, prefix+"encoding", "", "text `ENCODING` of "+source+": "+textenc.FlagHelp()+" (default: detected)")
+	f.StringVar(&fl.Sheet, prefix+"sheet", "", "XLSX sheet `NAME` of "+source+" (default: the first sheet)")
+	f.StringArrayVar(&fl.Maps, prefix+"map", nil, "take "+source+"'s canonical `FIELD=HEADER` from that column (FIELD=N with --"+prefix+"no-header); repeatable")
+	f.BoolVar(&fl.NoHeader, prefix+"no-header", false, "the "+source+" CSV has no header row; columns are mapped by number with --"+prefix+"map FIELD=N")
+	f.StringVar(&fl.Key, prefix+"key", "", "where "+source+"'s SKU comes from in formats with several identifiers: `KEY` is article, code, barcode, id, vendorCode, param:NAME, ...")
+	f.StringArrayVar(&fl.PriceTypes, prefix+"price-type", nil, "CommerceML price type per field of "+source+", `FIELD=NAME` (price=Роздрібна); repeatable")
 }
 
 // Options turns the flags into reader options, with the config file's mapping
