@@ -66,7 +66,23 @@ func Compute(idx *Index, target Snapshot, opt Options) (*Plan, error) {
 	}
 	c.merge(c.sortedOffers())
 	c.finish()
+	if opt.Target.Location == KeyCRM {
+		c.unseenWarehouses()
+	}
 	return c.p, nil
+}
+
+// unseenWarehouses warns about routed KeyCRM warehouses that no offer read has a
+// stock row in. The API has no list of warehouses, so a mistyped id is not refused
+// until the first write; the warning comes before anything is sent.
+func (c *computer) unseenWarehouses() {
+	for _, wh := range c.x.targets {
+		if wh == 0 || slices.ContainsFunc(c.t.Offers, func(o Offer) bool { _, ok := o.Stock[wh]; return ok }) {
+			continue
+		}
+		c.p.Warnings = append(c.p.Warnings, fmt.Sprintf(
+			"warehouse %d is not among the warehouses KeyCRM reported; it may not exist (keycrm-sync doctor lists those seen)", wh))
+	}
 }
 
 // computer holds one Compute run.
@@ -82,6 +98,7 @@ type computer struct {
 	add         bool // items the target lacks become changes
 
 	matched, changed, zeroed int
+	near                     nearIndex
 }
 
 func (c *computer) configure(opt Options) error {
@@ -247,9 +264,14 @@ func (c *computer) targetDuplicate(group []int32) {
 }
 
 func (c *computer) missingInSource(o *Offer) {
-	if c.listMissing {
-		c.p.MissingInSource = append(c.p.MissingInSource, Missing{SKU: o.SKU, OfferID: o.ID})
+	if !c.listMissing {
+		return // absence says nothing: a delta source, or a SKU-filtered read
 	}
+	if src, ok := c.near.find(c.x, o.SKU); ok {
+		c.p.NearMatches = append(c.p.NearMatches, NearMatch{SKU: o.SKU, OfferID: o.ID, SourceSKU: src})
+		return
+	}
+	c.p.MissingInSource = append(c.p.MissingInSource, Missing{SKU: o.SKU, OfferID: o.ID})
 	if !c.zero {
 		return
 	}
@@ -275,7 +297,7 @@ func (c *computer) missingInTarget(items []entry) {
 			m.WarehouseID = c.x.targets[items[i].wh]
 		}
 		c.p.MissingInTarget = append(c.p.MissingInTarget, m)
-		if c.add && items[i].flags&flagHeld == 0 {
+		if c.add {
 			c.addNew(sku, &items[i], m.WarehouseID)
 		}
 	}
@@ -300,9 +322,6 @@ func (c *computer) match(items []entry, o *Offer) {
 	for i := range items {
 		e := &items[i]
 		c.matched++
-		if e.flags&flagHeld != 0 {
-			continue // a problem row may have carried part of it: unknown, never a change
-		}
 		changed := false
 		for _, fi := range c.fields {
 			f := &fields[fi]
@@ -356,7 +375,8 @@ func (c *computer) finish() {
 	p.Summary = Summary{
 		Matched:         c.matched,
 		Unchanged:       c.matched - c.changed,
-		Changes:         c.changed,
+		Changes:         c.changed + c.zeroed,
+		Zeroed:          c.zeroed,
 		MissingInTarget: len(p.MissingInTarget),
 		Duplicates:      len(p.Duplicates),
 		Problems:        len(p.Problems),

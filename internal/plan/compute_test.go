@@ -45,7 +45,7 @@ func TestComputeRules(t *testing.T) {
 			changes: []string{"A/17/1 quantity 3→5"},
 			mis:     []string{},
 			whs:     "[1]",
-			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 2 unchanged 1 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:    "the same item twice is a duplicate: all its rows are left out and reported",
@@ -54,7 +54,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(1, "D", "1:9"), offer(2, "A", "1:4")),
 			mis:     []string{},
 			dups:    []string{"D rows [2 4 5]"},
-			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 1 problems 0",
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 1 problems 0",
 		},
 		{
 			rule:    "missing zero never zeroes a SKU the source holds as a duplicate",
@@ -64,7 +64,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(1, "D", "1:9"), offer(2, "A", "1:4")),
 			mis:     []string{},
 			dups:    []string{"D rows [2 4]"},
-			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 1 problems 0",
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 1 problems 0",
 		},
 		{
 			rule:     "a problem row's SKU is never missing in source, so missing zero never zeroes it",
@@ -74,7 +74,7 @@ func TestComputeRules(t *testing.T) {
 			target:   complete(offer(1, "E", "1:7"), offer(2, "A", "1:4")),
 			mis:      []string{},
 			problems: []string{"2 E quantity: not a number"},
-			summary:  "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 1",
+			summary:  "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 1",
 		},
 		{
 			rule:    "an unknown quantity is never a change and never zeroed",
@@ -83,16 +83,16 @@ func TestComputeRules(t *testing.T) {
 			rows:    []row{{sku: "U"}, {sku: "A", qty: "4"}},
 			target:  complete(offer(1, "U", "1:7"), offer(2, "A", "1:4")),
 			mis:     []string{},
-			summary: "matched 2 unchanged 2 changes 0 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 2 unchanged 2 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
-			rule:     "a SKU with a problem row is held back: its other rows are not written",
+			rule:     "a SKU with a problem row is left out whole: neither matched nor unchanged, nor missing",
 			index:    wh1,
 			rows:     []row{{sku: "H", wh: "Київ", qty: "3"}, {sku: "H", qty: "-1", problem: "negative quantity"}},
 			target:   complete(offer(1, "H", "1:10")),
 			mis:      []string{},
 			problems: []string{"3 H quantity: negative quantity"},
-			summary:  "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 1",
+			summary:  "matched 0 unchanged 0 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 1",
 		},
 		{
 			rule:    "KeyCRM offers with a null or empty SKU are never matched, listed or zeroed",
@@ -101,7 +101,7 @@ func TestComputeRules(t *testing.T) {
 			rows:    []row{{sku: "A", qty: "4"}},
 			target:  complete(offer(1, "", "1:5"), offer(2, "A", "1:4"), offer(3, "", "1:1")),
 			mis:     []string{},
-			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:    "a SKU held by several KeyCRM offers is a target duplicate: listed, neither matched nor missing",
@@ -110,7 +110,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(3, "T", "1:1"), offer(2, "T", "1:1"), offer(4, "A", "1:1")),
 			mis:     []string{},
 			dups:    []string{"T offers [2 3]"},
-			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 1 problems 0",
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 1 problems 0",
 		},
 		{
 			rule:    "a target duplicate absent from the source is not missing in source and not zeroed",
@@ -120,7 +120,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(5, "Z", "1:3"), offer(6, "Z", "1:4"), offer(4, "A", "1:1")),
 			mis:     []string{},
 			dups:    []string{"Z offers [5 6]"},
-			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 1 problems 0",
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 1 problems 0",
 		},
 		{
 			rule:  "a warehouse map adds up the source warehouses mapped to one KeyCRM warehouse",
@@ -131,19 +131,17 @@ func TestComputeRules(t *testing.T) {
 			changes: []string{"A/7/2 quantity 1→4"},
 			mis:     []string{},
 			whs:     "[1 2]",
-			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 2 unchanged 1 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
-			rule:  "rows of unmapped warehouses are problems, never written, and their SKUs are seen",
+			rule:  "rows of unmapped warehouses are no problems, never written, and their SKUs are seen",
 			index: IndexOptions{WarehouseMap: map[string]int64{"Київ": 1}},
 			opt:   Options{MissingZero: true},
 			rows: []row{{sku: "A", wh: "Київ", qty: "2"}, {sku: "A", wh: "Одеса", qty: "9"},
 				{sku: "B", wh: "Одеса", qty: "1"}},
-			target: complete(offer(1, "A", "1:2"), offer(2, "B", "1:5")),
-			mis:    []string{},
-			problems: []string{"3 A warehouse: no --warehouse-map entry for this warehouse",
-				"4 B warehouse: no --warehouse-map entry for this warehouse"},
-			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 2",
+			target:  complete(offer(1, "A", "1:2"), offer(2, "B", "1:5")),
+			mis:     []string{},
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:  "map keys match the source warehouse's name before its id",
@@ -153,7 +151,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(1, "A", "1:0", "2:0")),
 			changes: []string{"A/1/1 quantity 0→3", "A/1/2 quantity 0→4"},
 			mis:     []string{},
-			summary: "matched 2 unchanged 0 changes 2 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 2 unchanged 0 changes 2 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:    "a per-warehouse source given --warehouse sends each SKU's total",
@@ -162,7 +160,29 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(1, "A", "1:1")),
 			changes: []string{"A/1/1 quantity 1→5.5"},
 			mis:     []string{},
-			summary: "matched 1 unchanged 0 changes 1 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 1 unchanged 0 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
+		},
+		{
+			rule:    "a row without a warehouse and a warehouse's row landing on one KeyCRM warehouse are a duplicate",
+			index:   wh1,
+			opt:     Options{MissingZero: true},
+			rows:    []row{{sku: "A", qty: "0"}, {sku: "A", wh: "Київ", qty: "13"}, {sku: "B", qty: "1"}},
+			target:  complete(offer(1, "A", "1:5"), offer(2, "B", "1:1")),
+			mis:     []string{},
+			dups:    []string{"A rows [2 3]"},
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 1 problems 0",
+		},
+		{
+			rule:  "after routing, only the KeyCRM warehouse two items land on loses its item",
+			index: IndexOptions{WarehouseMap: map[string]int64{"Київ": 1, "Бровари": 1, "Львів": 2}},
+			rows: []row{{sku: "A", wh: "Київ", qty: "2"}, {sku: "A", wh: "Бровари", qty: "3"},
+				{sku: "A", wh: "Львів", qty: "4"}, {sku: "A", wh: "Львів", qty: "1"}},
+			target:  complete(offer(7, "A", "1:1", "2:1")),
+			changes: []string{"A/7/1 quantity 1→5"},
+			mis:     []string{},
+			dups:    []string{"A in Львів rows [4 5]"},
+			whs:     "[1 2]",
+			summary: "matched 1 unchanged 0 changes 1 zeroed 0 mit 0 mis 0 dups 1 problems 0",
 		},
 		{
 			rule:    "one unknown warehouse row makes the SKU's total unknown",
@@ -170,7 +190,7 @@ func TestComputeRules(t *testing.T) {
 			rows:    []row{{sku: "A", wh: "Київ", qty: "2"}, {sku: "A", wh: "Львів"}},
 			target:  complete(offer(1, "A", "1:9")),
 			mis:     []string{},
-			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:  "a duplicate in one source warehouse leaves the SKU's total out",
@@ -180,7 +200,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(1, "A", "1:0")),
 			mis:     []string{},
 			dups:    []string{"A in Київ rows [2 3]"},
-			summary: "matched 0 unchanged 0 changes 0 mit 0 mis 0 dups 1 problems 0",
+			summary: "matched 0 unchanged 0 changes 0 zeroed 0 mit 0 mis 0 dups 1 problems 0",
 		},
 		{
 			rule:    "missing keep lists KeyCRM offers absent from the source and source items absent from KeyCRM",
@@ -189,14 +209,14 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(1, "A", "1:1"), offer(44, "C", "1:3")),
 			mit:     []string{"B"},
 			mis:     []string{"C#44"},
-			summary: "matched 1 unchanged 1 changes 0 mit 1 mis 1 dups 0 problems 0",
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 1 mis 1 dups 0 problems 0",
 		},
 		{
 			rule:    "missing_in_source is null when only the source's SKUs were read",
 			index:   wh1,
 			rows:    []row{{sku: "A", qty: "1"}},
 			target:  Snapshot{Offers: []Offer{offer(1, "A", "1:1"), offer(44, "C", "1:3")}},
-			summary: "matched 1 unchanged 1 changes 0 mit 0 mis null dups 0 problems 0",
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis null dups 0 problems 0",
 		},
 		{
 			rule:    "missing_in_source is null for a delta source",
@@ -204,17 +224,17 @@ func TestComputeRules(t *testing.T) {
 			opt:     Options{Delta: true},
 			rows:    []row{{sku: "A", qty: "1"}},
 			target:  complete(offer(1, "A", "1:1"), offer(44, "C", "1:3")),
-			summary: "matched 1 unchanged 1 changes 0 mit 0 mis null dups 0 problems 0",
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis null dups 0 problems 0",
 		},
 		{
-			rule:    "missing zero sets offers absent from the source to 0 where they hold stock; zeroed offers are changes[] entries, not counted as changed items",
+			rule:    "missing zero sets offers absent from the source to 0 where they hold stock; zeroed items count in changes and in zeroed, not in matched",
 			index:   wh1,
 			opt:     Options{MissingZero: true},
 			rows:    []row{{sku: "A", qty: "1"}, {sku: "B", qty: "1"}},
 			target:  complete(offer(1, "A", "1:2"), offer(2, "B", "1:1"), offer(44, "C", "1:3"), offer(45, "Z", "1:0"), offer(46, "N")),
 			changes: []string{"A/1/1 quantity 2→1", "C/44/1 quantity 3→0"},
 			mis:     []string{"C#44", "N#46", "Z#45"},
-			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 3 dups 0 problems 0",
+			summary: "matched 2 unchanged 1 changes 2 zeroed 1 mit 0 mis 3 dups 0 problems 0",
 		},
 		{
 			rule:    "missing zero with a map zeroes every mapped KeyCRM warehouse and no other",
@@ -224,7 +244,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(1, "A", "1:1"), offer(2, "C", "1:3", "2:4", "3:5")),
 			changes: []string{"C/2/1 quantity 3→0", "C/2/2 quantity 4→0"},
 			mis:     []string{"C#2"},
-			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 1 dups 0 problems 0",
+			summary: "matched 1 unchanged 1 changes 2 zeroed 2 mit 0 mis 1 dups 0 problems 0",
 		},
 		{
 			rule:    "items missing in KeyCRM are listed per item, with the warehouse when routing by map",
@@ -233,7 +253,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(),
 			mit:     []string{"B@1", "B@2"},
 			mis:     []string{},
-			summary: "matched 0 unchanged 0 changes 0 mit 2 mis 0 dups 0 problems 0",
+			summary: "matched 0 unchanged 0 changes 0 zeroed 0 mit 2 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:    "an offer with no stock entry in the warehouse holds 0 there",
@@ -242,7 +262,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(1, "A", "1:3"), offer(2, "Z", "1:5")),
 			changes: []string{"A/1/2 quantity 0→3"},
 			mis:     []string{},
-			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 2 unchanged 1 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:    "diff without a warehouse option compares KeyCRM's total over all warehouses",
@@ -252,7 +272,7 @@ func TestComputeRules(t *testing.T) {
 			changes: []string{"B/2/0 quantity 2→4"},
 			mis:     []string{},
 			whs:     "[]",
-			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 2 unchanged 1 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:    "diff compares on-hand stock by default, reserve included",
@@ -261,7 +281,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(1, "A", "1:5/2")),
 			changes: []string{"A/1/0 quantity 5→3"},
 			mis:     []string{},
-			summary: "matched 1 unchanged 0 changes 1 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 1 unchanged 0 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:    "diff --stock available is quantity minus reserve over the warehouses, floored at 0",
@@ -271,7 +291,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(offer(1, "A", "1:5/2"), offer(2, "B", "1:1/4"), offer(3, "C", "1:2/0", "2:4/3")),
 			changes: []string{"C/3/0 quantity 3→1"},
 			mis:     []string{},
-			summary: "matched 3 unchanged 2 changes 1 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 3 unchanged 2 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:    "diff --warehouse compares that warehouse only",
@@ -282,7 +302,7 @@ func TestComputeRules(t *testing.T) {
 			changes: []string{"A/1/2 quantity 1→3"},
 			mis:     []string{},
 			whs:     "[2]",
-			summary: "matched 1 unchanged 0 changes 1 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 1 unchanged 0 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:    "numbers compare by value: 5 = 5.000 and 20.25 = 20.250 are no change",
@@ -292,7 +312,7 @@ func TestComputeRules(t *testing.T) {
 			rows:    []row{{sku: "A", qty: "5.000", price: "20.250"}},
 			target:  complete(priced(offer(1, "A", "1:5"), "20.25", "")),
 			mis:     []string{},
-			summary: "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:  "diff compares prices once per SKU, with no warehouse id; an unknown price is no change",
@@ -304,7 +324,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(priced(offer(1, "A", "1:5"), "12", "7"), priced(offer(2, "B", "1:1"), "", "2")),
 			changes: []string{"A/1/0 price 12→10"},
 			mis:     []string{},
-			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 2 unchanged 1 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:  "diff compares a feed's in-stock flag with KeyCRM's available stock (quantity minus reserve above 0); unknown is no change",
@@ -317,7 +337,7 @@ func TestComputeRules(t *testing.T) {
 				offer(4, "D", "1:0")),
 			changes: []string{"A/1/0 available no→yes"},
 			mis:     []string{},
-			summary: "matched 4 unchanged 3 changes 1 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 4 unchanged 3 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:  "per-SKU field changes count towards the SKU's first item",
@@ -329,7 +349,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(priced(offer(1, "A", "1:1", "2:0"), "9", "")),
 			changes: []string{"A/1/0 price 9→10", "A/1/2 quantity 0→2"},
 			mis:     []string{},
-			summary: "matched 2 unchanged 0 changes 2 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 2 unchanged 0 changes 2 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:    "diff compares names as text",
@@ -340,7 +360,7 @@ func TestComputeRules(t *testing.T) {
 			target:  complete(named(offer(1, "A"), "Чай"), named(offer(2, "B"), "Same")),
 			changes: []string{"A/1/0 name Чай→Чай & кава"},
 			mis:     []string{},
-			summary: "matched 2 unchanged 1 changes 1 mit 0 mis 0 dups 0 problems 0",
+			summary: "matched 2 unchanged 1 changes 1 zeroed 0 mit 0 mis 0 dups 0 problems 0",
 		},
 		{
 			rule:  "rows of one SKU that disagree on a per-SKU field leave it unknown and report it",
@@ -351,8 +371,8 @@ func TestComputeRules(t *testing.T) {
 				{sku: "A", wh: "L2", qty: "1", price: "10"}},
 			target:   complete(priced(offer(1, "A", "1:1"), "9", "")),
 			mis:      []string{},
-			problems: []string{"2 A price: the rows of this SKU give different values; left unknown", "4 A warehouse: no --warehouse-map entry for this warehouse"},
-			summary:  "matched 2 unchanged 2 changes 0 mit 0 mis 0 dups 0 problems 2",
+			problems: []string{"2 A price: the rows of this SKU give different values; left unknown"},
+			summary:  "matched 2 unchanged 2 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 1",
 		},
 		{
 			rule:     "a sum beyond the decimal range is a problem, never a panic",
@@ -361,7 +381,7 @@ func TestComputeRules(t *testing.T) {
 			target:   complete(offer(1, "A", "1:1")),
 			mis:      []string{},
 			problems: []string{"2 A quantity: the quantities of this SKU add up beyond the number range"},
-			summary:  "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 1",
+			summary:  "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 1",
 		},
 		{
 			rule:     "an available figure beyond the decimal range is a problem, never a panic",
@@ -371,7 +391,7 @@ func TestComputeRules(t *testing.T) {
 			target:   complete(offer(1, "A", "1:-5000000000000000000/5000000000000000000")),
 			mis:      []string{},
 			problems: []string{"0 A quantity: available = -5000000000000000000 - 5000000000000000000: number out of range"},
-			summary:  "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 1",
+			summary:  "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 1",
 		},
 		{
 			rule:     "an empty SKU is a problem row",
@@ -380,7 +400,7 @@ func TestComputeRules(t *testing.T) {
 			target:   complete(offer(1, "A", "1:1")),
 			mis:      []string{},
 			problems: []string{"2  sku: empty SKU"},
-			summary:  "matched 1 unchanged 1 changes 0 mit 0 mis 0 dups 0 problems 1",
+			summary:  "matched 1 unchanged 1 changes 0 zeroed 0 mit 0 mis 0 dups 0 problems 1",
 		},
 		{
 			rule: "diff --against compares two sources: no offer ids, the target side's duplicates and problem SKUs are excluded",
@@ -393,7 +413,7 @@ func TestComputeRules(t *testing.T) {
 			mis:      []string{"E"},
 			dups:     []string{"B rows [3 4] (target)"},
 			problems: []string{"6 X quantity: not a number"},
-			summary:  "matched 1 unchanged 0 changes 1 mit 1 mis 1 dups 1 problems 1",
+			summary:  "matched 1 unchanged 0 changes 1 zeroed 0 mit 1 mis 1 dups 1 problems 1",
 		},
 	}
 	for _, tt := range tests {
@@ -517,30 +537,34 @@ func TestIndexRefuses(t *testing.T) {
 	})
 }
 
-// TestDiffers proves diff's verdict: every change and every missing SKU counts unless
-// its class is ignored; duplicates and problems never do.
+// TestDiffers proves diff's verdict: every change, every missing SKU and every item
+// left out for a duplicate or a problem counts unless its class is ignored.
 func TestDiffers(t *testing.T) {
-	base := func() *Plan {
-		return &Plan{Duplicates: []Duplicate{{SKU: "D"}}, Problems: []catalog.Problem{{Row: 2}}}
-	}
-	withChange, withMIT, withMIS := base(), base(), base()
+	withChange, withMIT, withMIS := &Plan{}, &Plan{}, &Plan{}
 	withChange.Changes = []Change{{SKU: "A"}}
 	withMIT.MissingInTarget = []Missing{{SKU: "B"}}
 	withMIS.MissingInSource = []Missing{{SKU: "C"}}
+	withDup := &Plan{Duplicates: []Duplicate{{SKU: "D"}}}
+	withProblem := &Plan{Problems: []catalog.Problem{{Row: 2}}}
+	all := Ignore{MissingInSource: true, MissingInTarget: true, Duplicates: true, Problems: true}
 	for _, tt := range []struct {
-		name           string
-		p              *Plan
-		ignMIS, ignMIT bool
-		want           bool
+		name string
+		p    *Plan
+		ign  Ignore
+		want bool
 	}{
-		{"no difference", base(), false, false, false},
-		{"a change", withChange, true, true, true},
-		{"missing in target", withMIT, false, false, true},
-		{"missing in target ignored", withMIT, false, true, false},
-		{"missing in source", withMIS, false, false, true},
-		{"missing in source ignored", withMIS, true, false, false},
+		{"no difference", &Plan{}, Ignore{}, false},
+		{"a change", withChange, all, true},
+		{"missing in target", withMIT, Ignore{}, true},
+		{"missing in target ignored", withMIT, Ignore{MissingInTarget: true}, false},
+		{"missing in source", withMIS, Ignore{}, true},
+		{"missing in source ignored", withMIS, Ignore{MissingInSource: true}, false},
+		{"a duplicate", withDup, Ignore{Problems: true}, true},
+		{"a duplicate ignored", withDup, Ignore{Duplicates: true}, false},
+		{"a problem", withProblem, Ignore{Duplicates: true}, true},
+		{"a problem ignored", withProblem, Ignore{Problems: true}, false},
 	} {
-		if got := tt.p.Differs(tt.ignMIS, tt.ignMIT); got != tt.want {
+		if got := tt.p.Differs(tt.ign); got != tt.want {
 			t.Errorf("%s: Differs = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -614,5 +638,21 @@ func TestComputeAddMissing(t *testing.T) {
 	empty.CheckGuards(DefaultLimits(), Checks{Empty: true})
 	if len(empty.Guards) != 2 || empty.Guards[0].Name != GuardEmptySource || !empty.Guards[0].Tripped || empty.Guards[1].Name != GuardMaxZeroed {
 		t.Errorf("guards of a whole-file plan: %+v", empty.Guards)
+	}
+}
+
+// Unmapped warehouses are one entry each, with their row count, whatever the number
+// of rows: the operator chose not to map them.
+func TestUnmapped(t *testing.T) {
+	x := feed(t, IndexOptions{WarehouseMap: map[string]int64{"Київ": 1}},
+		row{sku: "A", wh: "Київ", qty: "2"}, row{sku: "A", wh: "Одеса", qty: "9"},
+		row{sku: "B", wh: "Одеса", qty: "1"}, row{sku: "C", wh: "7", whName: "Львів", qty: "1"},
+		row{sku: "D", qty: "1"})
+	got := fmt.Sprint(x.Unmapped())
+	if want := "[{ 1} {Одеса 2} {Львів 1}]"; got != want {
+		t.Errorf("Unmapped = %s, want %s", got, want)
+	}
+	if len(x.problems) != 0 {
+		t.Errorf("problems %v, want none", problemStrings(x.problems))
 	}
 }

@@ -85,8 +85,8 @@ func FuzzCompute(f *testing.F) {
 				zeroed++
 			}
 		}
-		if s.Unchanged < 0 || s.Unchanged+s.Changes != s.Matched+zeroed {
-			t.Errorf("unchanged %d + changes %d != matched %d + zeroed %d", s.Unchanged, s.Changes, s.Matched, zeroed)
+		if s.Zeroed != zeroed || s.Unchanged < 0 || s.Unchanged+s.Changes-s.Zeroed != s.Matched {
+			t.Errorf("unchanged %d + changes %d - zeroed %d (%d entries) != matched %d", s.Unchanged, s.Changes, s.Zeroed, zeroed, s.Matched)
 		}
 		// A duplicate leaves out the item it routes to: with a map, only that
 		// KeyCRM warehouse; with --warehouse, the SKU's total.

@@ -133,9 +133,12 @@ func (p *Plan) CheckGuards(l Limits, checks Checks) (tripped []Guard) {
 	}
 	switch {
 	case checks.Source:
+		// max-changes measures the matched items that change: zeroed items are
+		// missing in the source, not matched, and max-zeroed measures them.
+		changed := int64(p.Summary.Changes - p.Summary.Zeroed)
 		p.Guards = append(p.Guards,
 			emptySource(p.Source.Items),
-			ratio{int64(p.Summary.Changes), matched}.above(GuardMaxChanges, l.MaxChanges))
+			ratio{changed, matched}.above(GuardMaxChanges, l.MaxChanges))
 	case checks.Empty:
 		p.Guards = append(p.Guards, emptySource(p.Source.Items))
 	}

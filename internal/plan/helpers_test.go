@@ -140,6 +140,6 @@ func summaryString(s Summary) string {
 	if s.MissingInSource != nil {
 		mis = strconv.Itoa(*s.MissingInSource)
 	}
-	return fmt.Sprintf("matched %d unchanged %d changes %d mit %d mis %s dups %d problems %d",
-		s.Matched, s.Unchanged, s.Changes, s.MissingInTarget, mis, s.Duplicates, s.Problems)
+	return fmt.Sprintf("matched %d unchanged %d changes %d zeroed %d mit %d mis %s dups %d problems %d",
+		s.Matched, s.Unchanged, s.Changes, s.Zeroed, s.MissingInTarget, mis, s.Duplicates, s.Problems)
 }

@@ -22,8 +22,8 @@ type IndexOptions struct {
 	Warehouse int64
 	// WarehouseMap is --warehouse-map NAME=ID: a source warehouse's name (else its
 	// id) to a KeyCRM warehouse id. Several source warehouses may share one KeyCRM
-	// warehouse; their quantities add up. Rows of unmapped warehouses become
-	// problems and are never written.
+	// warehouse; their quantities add up. Rows of unmapped warehouses are
+	// counted per warehouse (see Unmapped) and never written.
 	WarehouseMap map[string]int64
 	// Fields lists the fields to keep besides the quantity (price,
 	// purchased_price, name). Keeping only what the command compares is what lets
@@ -46,8 +46,8 @@ var (
 // every row of it is left out and reported with all its rows. Every SKU the source
 // mentions — valid, duplicate, problem row, unmapped warehouse, unknown quantity — is
 // remembered as seen and is never missing in the source. A SKU with a problem row is
-// held back: its values count as unknown, because the row that could not be read may
-// have carried part of its stock.
+// left out whole, because the row that could not be read may have carried part of
+// its stock.
 //
 // Entries are compact and pointer-free (SKU bytes live in one arena), so a million
 // rows cost tens of megabytes and no garbage-collector scanning.
@@ -106,7 +106,6 @@ const (
 	flagKnown    entryFlags = 1 << iota // the quantity is known
 	flagProblem                         // marker: a problem row carried this SKU
 	flagUnmapped                        // a row of a warehouse the map does not name
-	flagHeld                            // after Finish: a problem row held the SKU back
 	flagSeen                            // after Finish: seen, but no planned item
 	flagFirst                           // after Finish: the SKU's first item, which carries its per-SKU fields
 )
@@ -126,6 +125,7 @@ type srcWarehouse struct {
 	key, name string
 	target    uint32 // index into Index.targets
 	mapped    bool
+	rows      int // rows read for an unmapped warehouse
 }
 
 // NewIndex checks the options and returns an empty index.
@@ -256,9 +256,11 @@ func (x *Index) Item(it catalog.Item) error {
 	}
 	e.wh = x.warehouse(it.Warehouse, it.WarehouseName)
 	if w := &x.whs[e.wh]; !w.mapped {
+		// One note per warehouse, not a problem per row: an export of 19
+		// warehouses with 3 mapped is a choice, not 3,504 errors.
+		w.rows++
 		e.flags = flagUnmapped
 		x.push(e)
-		x.problems = append(x.problems, unmappedProblem(it, sku, w))
 		return nil
 	}
 	if it.Quantity.Known {
@@ -277,19 +279,23 @@ func (x *Index) Item(it catalog.Item) error {
 	return nil
 }
 
-func unmappedProblem(it catalog.Item, sku string, w *srcWarehouse) catalog.Problem {
-	msg := "no --warehouse-map entry for this warehouse"
-	if w.key == "" {
-		msg = "row has no warehouse for --warehouse-map to route"
+// UnmappedWarehouse is a source warehouse that --warehouse-map does not route, with
+// how many rows it held; Name is "" for rows that named no warehouse.
+type UnmappedWarehouse struct {
+	Name string
+	Rows int
+}
+
+// Unmapped lists the source warehouses whose rows no map entry routes, in the order
+// they were first read.
+func (x *Index) Unmapped() []UnmappedWarehouse {
+	var out []UnmappedWarehouse
+	for i := range x.whs {
+		if w := &x.whs[i]; w.rows > 0 {
+			out = append(out, UnmappedWarehouse{Name: w.display(), Rows: w.rows})
+		}
 	}
-	column := it.WarehouseColumn
-	if column == "" {
-		column = it.Pos.Column
-	}
-	return catalog.Problem{
-		File: it.Pos.File, Row: it.Pos.Row, Column: column,
-		Field: catalog.FieldWarehouse, SKU: sku, Value: w.display(), Error: msg,
-	}
+	return out
 }
 
 // Problem records a row the reader could not use. Its SKU, when it has one, is seen
@@ -489,6 +495,10 @@ type sum struct {
 	known    bool
 	overflow bool
 	dup      bool // a duplicate routed here: the whole item is left out
+	// plain is set when a row without a source warehouse was routed here, and
+	// groups counts the source warehouses (that one included) routed here.
+	plain  bool
+	groups int
 }
 
 func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []sum) {
@@ -506,20 +516,24 @@ func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []su
 		case e.flags&flagProblem != 0:
 			held = true
 		case e.flags&flagUnmapped != 0:
-			// Already reported as problems when read; never written.
+			// Counted per warehouse when read; never written.
 		case b-a > 1:
 			x.addDuplicate(rows[a:b])
 			var i int
 			sums, i = addTo(sums, x.whs[e.wh].target, e)
 			sums[i].dup = true
 		default:
-			sums, _ = addTo(sums, x.whs[e.wh].target, e)
+			var i int
+			sums, i = addTo(sums, x.whs[e.wh].target, e)
 			if x.keep != 0 {
 				x.merge(&merged, e.ext)
 			}
+			sums[i].plain = sums[i].plain || x.whs[e.wh].key == ""
+			sums[i].groups++
 		}
 		a = b
 	}
+	x.routedDuplicates(rows, sums)
 	slices.SortFunc(sums, func(a, b sum) int { return cmp.Compare(a.target, b.target) })
 	if merged.n > 0 {
 		x.ext[merged.slot] = merged.ex
@@ -531,7 +545,9 @@ func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []su
 	container := x.parents[string(x.bytes(sku))] && !slices.ContainsFunc(sums, func(s sum) bool { return s.known })
 	n := 0
 	for _, s := range sums {
-		if s.dup || container {
+		// A problem row may have carried part of the SKU's stock, so none of its
+		// items can be compared: it is left out whole, like a duplicate.
+		if s.dup || container || held {
 			continue
 		}
 		e := entry{sku: sku, qty: s.qty, row: s.row, wh: s.target, ext: merged.slot, file: s.file}
@@ -544,9 +560,6 @@ func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []su
 				Error: "the quantities of this SKU add up beyond the number range",
 			})
 		}
-		if held {
-			e.flags |= flagHeld
-		}
 		if n == 0 {
 			e.flags |= flagFirst
 		}
@@ -557,6 +570,28 @@ func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []su
 		out = append(out, entry{sku: sku, row: firstRow, file: firstFile, flags: flagSeen})
 	}
 	return out, sums
+}
+
+// routedDuplicates finds the items two source items land on after routing. Source
+// warehouses add up (a map may send several to one KeyCRM warehouse, and --warehouse
+// takes a SKU's total over its warehouses), but a row with no source warehouse is
+// already a total of its own: with any other row on the same KeyCRM warehouse it is
+// two products sharing a SKU, and which stock is right cannot be told.
+func (x *Index) routedDuplicates(rows []entry, sums []sum) {
+	for i := range sums {
+		s := &sums[i]
+		if s.dup || !s.plain || s.groups < 2 {
+			continue
+		}
+		s.dup = true
+		var routed []entry
+		for _, e := range rows {
+			if e.flags&(flagProblem|flagUnmapped) == 0 && x.whs[e.wh].target == s.target {
+				routed = append(routed, e)
+			}
+		}
+		x.addDuplicate(routed)
+	}
 }
 
 // addTo adds a row to the sum of its target warehouse and returns that sum's index.
@@ -654,7 +689,7 @@ func (x *Index) conflictProblems(conflicts keepBits, sku span, row int32, file u
 
 // AsTarget turns a finished index into a Snapshot, for diff --against LOCATION: one
 // offer per SKU (no offer id) with its stock per routed warehouse and in total. SKUs
-// with a duplicate, or seen only in problem rows, are Excluded: they are compared with
+// with a duplicate or a problem row are Excluded: they are compared with
 // nothing and missing from nothing.
 func (x *Index) AsTarget() (Snapshot, error) {
 	if !x.finished {
@@ -682,13 +717,10 @@ func (x *Index) AsTarget() (Snapshot, error) {
 
 func (x *Index) offer(sku string, items []entry) Offer {
 	o := Offer{SKU: sku}
-	held := items[0].flags&flagHeld != 0
-	if !held {
-		ex := x.extraOf(&items[0])
-		o.Price, o.PurchasedPrice, o.Name, o.Available = ex.price, ex.purchasedPrice, x.text(ex.name), ex.available
-	}
+	ex := x.extraOf(&items[0])
+	o.Price, o.PurchasedPrice, o.Name, o.Available = ex.price, ex.purchasedPrice, x.text(ex.name), ex.available
 	for i, e := range items {
-		st := Stock{Quantity: e.qty, Unknown: held || e.flags&flagKnown == 0}
+		st := Stock{Quantity: e.qty, Unknown: e.flags&flagKnown == 0}
 		if wh := x.targets[e.wh]; wh != 0 {
 			if o.Stock == nil {
 				o.Stock = make(map[int64]Stock, len(items))

@@ -38,10 +38,17 @@ type Plan struct {
 	MissingInTarget []Missing `json:"missing_in_target"`
 	// MissingInSource is nil when it was not computed: the target was read only for
 	// the source's SKUs, or the source holds changes only.
-	MissingInSource []Missing         `json:"missing_in_source"`
-	Duplicates      []Duplicate       `json:"duplicates"`
-	Problems        []catalog.Problem `json:"problems"`
-	Guards          []Guard           `json:"guards"`
+	MissingInSource []Missing `json:"missing_in_source"`
+	// NearMatches are the target's SKUs missing in the source that loosely equal
+	// a source SKU; omitted when there are none, so the contract's shape holds.
+	NearMatches []NearMatch       `json:"near_matches,omitempty"`
+	Duplicates  []Duplicate       `json:"duplicates"`
+	Problems    []catalog.Problem `json:"problems"`
+	Guards      []Guard           `json:"guards"`
+	// Warnings are doubts about the run's settings that do not stop it (a
+	// --warehouse id KeyCRM never reported); omitted when there are none, so the
+	// contract's shape holds.
+	Warnings []string `json:"warnings,omitempty"`
 	// Result is nil until the plan has been applied.
 	Result *Result `json:"result"`
 	// Forced is set when --force lets the plan past its tripped guards, so it is
@@ -90,11 +97,13 @@ func (t Target) Name() string {
 // plan routes by warehouse, else one SKU).
 type Summary struct {
 	Matched int `json:"matched"`
-	// Unchanged + Changes = Matched. Counts are of source items, so offers that
-	// --missing zero sets to 0 are entries of Changes[] but not counted here: they
-	// are missing in the source, and the max-zeroed guard counts them.
+	// Unchanged + Changes - Zeroed = Matched: Changes counts every item with an
+	// entry in Changes[] (the number the confirmation asks about), Zeroed those
+	// among them that --missing zero sets to 0, which are missing in the source
+	// and so not matched.
 	Unchanged       int  `json:"unchanged"`
 	Changes         int  `json:"changes"`
+	Zeroed          int  `json:"zeroed"`
 	MissingInTarget int  `json:"missing_in_target"`
 	MissingInSource *int `json:"missing_in_source"`
 	Duplicates      int  `json:"duplicates"`
@@ -220,13 +229,22 @@ func orEmpty[T any](s []T) []T {
 	return s
 }
 
-// Differs is diff's verdict: true when any entry changes or any SKU is missing on a
-// side whose class is not ignored (--ignore). Ignored classes are still listed in the
-// plan; duplicates and problems never count here (they matter only under --strict).
-func (p *Plan) Differs(ignoreMissingInSource, ignoreMissingInTarget bool) bool {
+// Ignore names the classes diff --ignore leaves out of its verdict; they are still
+// listed in the plan.
+type Ignore struct {
+	MissingInSource, MissingInTarget, Duplicates, Problems bool
+}
+
+// Differs is diff's verdict: true when any entry changes, or any SKU is missing on a
+// side, or any item is left out for a duplicate or a problem, in a class not ignored.
+// Left-out items count because nothing was compared for them: "in sync" would be a
+// claim about stock nobody looked at.
+func (p *Plan) Differs(ign Ignore) bool {
 	return len(p.Changes) > 0 ||
-		(!ignoreMissingInTarget && len(p.MissingInTarget) > 0) ||
-		(!ignoreMissingInSource && len(p.MissingInSource) > 0)
+		(!ign.MissingInTarget && len(p.MissingInTarget) > 0) ||
+		(!ign.MissingInSource && len(p.MissingInSource)+len(p.NearMatches) > 0) ||
+		(!ign.Duplicates && len(p.Duplicates) > 0) ||
+		(!ign.Problems && len(p.Problems) > 0)
 }
 
 // ZeroesMissing reports whether the plan sets offers absent from the source to 0, as
@@ -237,7 +255,8 @@ func (p *Plan) Differs(ignoreMissingInSource, ignoreMissingInTarget bool) bool {
 func (p *Plan) ZeroesMissing() bool { return p.ZeroedMissing() > 0 }
 
 // ZeroedMissing counts the change entries that set offers absent from the source to
-// 0 (--missing zero). They are not in Summary.Changes, which counts source items.
+// 0 (--missing zero), from the lists alone, so a plan read back is measured by what
+// it would write rather than by its summary.
 func (p *Plan) ZeroedMissing() int {
 	if len(p.MissingInSource) == 0 {
 		return 0

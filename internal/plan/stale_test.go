@@ -99,7 +99,7 @@ func TestRevert(t *testing.T) {
 	if got := staleStrings(stale); !slices.Equal(got, want) {
 		t.Errorf("stale\n got %q\nwant %q", got, want)
 	}
-	if got, want := summaryString(p.Summary), "matched 6 unchanged 2 changes 4 mit 0 mis null dups 0 problems 0"; got != want {
+	if got, want := summaryString(p.Summary), "matched 6 unchanged 2 changes 4 zeroed 0 mit 0 mis null dups 0 problems 0"; got != want {
 		t.Errorf("summary %s, want %s", got, want)
 	}
 	if p.Command != CmdRevert || !slices.Equal(p.Target.WarehouseIDs, []int64{1}) {

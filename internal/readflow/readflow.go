@@ -33,20 +33,48 @@ type Flags struct {
 
 // AddFlags registers the reader flags for --from.
 func AddFlags(cmd *cobra.Command, fl *Flags) {
+	addFlags(cmd, fl, "", "--from")
+	cmd.Flags().BoolVar(&fl.Strict, "strict", false, "treat duplicates and problem rows as an error (exit 2) instead of leaving them out")
+}
+
+// AddAgainstFlags registers the --against-… twins of the reader flags, for the
+// second source of diff --against LOCATION (--strict covers both sides already).
+func AddAgainstFlags(cmd *cobra.Command, fl *Flags) {
+	addFlags(cmd, fl, "against-", "--against")
+}
+
+func addFlags(cmd *cobra.Command, fl *Flags, prefix, source string) {
 	f := cmd.Flags()
-	f.StringVar(&fl.Format, "format", "", "read --from as `FORMAT` instead of detecting it (csv, xlsx, jsonl, ...)")
-	f.StringVar(&fl.Encoding, "encoding", "", "text `ENCODING` of a text source: "+textenc.FlagHelp()+" (default: detected)")
-	f.StringVar(&fl.Sheet, "sheet", "", "XLSX sheet `NAME` (default: the first sheet)")
-	f.StringArrayVar(&fl.Maps, "map", nil, "take canonical `FIELD=HEADER` from that column (FIELD=N with --no-header); repeatable")
-	f.BoolVar(&fl.NoHeader, "no-header", false, "the CSV has no header row; columns are mapped by number with --map FIELD=N")
-	f.StringVar(&fl.Key, "key", "", "where the SKU comes from in formats with several identifiers: `KEY` is article, code, barcode, id, vendorCode, param:NAME, ...")
-	f.StringArrayVar(&fl.PriceTypes, "price-type", nil, "CommerceML price type per field, `FIELD=NAME` (price=Роздрібна); repeatable")
-	f.BoolVar(&fl.Strict, "strict", false, "treat duplicates and problem rows as an error (exit 2) instead of leaving them out")
+	f.StringVar(&fl.Format, prefix+"format", "", "read "+source+" as `FORMAT` instead of detecting it (csv, xlsx, jsonl, ...)")
+	f.StringVar(&fl.Encoding, prefix+"encoding", "", "text `ENCODING` of "+source+": "+textenc.FlagHelp()+" (default: detected)")
+	f.StringVar(&fl.Sheet, prefix+"sheet", "", "XLSX sheet `NAME` of "+source+" (default: the first sheet)")
+	f.StringArrayVar(&fl.Maps, prefix+"map", nil, "take "+source+"'s canonical `FIELD=HEADER` from that column (FIELD=N with --"+prefix+"no-header); repeatable")
+	f.BoolVar(&fl.NoHeader, prefix+"no-header", false, "the "+source+" CSV has no header row; columns are mapped by number with --"+prefix+"map FIELD=N")
+	f.StringVar(&fl.Key, prefix+"key", "", "where "+source+"'s SKU comes from in formats with several identifiers: `KEY` is article, code, barcode, id, vendorCode, param:NAME, ...")
+	f.StringArrayVar(&fl.PriceTypes, prefix+"price-type", nil, "CommerceML price type per field of "+source+", `FIELD=NAME` (price=Роздрібна); repeatable")
 }
 
 // Options turns the flags into reader options, with the config file's mapping
 // under --map (a flag wins per field).
 func (fl *Flags) Options(f *cmdutil.Factory) (connector.ReadOptions, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return connector.ReadOptions{Stdin: f.IO.In}, err
+	}
+	return fl.options(f, cfg.Mapping)
+}
+
+// OtherOptions are the reader options of a second source (diff --against): the
+// config mapping describes the --from source, so only the flags map this one.
+func (fl *Flags) OtherOptions(f *cmdutil.Factory) (connector.ReadOptions, error) {
+	opt, err := fl.options(f, nil)
+	if err != nil {
+		return opt, fmt.Errorf("--against: %w", err)
+	}
+	return opt, nil
+}
+
+func (fl *Flags) options(f *cmdutil.Factory, cfgMapping map[string]string) (connector.ReadOptions, error) {
 	opt := connector.ReadOptions{
 		Format: fl.Format, Encoding: fl.Encoding, Sheet: fl.Sheet, NoHeader: fl.NoHeader, Key: fl.Key,
 		Stdin: f.IO.In,
@@ -56,12 +84,8 @@ func (fl *Flags) Options(f *cmdutil.Factory) (connector.ReadOptions, error) {
 			return opt, cmdutil.UsageErrorf("%v", err)
 		}
 	}
-	cfg, err := f.Config()
-	if err != nil {
-		return opt, err
-	}
 	mapping := map[string]string{}
-	for field, header := range cfg.Mapping {
+	for field, header := range cfgMapping {
 		mapping[field] = header
 	}
 	flagMap, err := pairs("--map", fl.Maps, true)
@@ -364,6 +388,13 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 	// out) is worth a line: it explains a surprising plan.
 	for _, note := range info.Notes {
 		f.IO.Logf("%s: %s", loc, note)
+	}
+	for _, w := range x.Unmapped() {
+		if w.Name == "" {
+			f.IO.Logf("%s: %d row(s) name no warehouse, so --warehouse-map routes them nowhere; not written", loc, w.Rows)
+			continue
+		}
+		f.IO.Logf("%s: warehouse %q (%d item(s)) is not in --warehouse-map; not written", loc, w.Name, w.Rows)
 	}
 	if unmatched, have := x.UnmatchedMap(); len(unmatched) > 0 {
 		f.IO.Logf("%s: no warehouse named %s in the source, so --warehouse-map routes nothing there; its warehouses are %s",

@@ -203,9 +203,9 @@ func TestSummary(t *testing.T) {
 		{"forced past max-changes, not yet applied", forced,
 			"push-stock: 3 matched, 2 to change, 1 not in KeyCRM, 2 duplicates, 1 problems (dry run)"},
 		{"applied", loadPlan(t, "applied"),
-			"push-stock: 2 matched, 1 to change, 0 not in KeyCRM, 0 duplicates, 0 problems (applied 2, failed 0)"},
+			"push-stock: 2 matched, 2 to change, 0 not in KeyCRM, 0 duplicates, 0 problems (applied 2, failed 0)"},
 		{"diff, missing_in_source not computed", loadPlan(t, "diff"),
-			"diff: 2 matched, 2 to change, 1 not in KeyCRM, 0 duplicates, 1 problems (dry run)"},
+			"diff: 2 matched, 2 to change, 1 not in KeyCRM, 0 duplicates, 0 problems (dry run)"},
 		{"diff against another location", loadPlan(t, "diff-against"),
 			"diff: 1 matched, 1 to change, 0 not in target, 1 duplicates, 0 problems (dry run)"},
 	} {

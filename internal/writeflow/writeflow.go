@@ -413,9 +413,8 @@ func question(p *plan.Plan) string {
 	default:
 		where += " warehouses " + strings.Join(whs, ", ")
 	}
-	// Offers zeroed by --missing zero are not source items, so Summary.Changes
-	// leaves them out; the question counts everything it would write.
-	n := p.Summary.Changes + p.ZeroedMissing()
+	// Summary.Changes counts every item with an entry, zeroed ones included.
+	n := p.Summary.Changes
 	if n == 0 {
 		n = len(p.Changes)
 	}

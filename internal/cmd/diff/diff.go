@@ -22,16 +22,18 @@ import (
 
 // Options are diff's inputs.
 type Options struct {
-	F             *cmdutil.Factory
-	From          string
-	Against       string
-	AgainstFormat string
-	Fields        []string
-	Warehouse     int64
-	WarehouseMap  []string
-	Stock         string
-	Ignore        []string
-	Read          readflow.Flags
+	F            *cmdutil.Factory
+	From         string
+	Against      string
+	Fields       []string
+	Warehouse    int64
+	WarehouseMap []string
+	Stock        string
+	Ignore       []string
+	Read         readflow.Flags
+	// AgainstRead are the reader flags of --against LOCATION, each the
+	// --against-… twin of a --from flag, so both sides can be read alike.
+	AgainstRead readflow.Flags
 }
 
 // comparable are the fields diff can compare with KeyCRM's stock rows.
@@ -41,7 +43,11 @@ var comparable = []string{catalog.FieldQuantity, catalog.FieldAvailable, catalog
 const (
 	ignoreMissingInSource = "missing-in-source"
 	ignoreMissingInTarget = "missing-in-target"
+	ignoreDuplicates      = "duplicates"
+	ignoreProblems        = "problems"
 )
+
+var ignorable = []string{ignoreMissingInSource, ignoreMissingInTarget, ignoreDuplicates, ignoreProblems}
 
 // NewCmdDiff builds the command; runF replaces run in tests.
 func NewCmdDiff(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
@@ -62,13 +68,13 @@ takes no lock; --against LOCATION needs no API key. Exit status: 0 in sync,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.From, "from", "", "source `LOCATION`: a file, a folder or zip package, - for stdin, or a database URL")
 	fl.StringVar(&opts.Against, "against", "keycrm", "compare with KeyCRM, or with another source `LOCATION`")
-	fl.StringVar(&opts.AgainstFormat, "against-format", "", "read --against as `FORMAT` instead of detecting it")
 	fl.StringSliceVar(&opts.Fields, "fields", []string{catalog.FieldQuantity}, "fields to compare: quantity, available, price, purchased_price")
 	fl.Int64Var(&opts.Warehouse, "warehouse", 0, "compare stock in this KeyCRM warehouse `ID` (default: the total over all warehouses)")
 	fl.StringArrayVar(&opts.WarehouseMap, "warehouse-map", nil, "route source warehouse `NAME=ID` to a KeyCRM warehouse; repeatable")
 	fl.StringVar(&opts.Stock, "stock", string(plan.OnHand), "KeyCRM stock to compare: on-hand, or available (on hand minus reserve, at least 0)")
-	fl.StringSliceVar(&opts.Ignore, "ignore", nil, "leave missing-in-source and/or missing-in-target out of the verdict (still listed)")
+	fl.StringSliceVar(&opts.Ignore, "ignore", nil, "leave missing-in-source, missing-in-target, duplicates and/or problems out of the verdict (still listed)")
 	readflow.AddFlags(cmd, &opts.Read)
+	readflow.AddAgainstFlags(cmd, &opts.AgainstRead)
 	return cmd
 }
 
@@ -88,8 +94,8 @@ func (o *Options) validate() error {
 		return cmdutil.UsageErrorf("--stock is on-hand or available, not %q", o.Stock)
 	}
 	for _, class := range o.Ignore {
-		if class != ignoreMissingInSource && class != ignoreMissingInTarget {
-			return cmdutil.UsageErrorf("--ignore takes %s or %s, not %q", ignoreMissingInSource, ignoreMissingInTarget, class)
+		if !slices.Contains(ignorable, class) {
+			return cmdutil.UsageErrorf("--ignore takes %s, not %q", strings.Join(ignorable, ", "), class)
 		}
 	}
 	return nil
@@ -120,6 +126,10 @@ func run(ctx context.Context, opts *Options) error {
 		if _, err := f.KeyCRM(); err != nil {
 			return err
 		}
+	} else if _, err := f.Rate(); err != nil {
+		// Unused without KeyCRM, yet a wrong value is a mistake to name now
+		// rather than on the next run against KeyCRM.
+		return err
 	}
 	src, err := readflow.Read(ctx, f, opts.From, readOpt, idx)
 	if err != nil {
@@ -151,14 +161,10 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		popt.Target = stock.Describe()
 	} else {
-		againstOpt := readflow.Flags{Format: opts.AgainstFormat}
-		aopt, err := againstOpt.Options(f)
+		aopt, err := opts.AgainstRead.OtherOptions(f)
 		if err != nil {
 			return err
 		}
-		// The config mapping describes the --from source; the other side's
-		// headers are recognised by their synonyms.
-		aopt.Mapping = nil
 		other, err := readflow.Read(ctx, f, opts.Against, aopt, idx)
 		if err == nil {
 			need := opts.Fields
@@ -188,12 +194,23 @@ func run(ctx context.Context, opts *Options) error {
 	if line := render.MissingInSourceLine(p); line != "" {
 		f.IO.Logf("%s", line)
 	}
+	if note := p.NearMatchNote(); note != "" {
+		f.IO.Logf("diff: %s", note)
+	}
+	for _, w := range p.Warnings {
+		f.IO.Logf("diff: warning: %s", w)
+	}
 	if opts.Read.Strict {
 		if err := readflow.Strict(p); err != nil {
 			return err
 		}
 	}
-	if p.Differs(slices.Contains(opts.Ignore, ignoreMissingInSource), slices.Contains(opts.Ignore, ignoreMissingInTarget)) {
+	if p.Differs(plan.Ignore{
+		MissingInSource: slices.Contains(opts.Ignore, ignoreMissingInSource),
+		MissingInTarget: slices.Contains(opts.Ignore, ignoreMissingInTarget),
+		Duplicates:      slices.Contains(opts.Ignore, ignoreDuplicates),
+		Problems:        slices.Contains(opts.Ignore, ignoreProblems),
+	}) {
 		return cmdutil.ErrDifferences
 	}
 	return nil

@@ -50,7 +50,7 @@ func TestRun(t *testing.T) {
 	}
 	t.Run("in sync", func(t *testing.T) {
 		env := cmdtest.New(t, cmdtest.Seed(map[string]int64{"A-1": 5}))
-		if err := run(context.Background(), opts(env, cmdtest.File(t, "s.csv", "sku,quantity\nA-1,5.000\n"))); err != nil {
+		if err := run(context.Background(), opts(env, cmdtest.File(t, "s.csv", "sku,quantity\nA-1,5.0\n"))); err != nil {
 			t.Fatalf("error %v, stdout:\n%s", err, env.Out)
 		}
 	})

@@ -84,6 +84,11 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// The write flow needs the limits only after reading; a mistyped one must
+	// not cost a long read of the source and KeyCRM first.
+	if _, err := opts.Write.Limits(f); err != nil {
+		return err
+	}
 	idx := plan.IndexOptions{Warehouse: opts.Warehouse}
 	if opts.Warehouse == 0 {
 		if idx.WarehouseMap, err = readflow.WarehouseMap(f, opts.WarehouseMap); err != nil {
@@ -142,6 +147,12 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if n := p.ZeroedMissing(); n > 0 {
 		f.IO.Logf("push-stock: %d offer(s) missing in the source will be set to 0 (--missing zero)", n)
+	}
+	if note := p.NearMatchNote(); note != "" {
+		f.IO.Logf("push-stock: %s", note)
+	}
+	for _, w := range p.Warnings {
+		f.IO.Logf("push-stock: warning: %s", w)
 	}
 	flow := &writeflow.Flow{
 		F:        f,
