@@ -28,9 +28,18 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-# Go benchmarks of the hot paths (readers, planner, emulator, client decoding).
+# Go benchmarks of the hot paths (readers, planner, emulator, client decoding),
+# each package on its own on one core, so that packages do not compete for the
+# CPU; then the end-to-end comparisons with their Python and shell baselines
+# measured in the same run, printing the ratios (bench/diff.sh, bench/xml.sh).
+# BENCH_COUNT=1 for a quick look.
+BENCH_COUNT ?= 5
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	set -e; for pkg in $$(grep -l '^func Benchmark' $$(git ls-files '*_test.go') | xargs -n1 dirname | sort -u); do \
+		$(GO) test -p 1 -cpu 1 -run '^$$' -bench . -benchmem -benchtime 1s -count $(BENCH_COUNT) ./$$pkg; \
+	done
+	RUNS=$(BENCH_COUNT) sh bench/diff.sh
+	COUNT=$(BENCH_COUNT) sh bench/xml.sh
 
 man: build
 	$(BIN)/keycrm-sync man manpages

@@ -4,7 +4,6 @@ package main
 
 import (
 	"os"
-	"runtime/debug"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/cli"
 	versioncmd "github.com/keycrm-sync/keycrm-sync/internal/cmd/version"
@@ -19,15 +18,9 @@ var (
 	date    = ""
 )
 
-// memoryLimit is a soft heap target: a million-row source is planned in well under
-// it, and without it the garbage collector lets a big run grow to twice its live
-// data. GOMEMLIMIT in the environment overrides it.
-const memoryLimit = 200 << 20
-
+// The soft memory limit is set from the size of the inputs as they are opened
+// (cmdutil.GrowMemoryLimit), not here.
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-	}
 	os.Exit(cli.Main(os.Args[1:], iostreams.System(), buildInfo()))
 }
 

@@ -106,3 +106,78 @@ func TestIndexMemory(t *testing.T) {
 	}
 	runtime.KeepAlive(x)
 }
+
+// genIndex returns a finished index of n items, every 20th quantity raised by delta.
+func genIndex(tb testing.TB, n, delta int) *Index {
+	tb.Helper()
+	x, err := NewIndex(IndexOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var buf []byte
+	for i := range n {
+		k := (i * 7919) % n
+		it := genItem(buf, k)
+		if k%20 == 0 {
+			it.Quantity = catalog.Known(decimal.FromInt(int64(k%50 + delta)))
+		}
+		if err := x.Item(it); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := x.Finish(); err != nil {
+		tb.Fatal(err)
+	}
+	return x
+}
+
+// against compares two finished indexes as diff --against does.
+func against(tb testing.TB, src, other *Index) *Plan {
+	tb.Helper()
+	target, err := other.AsTarget()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := Compute(src, target, Options{Command: CmdDiff, DryRun: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkAgainst100k is the comparison of diff --against once both sides are read:
+// two 100k-item indexes merged, 5% of the quantities differing.
+func BenchmarkAgainst100k(b *testing.B) {
+	const n = 100_000
+	src, other := genIndex(b, n, 0), genIndex(b, n, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if p := against(b, src, other); p.Summary.Changes != n/20 {
+			b.Fatalf("changes %d, want %d", p.Summary.Changes, n/20)
+		}
+	}
+}
+
+// TestAgainstMemory proves the target index is compared in place: what Compute
+// allocates per SKU is the SKU's string and the plan's share, far below the
+// hundred-odd bytes of an Offer each that a materialised target would cost.
+func TestAgainstMemory(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector inflates allocations")
+	}
+	const n = 200_000
+	src, other := genIndex(t, n, 0), genIndex(t, n, 1)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	p := against(t, src, other)
+	runtime.ReadMemStats(&after)
+	if p.Summary.Matched != n || p.Summary.Changes != n/20 {
+		t.Fatalf("matched %d, changes %d; want %d and %d", p.Summary.Matched, p.Summary.Changes, n, n/20)
+	}
+	perSKU := float64(after.TotalAlloc-before.TotalAlloc) / n
+	t.Logf("%.0f bytes allocated per SKU", perSKU)
+	if perSKU > 64 {
+		t.Errorf("%.0f bytes allocated per SKU comparing two indexes; the budget is 64", perSKU)
+	}
+}

@@ -64,7 +64,7 @@ func Compute(idx *Index, target Snapshot, opt Options) (*Plan, error) {
 	if c.listMissing {
 		c.p.MissingInSource = []Missing{}
 	}
-	c.merge(c.sortedOffers())
+	c.merge(newOfferSeq(c.t))
 	c.finish()
 	if opt.Target.Location == KeyCRM {
 		c.unseenWarehouses()
@@ -160,49 +160,20 @@ func newPlan(opt Options, idx *Index) *Plan {
 	return p
 }
 
-// sortedOffers returns the positions of the comparable offers, ordered by SKU (then id,
-// so duplicates list their offers in order). It sorts small keys rather than positions
-// into the offers, which would chase a pointer into a large struct on every comparison.
-func (c *computer) sortedOffers() []int32 {
-	type key struct {
-		sku string
-		id  int64
-		pos int32
-	}
-	offers := c.t.Offers
-	keys := make([]key, 0, len(offers))
-	for i := range offers {
-		if o := &offers[i]; o.SKU != "" && !c.t.Excluded[o.SKU] {
-			keys = append(keys, key{o.SKU, o.ID, int32(i)})
-		}
-	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if a.sku != b.sku {
-			return strings.Compare(a.sku, b.sku)
-		}
-		return cmp.Compare(a.id, b.id)
-	})
-	ord := make([]int32, len(keys))
-	for i, k := range keys {
-		ord[i] = k.pos
-	}
-	return ord
-}
-
 // merge walks the source's items and the target's offers, both in SKU order, one SKU
 // at a time.
-func (c *computer) merge(ord []int32) {
-	src, offers := c.x.entries, c.t.Offers
-	i, k := 0, 0
-	for i < len(src) || k < len(ord) {
+func (c *computer) merge(offers offerSeq) {
+	src := c.x.entries
+	i := 0
+	for i < len(src) || !offers.done() {
 		var d int
 		switch {
 		case i == len(src):
 			d = 1
-		case k == len(ord):
+		case offers.done():
 			d = -1
 		default:
-			d = compareSKU(c.x.bytes(src[i].sku), offers[ord[k]].SKU)
+			d = offers.compare(c.x.bytes(src[i].sku))
 		}
 		var items []entry
 		if d <= 0 {
@@ -212,37 +183,22 @@ func (c *computer) merge(ord []int32) {
 			}
 			items, i = src[i:j], j
 		}
-		var group []int32
+		var group []*Offer
 		if d >= 0 {
-			l := k + 1
-			for l < len(ord) && offers[ord[l]].SKU == offers[ord[k]].SKU {
-				l++
-			}
-			group, k = ord[k:l], l
+			group = offers.next()
 		}
 		c.sku(items, group)
 	}
 }
 
-// compareSKU orders source SKU bytes against a target SKU without allocating.
-func compareSKU(b []byte, s string) int {
-	switch {
-	case string(b) == s:
-		return 0
-	case string(b) < s:
-		return -1
-	}
-	return 1
-}
-
 // sku plans one SKU: items are its source entries, group its target offers; either
 // may be empty.
-func (c *computer) sku(items []entry, group []int32) {
+func (c *computer) sku(items []entry, group []*Offer) {
 	switch {
 	case len(group) > 1:
 		c.targetDuplicate(group) // the source's items are left out
 	case len(items) == 0:
-		c.missingInSource(&c.t.Offers[group[0]])
+		c.missingInSource(group[0])
 	case items[0].flags&flagSeen != 0:
 		// Seen only as a duplicate, a problem or an unmapped row: nothing to
 		// compare, and never missing on either side.
@@ -251,14 +207,14 @@ func (c *computer) sku(items []entry, group []int32) {
 	case len(group) == 0:
 		c.missingInTarget(items)
 	default:
-		c.match(items, &c.t.Offers[group[0]])
+		c.match(items, group[0])
 	}
 }
 
-func (c *computer) targetDuplicate(group []int32) {
-	d := Duplicate{SKU: c.t.Offers[group[0]].SKU, OfferIDs: make([]int64, len(group))}
+func (c *computer) targetDuplicate(group []*Offer) {
+	d := Duplicate{SKU: group[0].SKU, OfferIDs: make([]int64, len(group))}
 	for i, o := range group {
-		d.OfferIDs[i] = c.t.Offers[o].ID
+		d.OfferIDs[i] = o.ID
 	}
 	c.p.Duplicates = append(c.p.Duplicates, d)
 }

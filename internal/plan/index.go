@@ -691,6 +691,10 @@ func (x *Index) conflictProblems(conflicts keepBits, sku span, row int32, file u
 // offer per SKU (no offer id) with its stock per routed warehouse and in total. SKUs
 // with a duplicate or a problem row are Excluded: they are compared with
 // nothing and missing from nothing.
+//
+// The offers stay in the index: Compute reads them one SKU at a time as it merges, so
+// a million-row target never exists twice (see indexOffers). The Snapshot's Offers
+// is therefore empty.
 func (x *Index) AsTarget() (Snapshot, error) {
 	if !x.finished {
 		return Snapshot{}, errors.New("index not finished")
@@ -698,46 +702,18 @@ func (x *Index) AsTarget() (Snapshot, error) {
 	if x.err != nil {
 		return Snapshot{}, x.err
 	}
-	s := Snapshot{Complete: true, Excluded: map[string]bool{}, Problems: x.problems}
+	s := Snapshot{Complete: true, Excluded: map[string]bool{}, Problems: x.problems, index: x}
 	for _, d := range x.dups {
 		d.Side = SideTarget
 		s.Duplicates = append(s.Duplicates, d)
 		s.Excluded[d.SKU] = true
 	}
 	x.eachSKU(func(items []entry) {
-		sku := x.text(items[0].sku)
-		if items[0].flags&flagSeen != 0 || s.Excluded[sku] {
-			s.Excluded[sku] = true
-			return
+		if items[0].flags&flagSeen != 0 {
+			s.Excluded[x.text(items[0].sku)] = true
 		}
-		s.Offers = append(s.Offers, x.offer(sku, items))
 	})
 	return s, nil
-}
-
-func (x *Index) offer(sku string, items []entry) Offer {
-	o := Offer{SKU: sku}
-	ex := x.extraOf(&items[0])
-	o.Price, o.PurchasedPrice, o.Name, o.Available = ex.price, ex.purchasedPrice, x.text(ex.name), ex.available
-	for i, e := range items {
-		st := Stock{Quantity: e.qty, Unknown: e.flags&flagKnown == 0}
-		if wh := x.targets[e.wh]; wh != 0 {
-			if o.Stock == nil {
-				o.Stock = make(map[int64]Stock, len(items))
-			}
-			o.Stock[wh] = st
-		}
-		if i == 0 {
-			o.Total = st
-			continue
-		}
-		o.Total.Unknown = o.Total.Unknown || st.Unknown
-		if !o.Total.Unknown {
-			q, err := o.Total.Quantity.Add(st.Quantity)
-			o.Total.Quantity, o.Total.Unknown = q, err != nil
-		}
-	}
-	return o
 }
 
 // SKUs lists the SKUs of a finished index that have a planned item, in order: the

@@ -23,6 +23,10 @@ type Snapshot struct {
 	// SKUs are found by Compute from Offers.
 	Duplicates []Duplicate
 	Problems   []catalog.Problem
+
+	// index holds the offers of a source read as the target (Index.AsTarget),
+	// which Compute reads in place instead of Offers.
+	index *Index
 }
 
 // Offer is one KeyCRM offer (variant), or one SKU of a source read as the target.

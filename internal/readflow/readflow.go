@@ -364,6 +364,7 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 	opt.Progress = func(done, total int64) {
 		if total > 0 && !known {
 			bar.SetTotal(total)
+			cmdutil.GrowMemoryLimit(total)
 			known = true
 		}
 		bar.Set(int(done))

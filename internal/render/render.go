@@ -35,7 +35,7 @@ const (
 // nothing, so that each entry stays on one line for grep and the like. Markdown is
 // for CI job summaries: the summary line, then the CSV's rows as a table.
 func Plan(w io.Writer, p *plan.Plan, format string, width int) error {
-	v := View{JSON: p, Header: csvHeader, Rows: csvRows(p), Text: func(w io.Writer) error { return writeTable(w, p, width) }}
+	v := View{JSON: p, Header: csvHeader, Rows: csvRows(p), Text: func(w io.Writer) error { return writeTable(w, p, width, streamRows) }}
 	if format == FormatMarkdown {
 		if _, err := fmt.Fprintf(w, "**%s**\n\n", markdownCell(Summary(p))); err != nil {
 			return err

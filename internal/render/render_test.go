@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -228,4 +229,45 @@ func limit(t *testing.T, s string) plan.Limit {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// TestStreamTableMatchesTablewriter proves a large plan's table looks as tablewriter
+// would draw it without a terminal width: the pinned plans and a generated one with
+// Cyrillic names, notes and every kind of entry, rendered both ways.
+func TestStreamTableMatchesTablewriter(t *testing.T) {
+	plans := map[string]*plan.Plan{"generated": generatedPlan(300)}
+	for _, name := range planNames {
+		plans[name] = loadPlan(t, name)
+	}
+	for name, p := range plans {
+		var want, got bytes.Buffer
+		if err := writeTable(&want, p, 0, len(p.Changes)+1<<20); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeTable(&got, p, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		if want.Len() == 0 || !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: streamed table differs; tablewriter:\n%s\nstreamed:\n%s", name, want.Bytes(), got.Bytes())
+		}
+	}
+}
+
+// generatedPlan has n changes of varied widths, Cyrillic names among them, and one of
+// each other kind of entry.
+func generatedPlan(n int) *plan.Plan {
+	p := &plan.Plan{Source: plan.Source{Location: "stock.csv"}}
+	for i := range n {
+		c := plan.Change{SKU: strings.Repeat("A", i%13) + "-" + strconv.Itoa(i), OfferID: int64(i * 37), Field: catalog.FieldQuantity,
+			From: plan.NumberValue(decimal.FromInt(int64(i))), To: plan.NumberValue(decimal.MustParse(strconv.Itoa(i*i) + ".5"))}
+		if i%5 == 0 {
+			c.Field, c.From, c.To = catalog.FieldName, plan.TextValue("Футболка "+strconv.Itoa(i)), plan.TextValue("Сорочка")
+		}
+		p.Changes = append(p.Changes, c)
+	}
+	p.MissingInTarget = []plan.Missing{{SKU: "NEW-1", WarehouseID: 2}}
+	p.MissingInSource = []plan.Missing{{SKU: "A-3", OfferID: 111}}
+	p.Duplicates = []plan.Duplicate{{SKU: "DUP", Rows: []int{4, 9}, Warehouse: "Склад Київ"}}
+	p.Problems = []catalog.Problem{{File: "stock.csv", Row: 12, Column: "Кількість", Field: catalog.FieldQuantity, SKU: "BAD", Value: "багато", Error: "not a number"}}
+	return p
 }

@@ -1,8 +1,11 @@
 package render
 
 import (
+	"bufio"
 	"bytes"
 	"io"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/olekukonko/tablewriter"
@@ -20,7 +23,7 @@ const (
 	columnGap    = "  "
 )
 
-var tableHeader = []string{"KIND", "SKU", "OFFER", "WH", "FIELD", "FROM", "TO", "NOTE"}
+var tableHeader = [...]string{"KIND", "SKU", "OFFER", "WH", "FIELD", "FROM", "TO", "NOTE"}
 
 // Positions in tableHeader that get special treatment.
 const (
@@ -35,8 +38,9 @@ const (
 var narrow = twwidth.Options{EastAsianWidth: false}
 
 // writeTable writes one row per entry; a plan without entries writes nothing (the
-// summary line says so).
-func writeTable(w io.Writer, p *plan.Plan, width int) error {
+// summary line says so). Plans of more than streamPast entries go through
+// streamTable.
+func writeTable(w io.Writer, p *plan.Plan, width, streamPast int) error {
 	es := entries(p)
 	if len(es) == 0 {
 		return nil
@@ -49,12 +53,19 @@ func writeTable(w io.Writer, p *plan.Plan, width int) error {
 		KindChange: "change", KindMissingInTarget: missing, KindMissingInSource: "not in source",
 		KindDuplicate: "duplicate", KindProblem: "problem",
 	}
+	cells := func(e *entry) [len(tableHeader)]string {
+		return [...]string{labels[e.kind], e.sku, e.offer, e.warehouse, e.field, e.from, e.to, e.note}
+	}
+	if len(es) > streamPast {
+		return streamTable(w, es, cells)
+	}
 	rows := make([][]string, len(es))
-	for i, e := range es {
-		rows[i] = []string{labels[e.kind], e.sku, e.offer, e.warehouse, e.field, e.from, e.to, e.note}
+	for i := range es {
+		c := cells(&es[i])
+		rows[i] = c[:]
 	}
 	keep := usedColumns(rows)
-	header := pick(tableHeader, keep)
+	header := pick(tableHeader[:], keep)
 	for i := range rows {
 		rows[i] = pick(rows[i], keep)
 	}
@@ -176,4 +187,80 @@ func trimLines(b []byte) []byte {
 		lines[i] = bytes.TrimRight(l, " ")
 	}
 	return bytes.Join(lines, []byte("\n"))
+}
+
+// streamRows is the plan size past which the table is written by streamTable rather
+// than tablewriter, which keeps every cell of every row several times over and takes
+// seconds for a plan of fifty thousand entries.
+const streamRows = 5000
+
+// streamTable writes a large plan's table straight from its entries: the same
+// columns, gap and alignment as tablewriter, but nothing wraps, so each entry is one
+// line (a plan this size is read with grep and less, not on one screen). Column widths
+// take one pass over the entries, the lines a second.
+func streamTable(w io.Writer, es []entry, cells func(*entry) [len(tableHeader)]string) error {
+	var widths [len(tableHeader)]int
+	for i, h := range tableHeader {
+		widths[i] = textWidth(h)
+	}
+	var used [len(tableHeader)]bool
+	used[0], used[1] = true, true
+	for i := range es {
+		for col, c := range cells(&es[i]) {
+			if c != "" {
+				used[col] = true
+				widths[col] = max(widths[col], textWidth(c))
+			}
+		}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	line := make([]byte, 0, 256)
+	write := func(row [len(tableHeader)]string) error {
+		line = line[:0]
+		for col, c := range row {
+			if !used[col] {
+				continue
+			}
+			if len(line) > 0 {
+				line = append(line, columnGap...)
+			}
+			// Every cell is padded; the line's trailing blanks are trimmed
+			// below, as trimLines does to tablewriter's.
+			line = append(line, c...)
+			line = append(line, spaces(widths[col]-textWidth(c))...)
+		}
+		line = append(bytes.TrimRight(line, " "), '\n')
+		_, err := bw.Write(line)
+		return err
+	}
+	if err := write(tableHeader); err != nil {
+		return err
+	}
+	for i := range es {
+		if err := write(cells(&es[i])); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// textWidth is a cell's width on a terminal; ASCII, nearly every SKU and number, is
+// measured without decoding.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return twwidth.WidthWithOptions(s, narrow)
+		}
+	}
+	return len(s)
+}
+
+const blanks = "                                                                "
+
+// spaces returns n blanks.
+func spaces(n int) string {
+	if n <= len(blanks) {
+		return blanks[:max(n, 0)]
+	}
+	return strings.Repeat(" ", n)
 }

@@ -1,0 +1,6 @@
+//go:build race
+
+package plan
+
+// raceEnabled skips allocation measurements, which the race detector inflates.
+const raceEnabled = true
