@@ -355,10 +355,12 @@ func cost(f *cmdutil.Factory, n int) string {
 	return fmt.Sprintf("%s at %d/min", duration(n, rate), rate)
 }
 
+// duration is n requests at rate a minute, rounded up: to whole seconds under a
+// minute, else to whole minutes.
 func duration(n, rate int) string {
 	d := time.Duration(n) * time.Minute / time.Duration(rate)
 	if d < time.Minute {
-		return d.Round(time.Second).String()
+		return (d + time.Second - 1).Truncate(time.Second).String()
 	}
 	return fmt.Sprintf("%d min", int((d+time.Minute-1)/time.Minute))
 }
