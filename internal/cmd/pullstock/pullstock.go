@@ -59,7 +59,8 @@ func NewCmdPullStock(f *cmdutil.Factory, runF func(context.Context, *Options) er
 		Use:   "pull-stock --to DST [--warehouse ID[,ID...]] [--stock available|on-hand] [--round down|nearest|none]",
 		Short: "Write KeyCRM's stock into a file or marketplace feed",
 		Long: `pull-stock reads KeyCRM's stock (залишки) with the fewest requests (full pages of 50
-offers with their per-warehouse breakdown), and writes it into a file: CSV, XLSX,
+offers with their per-warehouse breakdown; with --update, the file's SKUs 50 a request
+when that is cheaper), says the cost first, and writes it into a file: CSV, XLSX,
 JSON lines, a YML feed for Prom.ua or Rozetka, or a Google Merchant feed. The
 stock is available (quantity minus reserve, at least 0) unless --stock on-hand,
 summed over the --warehouse ids (default all), rounded per --round. The file is
