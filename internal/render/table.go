@@ -71,12 +71,7 @@ func writeTable(w io.Writer, p *plan.Plan, width int) error {
 // missing in the target; the table shows it once, as a change noted "new row", so a
 // new file reads as the rows it will hold and not as every SKU twice.
 func tableEntries(p *plan.Plan) []entry {
-	added := map[string]bool{}
-	for _, c := range p.Changes {
-		if c.From.IsZero() && c.OfferID == 0 {
-			added[c.SKU] = true
-		}
-	}
+	added := p.Added()
 	es := entries(p)
 	if len(added) == 0 {
 		return es

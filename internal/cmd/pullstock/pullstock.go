@@ -214,7 +214,7 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if n := newRows(p); n > 0 {
+	if n := len(p.Added()); n > 0 {
 		what := fmt.Sprintf("%d new row(s) for %s", n, opts.To)
 		if len(current.Offers) == 0 && len(current.Duplicates) == 0 {
 			what = fmt.Sprintf("new file %s: %d row(s)", opts.To, n)
@@ -259,17 +259,6 @@ func fileSKUs(s plan.Snapshot) []string {
 		skus = append(skus, d.SKU)
 	}
 	return skus
-}
-
-// newRows counts the rows a whole-file write adds: changes from no value.
-func newRows(p *plan.Plan) int {
-	n := 0
-	for _, c := range p.Changes {
-		if c.From.IsZero() {
-			n++
-		}
-	}
-	return n
 }
 
 // source turns KeyCRM's offers into the plan's source and the file's rows. Offers

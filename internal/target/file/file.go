@@ -80,13 +80,7 @@ var _ target.PlanChecker = (*File)(nil)
 // whole new file, or SKUs the file lacks. Their prices and names are not in the
 // plan, so only pull-stock, which reads them from KeyCRM, can write them.
 func (f *File) CheckPlan(p *plan.Plan) error {
-	added := 0
-	for _, c := range p.Changes {
-		if c.From.IsZero() {
-			added++
-		}
-	}
-	if added > 0 {
+	if added := len(p.Added()); added > 0 {
 		return fmt.Errorf("the plan adds %d row(s) to %s, which apply cannot write (a plan keeps the stock, not the rows' prices and names); run pull-stock --to %s again", added, f.dst, f.dst)
 	}
 	return nil
