@@ -42,6 +42,19 @@ say keycrm-sync diff --from $DEMO/stock.xlsx --warehouse 1 --ignore missing-in-s
 "$BIN/keycrm-sync" diff --from "$DEMO/stock.xlsx" --warehouse 1 --ignore missing-in-source,missing-in-target
 echo "in sync (exit $?)"
 
+# KeyCRM as the master: what it can sell (on hand minus reserve, rounded down to
+# whole units) into a Prom.ua YML feed and an XLSX file.
+say keycrm-sync pull-stock --to prom.xml --yes
+"$BIN/keycrm-sync" pull-stock --to "$work/prom.xml" --yes
+say keycrm-sync pull-stock --to stock-out.xlsx --yes
+"$BIN/keycrm-sync" pull-stock --to "$work/stock-out.xlsx" --yes
+
+# The feed follows KeyCRM: diff compares it as available stock, which is what a feed
+# carries, and exits 0.
+say keycrm-sync diff --from prom.xml --stock available
+"$BIN/keycrm-sync" diff --from "$work/prom.xml" --stock available
+echo "feed in sync (exit $?)"
+
 # Every write is journaled and can be put back.
 say keycrm-sync runs
 "$BIN/keycrm-sync" runs

@@ -43,6 +43,7 @@ package filetarget
 import (
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
@@ -128,6 +129,14 @@ type Options struct {
 	wrap func(io.Writer) io.Writer
 }
 
+// WritableFormats are the formats Write writes, as --format names them.
+func WritableFormats() []string {
+	return []string{FormatCSV, FormatXLSX, FormatJSONL, FormatYML, FormatGoogleMerchant}
+}
+
+// FormatOf is the format dst is written in: opt.Format, else by its extension.
+func FormatOf(dst string, opt Options) (string, error) { return opt.format(dst) }
+
 // format resolves the format of dst and checks the options that depend on it.
 func (o Options) format(dst string) (string, error) {
 	loc, err := connector.ParseLocation(dst)
@@ -135,8 +144,7 @@ func (o Options) format(dst string) (string, error) {
 		return "", err
 	}
 	if o.Format != "" {
-		switch o.Format {
-		case FormatCSV, FormatXLSX, FormatJSONL, FormatYML, FormatGoogleMerchant:
+		if slices.Contains(WritableFormats(), o.Format) {
 			return o.Format, nil
 		}
 		return "", fmt.Errorf("--format %q: files are written as csv, xlsx, jsonl, yml or google-merchant", o.Format)

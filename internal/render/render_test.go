@@ -271,3 +271,34 @@ func generatedPlan(n int) *plan.Plan {
 	p.Problems = []catalog.Problem{{File: "stock.csv", Row: 12, Column: "Кількість", Field: catalog.FieldQuantity, SKU: "BAD", Value: "багато", Error: "not a number"}}
 	return p
 }
+
+// A file's new rows are changes from nothing and items missing in the target: the
+// table shows each once, as a new row; the CSV keeps every entry of the plan. An
+// empty stock cell filled (D) is a change of a row the file has, not a new row.
+func TestNewRowsOnce(t *testing.T) {
+	p := &plan.Plan{Command: plan.CmdPullStock, Target: plan.Target{Location: "feed.xml"},
+		Changes: []plan.Change{
+			{SKU: "A", Field: "quantity", To: plan.NumberValue(decimal.FromInt(3))},
+			{SKU: "B", Field: "quantity", From: plan.NumberValue(decimal.FromInt(1)), To: plan.NumberValue(decimal.FromInt(2))},
+			{SKU: "D", Field: "quantity", To: plan.NumberValue(decimal.FromInt(4))},
+		},
+		MissingInTarget: []plan.Missing{{SKU: "A"}, {SKU: "C"}}}
+	var table, csv bytes.Buffer
+	if err := Plan(&table, p, FormatTable, 0); err != nil {
+		t.Fatal(err)
+	}
+	want := "KIND           SKU  FIELD     FROM  TO  NOTE\n" +
+		"change         A    quantity        3   new row\n" +
+		"change         B    quantity  1     2\n" +
+		"change         D    quantity        4\n" +
+		"not in target  C\n"
+	if table.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", table.String(), want)
+	}
+	if err := Plan(&csv, p, FormatCSV, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(csv.String(), "\nmissing_in_target,A,") {
+		t.Errorf("CSV lost the missing entry of A:\n%s", csv.String())
+	}
+}

@@ -41,7 +41,7 @@ var narrow = twwidth.Options{EastAsianWidth: false}
 // summary line says so). Plans of more than streamPast entries go through
 // streamTable.
 func writeTable(w io.Writer, p *plan.Plan, width, streamPast int) error {
-	es := entries(p)
+	es := tableEntries(p)
 	if len(es) == 0 {
 		return nil
 	}
@@ -75,6 +75,29 @@ func writeTable(w io.Writer, p *plan.Plan, width, streamPast int) error {
 		caps = maxWidths(header, rows, keep, width)
 	}
 	return table(w, header, rows, caps)
+}
+
+// tableEntries are the table's lines. A target written whole (a file) gets the items
+// it lacks as new rows: each is a change from nothing and, in the JSON and CSV, also
+// missing in the target; the table shows it once, as a change noted "new row", so a
+// new file reads as the rows it will hold and not as every SKU twice.
+func tableEntries(p *plan.Plan) []entry {
+	added := p.Added()
+	es := entries(p)
+	if len(added) == 0 {
+		return es
+	}
+	kept := es[:0]
+	for _, e := range es {
+		switch {
+		case e.kind == KindMissingInTarget && added[e.sku]:
+			continue
+		case e.kind == KindChange && added[e.sku] && e.from == "" && e.note == "":
+			e.note = "new row"
+		}
+		kept = append(kept, e)
+	}
+	return kept
 }
 
 // Table prints rows under header in the look of the plan table: no borders, left

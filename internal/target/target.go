@@ -73,3 +73,11 @@ type Keeper interface {
 	// the target is removed.
 	Restore(ctx context.Context, r io.Reader) error
 }
+
+// A PlanChecker is a target that cannot write every plan its command saves: apply
+// asks it before anything is written.
+type PlanChecker interface {
+	Target
+	// CheckPlan says why p cannot be written to the target, or nil.
+	CheckPlan(p *plan.Plan) error
+}

@@ -14,11 +14,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/catalogplan"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/target"
-	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/registry"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 )
 
@@ -34,12 +35,15 @@ func NewCmdApply(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	opts := &Options{F: f}
 	cmd := &cobra.Command{
 		Use:   "apply PLAN.json",
-		Short: "Apply a plan saved with --plan-out, if KeyCRM still holds what it expects",
-		Long: `apply writes a plan saved by a write command's --plan-out, behaving like that
+		Short: "Apply a plan saved with --plan-out, if its target still holds what it expects",
+		Long: `apply writes a plan saved by a write command's --plan-out (push-stock,
+pull-stock, edit-products, revert), to the target the plan names, behaving like that
 command (lock, guards, confirmation or --yes, journal, read-back). First it reads
-the planned offers again: an entry whose current value is no longer the plan's
+the planned items again: an entry whose current value is no longer the plan's
 "from" is stale, and a stale plan is refused (exit 3) unless --force. It refuses
-(exit 2) diff plans, plans already applied, and plans made for another API URL.`,
+(exit 2) diff plans, plans already applied, and plans made for another API URL. A
+pull-stock plan rewrites the stock cells of the rows it changes, as --update does;
+one that adds rows (a new file) is refused: run pull-stock again.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
@@ -53,12 +57,12 @@ the planned offers again: an entry whose current value is no longer the plan's
 	return cmd
 }
 
-// Load reads a saved plan and refuses what cannot be applied to t.
-func Load(path string, t target.Target) (*plan.Plan, error) {
-	var apiURL string
-	if u := t.Describe().APIURL; u != nil {
-		apiURL = *u
-	}
+// commands are those whose saved plans apply writes; diff never writes, and import
+// creates what no plan entry can recreate.
+var commands = []string{plan.CmdPushStock, plan.CmdPullStock, catalogplan.CmdEdit, plan.CmdRevert}
+
+// Read reads a saved plan and refuses what no target can apply.
+func Read(path string) (*plan.Plan, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
@@ -74,52 +78,92 @@ func Load(path string, t target.Target) (*plan.Plan, error) {
 		return nil, fmt.Errorf("plan %s has version %d; this keycrm-sync reads version %d", path, p.Version, plan.Version)
 	case p.Command == plan.CmdDiff:
 		return nil, fmt.Errorf("plan %s was made by diff, which compares and never writes", path)
-	case p.Command != plan.CmdPushStock && p.Command != plan.CmdRevert:
+	case !slices.Contains(commands, p.Command):
 		return nil, fmt.Errorf("plan %s of command %q cannot be applied by this version", path, p.Command)
 	case p.Result != nil && p.Result.RunID == "":
 		return nil, fmt.Errorf("plan %s was already carried out (it had nothing to change)", path)
 	case p.Result != nil:
 		return nil, fmt.Errorf("plan %s was already applied (run %s)", path, p.Result.RunID)
-	case p.Target.APIURL == nil || *p.Target.APIURL != apiURL:
-		made := "no API URL"
-		if p.Target.APIURL != nil {
-			made = *p.Target.APIURL
-		}
-		return nil, fmt.Errorf("plan %s was made for %s, not %s", path, made, apiURL)
-	}
-	if err := checkEntries(&p, t.Fields()); err != nil {
-		return nil, fmt.Errorf("plan %s: %w", path, err)
 	}
 	return &p, nil
+}
+
+// Load reads a saved plan and refuses what cannot be applied to t.
+func Load(path string, t target.Target) (*plan.Plan, error) {
+	p, err := Read(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := fits(path, p, t); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// fits refuses a plan made for another API URL than t's, or whose entries t cannot
+// write.
+func fits(path string, p *plan.Plan, t target.Target) error {
+	want := t.Describe().APIURL
+	if (want == nil) != (p.Target.APIURL == nil) || (want != nil && *want != *p.Target.APIURL) {
+		return fmt.Errorf("plan %s was made for %s, not %s", path, apiURL(p.Target.APIURL), apiURL(want))
+	}
+	if err := checkEntries(p, t.Fields(), want != nil); err != nil {
+		return fmt.Errorf("plan %s: %w", path, err)
+	}
+	if c, ok := t.(target.PlanChecker); ok {
+		if err := c.CheckPlan(p); err != nil {
+			return fmt.Errorf("plan %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+func apiURL(u *string) string {
+	if u == nil {
+		return "no API URL"
+	}
+	return *u
 }
 
 // checkEntries refuses a plan whose entries the command that made it could not have
 // written (an edited or damaged file): apply writes what the plan says, so what it
 // says must be a write of one of fields (the target's) into one of the plan's
-// warehouses, once per offer.
-func checkEntries(p *plan.Plan, fields []string) error {
-	type item struct{ offer, wh int64 }
-	seen := make(map[item]bool, len(p.Changes))
+// warehouses (none for a plan of totals), once per item. Entries of a KeyCRM plan
+// name their offer.
+func checkEntries(p *plan.Plan, fields []string, byOffer bool) error {
+	seen := make(map[plan.Key]bool, len(p.Changes))
 	for i, c := range p.Changes {
 		where := fmt.Sprintf("entry %d (%s)", i+1, c.SKU)
 		to, ok := c.To.Number()
+		inWarehouse := slices.Contains(p.Target.WarehouseIDs, c.WarehouseID) || (len(p.Target.WarehouseIDs) == 0 && c.WarehouseID == 0)
 		switch {
 		case !slices.Contains(fields, c.Field):
 			return fmt.Errorf("%s: field %q: apply writes %s only", where, c.Field, strings.Join(fields, ", "))
 		case catalog.NormalizeSKU(c.SKU) == "":
 			return fmt.Errorf("%s: no SKU", where)
-		case c.OfferID <= 0:
+		case byOffer && c.OfferID <= 0:
 			return fmt.Errorf("%s: no offer_id", where)
-		case !slices.Contains(p.Target.WarehouseIDs, c.WarehouseID):
+		case !inWarehouse:
 			return fmt.Errorf("%s: warehouse %d is not among the plan's warehouses %v", where, c.WarehouseID, p.Target.WarehouseIDs)
-		case !ok || to.Sign() < 0:
+		case c.Field == catalog.FieldQuantity && (!ok || to.Sign() < 0):
 			return fmt.Errorf("%s: \"to\" must be a quantity of 0 or more, not %s", where, c.To)
-		case seen[item{c.OfferID, c.WarehouseID}]:
-			return fmt.Errorf("%s: offer %d in warehouse %d is written twice", where, c.OfferID, c.WarehouseID)
+		case seen[c.Key()]:
+			return fmt.Errorf("%s: %s of %s is written twice", where, c.Field, itemName(c))
 		}
-		seen[item{c.OfferID, c.WarehouseID}] = true
+		seen[c.Key()] = true
 	}
 	return nil
+}
+
+// itemName names an entry's item in messages, by its target's key.
+func itemName(c plan.Change) string {
+	if c.OfferID == 0 {
+		return c.SKU
+	}
+	if c.WarehouseID == 0 {
+		return fmt.Sprintf("offer %d", c.OfferID)
+	}
+	return fmt.Sprintf("offer %d in warehouse %d", c.OfferID, c.WarehouseID)
 }
 
 // checkOffers refuses entries whose offer no longer carries the plan's SKU (renamed
@@ -131,7 +175,7 @@ func checkOffers(p *plan.Plan, live plan.Snapshot) error {
 		skus[o.ID] = catalog.NormalizeSKU(o.SKU)
 	}
 	for _, c := range p.Changes {
-		if sku, ok := skus[c.OfferID]; ok && sku != catalog.NormalizeSKU(c.SKU) {
+		if sku, ok := skus[c.OfferID]; ok && c.OfferID != 0 && sku != catalog.NormalizeSKU(c.SKU) {
 			return fmt.Errorf("the plan writes %s to offer %d, which holds SKU %q in KeyCRM; make the plan again", c.SKU, c.OfferID, sku)
 		}
 	}
@@ -160,13 +204,15 @@ func checkRevert(stateDir, runID string, p *plan.Plan) error {
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, err := f.KeyCRM()
+	p, err := Read(opts.Path)
 	if err != nil {
 		return err
 	}
-	stock := keycrmstock.New(client)
-	p, err := Load(opts.Path, stock)
+	built, err := registry.For(f, p)
 	if err != nil {
+		return fmt.Errorf("plan %s: %w", opts.Path, err)
+	}
+	if err := fits(opts.Path, p, built.Target); err != nil {
 		return err
 	}
 	release, err := opts.Write.Lock(f)
@@ -174,7 +220,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer release()
-	live, err := stock.Current(ctx, p.Changes)
+	live, err := registry.Current(ctx, built.Target, p.Changes)
 	if err != nil {
 		return err
 	}
@@ -185,8 +231,8 @@ func run(ctx context.Context, opts *Options) error {
 	flow := &writeflow.Flow{
 		F:        f,
 		Opts:     &opts.Write,
-		Target:   stock,
-		Requests: client.Requests,
+		Target:   built.Target,
+		Requests: built.Requests,
 		Checks:   checks(p),
 		Stale:    stale,
 	}
@@ -219,8 +265,13 @@ func run(ctx context.Context, opts *Options) error {
 // and they are recognisable because their SKU is listed as missing in the source. A
 // revert plan is checked as revert checks it.
 func checks(p *plan.Plan) plan.Checks {
-	if p.Command == plan.CmdRevert {
+	switch p.Command {
+	case plan.CmdRevert:
 		return plan.Checks{}
+	case plan.CmdPullStock:
+		return plan.Checks{Empty: true}
+	case catalogplan.CmdEdit:
+		return catalogplan.EditChecks
 	}
 	return plan.Checks{Source: true, Coverage: p.ZeroesMissing()}
 }

@@ -59,7 +59,8 @@ func NewCmdPullStock(f *cmdutil.Factory, runF func(context.Context, *Options) er
 		Use:   "pull-stock --to DST [--warehouse ID[,ID...]] [--stock available|on-hand] [--round down|nearest|none]",
 		Short: "Write KeyCRM's stock into a file or marketplace feed",
 		Long: `pull-stock reads KeyCRM's stock (залишки) with the fewest requests (full pages of 50
-offers with their per-warehouse breakdown), and writes it into a file: CSV, XLSX,
+offers with their per-warehouse breakdown; with --update, the file's SKUs 50 a request
+when that is cheaper), says the cost first, and writes it into a file: CSV, XLSX,
 JSON lines, a YML feed for Prom.ua or Rozetka, or a Google Merchant feed. The
 stock is available (quantity minus reserve, at least 0) unless --stock on-hand,
 summed over the --warehouse ids (default all), rounded per --round. The file is
@@ -168,18 +169,24 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer release()
-	stock := keycrmstock.New(client)
-	bar := f.IO.Progress("reading KeyCRM", -1, false)
-	snap, err := stock.Snapshot(ctx, target.Need{Full: true, Progress: func(done, total int) {
-		if total > 0 {
-			bar.SetTotal(int64(total))
-			if done == 1 {
-				f.IO.Logf("pull-stock: reading KeyCRM's stock costs %d request(s), about %s at --rate", total, cost(f, total))
-			}
+	dst := file.New(opts.To, opts.Format, opts.fileOptions(), f.IO.Out, nil)
+	if opts.Update {
+		dst = dst.Updating()
+	}
+	// Only --update limits the rows to the file's SKUs, so only then can a read
+	// by SKU replace the full pages; the file is read first to know them.
+	var current plan.Snapshot
+	need := target.Need{Full: true}
+	if opts.Update {
+		if current, err = dst.Snapshot(ctx, target.Need{}); err != nil {
+			return err
 		}
-		bar.Set(done)
-	}})
-	bar.Finish()
+		if len(current.Offers) == 0 && len(current.Duplicates) == 0 {
+			return fmt.Errorf("--update %s: the file holds no SKU to update (a missing file is written without --update)", opts.To)
+		}
+		need = target.Need{SKUs: fileSKUs(current)}
+	}
+	snap, err := opts.readKeyCRM(ctx, f, keycrmstock.New(client), need)
 	if err != nil {
 		return err
 	}
@@ -190,16 +197,11 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.To == "-" {
 		return filetarget.Write(ctx, "-", f.IO.Out, rows, opts.fileOptions())
 	}
-	dst := file.New(opts.To, opts.Format, opts.fileOptions(), f.IO.Out, rows)
-	if opts.Update {
-		dst = dst.Updating()
-	}
-	current, err := dst.Snapshot(ctx, target.Need{})
-	if err != nil {
-		return err
-	}
-	if opts.Update && len(current.Offers) == 0 && len(current.Duplicates) == 0 {
-		return fmt.Errorf("--update %s: the file holds no SKU to update (a missing file is written without --update)", opts.To)
+	dst = dst.WithRows(rows)
+	if !opts.Update {
+		if current, err = dst.Snapshot(ctx, target.Need{}); err != nil {
+			return err
+		}
 	}
 	p, err := plan.Compute(src, current, plan.Options{
 		Command:    plan.CmdPullStock,
@@ -212,8 +214,51 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if n := len(p.Added()); n > 0 {
+		what := fmt.Sprintf("%d new row(s) for %s", n, opts.To)
+		if len(current.Offers) == 0 && len(current.Duplicates) == 0 {
+			what = fmt.Sprintf("new file %s: %d row(s)", opts.To, n)
+		}
+		f.IO.Logf("pull-stock: %s", what)
+	}
 	flow := &writeflow.Flow{F: f, Opts: &opts.Write, Target: dst, Requests: client.Requests, Checks: plan.Checks{Empty: true}}
 	return flow.Run(ctx, p)
+}
+
+// readKeyCRM reads KeyCRM's stock as need says, saying first what the read costs,
+// and which read it is when the SKU-filtered one is cheaper than full pages.
+func (o *Options) readKeyCRM(ctx context.Context, f *cmdutil.Factory, stock *keycrmstock.Stock, need target.Need) (plan.Snapshot, error) {
+	bar := f.IO.Progress("reading KeyCRM", -1, false)
+	announced := 0
+	need.Progress = func(done, total int) {
+		switch {
+		case total <= 0:
+		case announced == 0:
+			f.IO.Logf("pull-stock: reading KeyCRM's stock costs %d request(s) (full pages of 50 offers) ≈ %s", total, cost(f, total))
+		case total != announced:
+			f.IO.Logf("pull-stock: reading KeyCRM by the file's %d SKU(s) instead: %d request(s) in all ≈ %s", len(need.SKUs), total, cost(f, total))
+		}
+		if total > 0 {
+			announced = total
+			bar.SetTotal(int64(total))
+		}
+		bar.Set(done)
+	}
+	snap, err := stock.Snapshot(ctx, need)
+	bar.Finish()
+	return snap, err
+}
+
+// fileSKUs are the SKUs a file holds, for a read of KeyCRM by SKU.
+func fileSKUs(s plan.Snapshot) []string {
+	skus := make([]string, 0, len(s.Offers)+len(s.Duplicates))
+	for _, o := range s.Offers {
+		skus = append(skus, o.SKU)
+	}
+	for _, d := range s.Duplicates {
+		skus = append(skus, d.SKU)
+	}
+	return skus
 }
 
 // source turns KeyCRM's offers into the plan's source and the file's rows. Offers
@@ -290,11 +335,22 @@ func (o *Options) quantity(of plan.Offer) (decimal.Decimal, error) {
 	return q, nil
 }
 
-// cost says how long a read of n requests takes at the configured rate.
+// cost says how long a read of n requests takes at the configured rate: whole
+// minutes, rounded up, once it is a minute or more ("34 min at 60/min").
 func cost(f *cmdutil.Factory, n int) string {
 	rate, err := f.Rate()
 	if err != nil || rate <= 0 {
-		return "?"
+		return "? at --rate"
 	}
-	return (time.Duration(n) * time.Minute / time.Duration(rate)).Round(time.Second).String()
+	return fmt.Sprintf("%s at %d/min", duration(n, rate), rate)
+}
+
+// duration is n requests at rate a minute, rounded up: to whole seconds under a
+// minute, else to whole minutes.
+func duration(n, rate int) string {
+	d := time.Duration(n) * time.Minute / time.Duration(rate)
+	if d < time.Minute {
+		return (d + time.Second - 1).Truncate(time.Second).String()
+	}
+	return fmt.Sprintf("%d min", int((d+time.Minute-1)/time.Minute))
 }

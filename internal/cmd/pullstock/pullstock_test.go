@@ -62,3 +62,23 @@ func TestRun(t *testing.T) {
 		t.Fatal("pull-stock wrote to KeyCRM")
 	}
 }
+
+// The cost line's figure: 100,000 offers are 2,000 pages, which take 33m20s at 60 a
+// minute, said as 34 min; short reads in seconds, never as 0.
+func TestDuration(t *testing.T) {
+	for _, tt := range []struct {
+		n, rate int
+		want    string
+	}{
+		{2000, 60, "34 min"},
+		{60, 60, "1 min"},
+		{61, 60, "2 min"},
+		{1, 60, "1s"},
+		{51, 60000, "1s"},
+		{30, 60, "30s"},
+	} {
+		if got := duration(tt.n, tt.rate); got != tt.want {
+			t.Errorf("duration(%d, %d) = %q, want %q", tt.n, tt.rate, got, tt.want)
+		}
+	}
+}

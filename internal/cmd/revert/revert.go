@@ -13,13 +13,10 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalogplan"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
-	"github.com/keycrm-sync/keycrm-sync/internal/filetarget"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/target"
-	"github.com/keycrm-sync/keycrm-sync/internal/target/file"
-	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmproducts"
-	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/registry"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 )
 
@@ -72,15 +69,19 @@ func run(ctx context.Context, opts *Options) error {
 	if r.RevertedBy != "" {
 		return fmt.Errorf("run %s was already reverted by run %s; see keycrm-sync runs %s", r.RunID, r.RevertedBy, r.RevertedBy)
 	}
-	if r.Command == plan.CmdPullStock {
-		return revertFile(ctx, opts, stateDir, r)
-	}
-	client, err := f.KeyCRM()
+	built, err := registry.For(f, r.Plan)
 	if err != nil {
-		return err
+		return fmt.Errorf("run %s: %w", r.RunID, err)
 	}
-	if u := r.Plan.Target.APIURL; u == nil || *u != client.BaseURL() {
-		return fmt.Errorf("run %s wrote to %s, not %s", r.RunID, deref(u), client.BaseURL())
+	if k, ok := built.Target.(target.Keeper); ok {
+		return revertFile(ctx, opts, stateDir, r, k)
+	}
+	stock, ok := built.Target.(target.ReadBacker)
+	if !ok {
+		return fmt.Errorf("run %s wrote to %s, whose values cannot be read back to put them back", r.RunID, r.Plan.Target.Name())
+	}
+	if u, now := r.Plan.Target.APIURL, stock.Describe().APIURL; u == nil || now == nil || *u != *now {
+		return fmt.Errorf("run %s wrote to %s, not %s", r.RunID, deref(u), deref(now))
 	}
 	applied, unconfirmed := r.Applied(), r.Unconfirmed()
 	if len(applied)+len(unconfirmed) == 0 {
@@ -91,9 +92,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer release()
-	var stock target.ReadBacker = keycrmstock.New(client)
 	if r.Command == catalogplan.CmdEdit {
-		stock = keycrmproducts.New(client)
 		var skipped []plan.Change
 		applied, skipped = catalogplan.Revertible(applied)
 		for _, c := range skipped {
@@ -112,7 +111,7 @@ func run(ctx context.Context, opts *Options) error {
 		F:        f,
 		Opts:     &opts.Write,
 		Target:   stock,
-		Requests: client.Requests,
+		Requests: built.Requests,
 		Stale:    stale,
 		Applied: func(runID string) error {
 			return journal.MarkReverted(stateDir, r.RunID, runID, f.Now)
@@ -145,7 +144,7 @@ func revertible(r *journal.Run) error {
 // revertFile puts back the file a pull-stock run replaced, from the copy its journal
 // kept (or removes the file the run created), after the same confirmation as any
 // write, under the lock, and journals it as a revert run.
-func revertFile(ctx context.Context, opts *Options, stateDir string, r *journal.Run) error {
+func revertFile(ctx context.Context, opts *Options, stateDir string, r *journal.Run, dstTarget target.Keeper) error {
 	f := opts.F
 	dst := r.Plan.Target.Location
 	k := r.Kept
@@ -195,7 +194,7 @@ func revertFile(ctx context.Context, opts *Options, stateDir string, r *journal.
 		defer kept.Close()
 		src = kept
 	}
-	if err := file.New(dst, r.Plan.Target.Format, filetarget.Options{}, f.IO.Out, nil).Restore(ctx, src); err != nil {
+	if err := dstTarget.Restore(ctx, src); err != nil {
 		_ = j.Finish(journal.Outcome{Status: journal.StatusFailed, Error: err.Error()})
 		return fmt.Errorf("revert run %s: %w; %s is as it was", r.RunID, err, dst)
 	}

@@ -7,6 +7,7 @@ package file
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"maps"
@@ -42,6 +43,13 @@ func New(dst, format string, opt filetarget.Options, stdout io.Writer, rows []fi
 	return &File{dst: dst, format: format, opt: opt, stdout: stdout, rows: rows}
 }
 
+// WithRows returns a copy of f that writes rows.
+func (f *File) WithRows(rows []filetarget.Row) *File {
+	w := *f
+	w.rows = rows
+	return &w
+}
+
 // Updating returns a copy of f that rewrites only the stock cells of the rows the
 // existing file holds (--update): its other columns, order, encoding and delimiter
 // stay, SKUs it lacks are not added and SKUs KeyCRM lacks are left as they are.
@@ -51,9 +59,41 @@ func (f *File) Updating() *File {
 	return &u
 }
 
-// Describe names the file and its format.
+// FromPlan is the target a saved pull-stock plan (apply) or a journaled pull (revert)
+// writes to. A plan keeps only its entries, not the file's other columns or the
+// options that shaped it, so the file is updated as --update does: the stock cells
+// of the rows the plan changes, every other byte kept. Restore puts a kept copy back
+// whatever the format.
+func FromPlan(p *plan.Plan, stdout io.Writer) *File {
+	rows := make([]filetarget.Row, 0, len(p.Changes))
+	for _, c := range p.Changes {
+		if q, ok := c.To.Number(); ok && c.Field == catalog.FieldQuantity {
+			rows = append(rows, filetarget.Row{SKU: c.SKU, Quantity: q})
+		}
+	}
+	return New(p.Target.Location, p.Target.Format, filetarget.Options{}, stdout, rows).Updating()
+}
+
+var _ target.PlanChecker = (*File)(nil)
+
+// CheckPlan refuses, before anything is written, a saved plan that adds rows: a
+// whole new file, or SKUs the file lacks. Their prices and names are not in the
+// plan, so only pull-stock, which reads them from KeyCRM, can write them.
+func (f *File) CheckPlan(p *plan.Plan) error {
+	if added := len(p.Added()); added > 0 {
+		return fmt.Errorf("the plan adds %d row(s) to %s, which apply cannot write (a plan keeps the stock, not the rows' prices and names); run pull-stock --to %s again", added, f.dst, f.dst)
+	}
+	return nil
+}
+
+// Describe names the file and its format: the --format given, else the one its
+// extension says, so that apply and revert write it the same way.
 func (f *File) Describe() plan.Target {
-	return plan.Target{Location: f.dst, Format: f.format, WarehouseIDs: []int64{}}
+	format := f.format
+	if resolved, err := filetarget.FormatOf(f.dst, f.opt); err == nil && f.dst != "-" {
+		format = resolved
+	}
+	return plan.Target{Location: f.dst, Format: format, WarehouseIDs: []int64{}}
 }
 
 // Snapshot reads the file's current values; a file not written yet has none.
