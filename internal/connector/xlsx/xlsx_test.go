@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -453,5 +454,42 @@ func TestOpenErrors(t *testing.T) {
 		if _, err := (Format{}).Open(context.Background(), loc, opt); err == nil {
 			t.Errorf("Open accepted %+v", opt)
 		}
+	}
+}
+
+// Text cells are numbers as in CSV: "1,250" in a column whose other text
+// cells write decimals with "." is a problem naming the column, not 1.25,
+// even when the deciding value stands after it (issue 9 item 3); stored
+// numbers carry no mark and decide nothing. A boolean cell in the same sheet
+// stays a problem, and the header reaches SourceInfo for 9.17's messages.
+func TestAmbiguousThousands(t *testing.T) {
+	sheet := `<row r="1">` + is("A1", "Артикул") + is("B1", "Залишок") + is("C1", "Ціна") + `</row>` +
+		`<row r="2">` + is("A2", "A-1") + is("B2", "1,250") + n("C2", "5") + `</row>` +
+		`<row r="3">` + is("A3", "A-2") + n("B3", "7") + `<c r="C3" t="b"><v>0</v></c>` + `</row>` +
+		`<row r="4">` + is("A4", "A-3") + is("B4", "12.5") + n("C4", "6") + `</row>` +
+		`<row r="5">` + is("A5", "A-4") + is("B5", "1.250") + n("C5", "7") + `</row>`
+	c, info, err := readFile(t, writeBytes(t, minimal(t, sheet)), connector.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, probs []string
+	for _, it := range c.items {
+		got = append(got, it.SKU+" "+it.Quantity.String())
+	}
+	for _, p := range c.problems {
+		probs = append(probs, fmt.Sprintf("%d %s %s: %s", p.Row, p.Column, p.Value, p.Error))
+	}
+	slices.Sort(got)
+	slices.Sort(probs)
+	wantItems := []string{"A-3 12.5", "A-4 1.25"}
+	wantProbs := []string{
+		`2 Залишок 1,250: ambiguous number: 1250 or 1.25? (the column writes decimals with ".")`,
+		`3 Ціна FALSE: boolean cell in a number column`,
+	}
+	if !reflect.DeepEqual(got, wantItems) || !reflect.DeepEqual(probs, wantProbs) {
+		t.Errorf("items %q problems %q\nwant  %q problems %q", got, probs, wantItems, wantProbs)
+	}
+	if h := info.Header; h == nil || h.Row != 1 || !reflect.DeepEqual(h.Cells, []string{"Артикул", "Залишок", "Ціна"}) || h.Columns["quantity"] != "Залишок" {
+		t.Errorf("header %+v", h)
 	}
 }
