@@ -155,7 +155,7 @@ func (r *reader) archive() (*zip.Reader, int64, error) {
 			return nil, 0, fmt.Errorf("read -: %w", err)
 		}
 		if int64(len(b)) > r.lim.StdinBytes {
-			return nil, 0, fmt.Errorf("read -: %w: a workbook on standard input may hold %d bytes (Limits.StdinBytes); give its path instead", connector.ErrTooLarge, r.lim.StdinBytes)
+			return nil, 0, fmt.Errorf("read -: %w: a workbook on standard input may hold %d bytes (limits: xlsx_stdin_bytes in the config file); give its path instead", connector.ErrTooLarge, r.lim.StdinBytes)
 		}
 		z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
