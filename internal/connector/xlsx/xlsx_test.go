@@ -459,8 +459,8 @@ func TestOpenErrors(t *testing.T) {
 // Text cells are numbers as in CSV: "1,250" in a column whose other text
 // cells write decimals with "." is a problem naming the column, not 1.25,
 // even when the deciding value stands after it (issue 9 item 3). A boolean
-// cell in the same sheet
-// stays a problem, and the header reaches SourceInfo for 9.17's messages.
+// cell in the same sheet stays a problem, and the header reaches SourceInfo
+// for 9.17's messages.
 func TestAmbiguousThousands(t *testing.T) {
 	sheet := `<row r="1">` + is("A1", "Артикул") + is("B1", "Залишок") + is("C1", "Ціна") + `</row>` +
 		`<row r="2">` + is("A2", "A-1") + is("B2", "1,250") + n("C2", "5") + `</row>` +
