@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -86,6 +87,7 @@ func TestScripts(t *testing.T) {
 			"lastrun":   cmdLastRun,
 			"killedrun": cmdKilledRun,
 			"genwide":   cmdGenWide,
+			"genxlsx":   cmdGenXLSX,
 		},
 	})
 }
@@ -288,22 +290,90 @@ func cmdGenStock(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 4 {
 		ts.Fatalf("usage: genstock FILE FROM N CHANGED")
 	}
-	from, err := strconv.Atoi(args[1])
-	ts.Check(err)
-	n, err := strconv.Atoi(args[2])
-	ts.Check(err)
-	changed, err := strconv.Atoi(args[3])
-	ts.Check(err)
 	var b bytes.Buffer
 	b.WriteString("sku,quantity\n")
+	for _, r := range stockRows(ts, args[1:]) {
+		fmt.Fprintf(&b, "%s,%d\n", r.sku, r.quantity)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b.Bytes(), 0o644))
+}
+
+type stockRow struct {
+	sku      string
+	quantity int
+}
+
+// stockRows are the rows genstock and genxlsx write, from FROM N CHANGED.
+func stockRows(ts *testscript.TestScript, args []string) []stockRow {
+	from, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	changed, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	rows := make([]stockRow, 0, n)
 	for i := from; i < from+n; i++ {
 		q := i % 100
 		if i-from < changed {
 			q++
 		}
-		fmt.Fprintf(&b, "G-%06d,%d\n", i, q)
+		rows = append(rows, stockRow{fmt.Sprintf("G-%06d", i), q})
 	}
-	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b.Bytes(), 0o644))
+	return rows
+}
+
+// genxlsx FILE FROM N CHANGED intact|flip|cut writes genstock's rows as an XLSX
+// workbook: intact; with one byte of the deflated sheet flipped at 95% of it (the
+// damage excelize read as a shorter sheet); or with the sheet's XML cut after the
+// row at 95%, before </sheetData>, in an intact ZIP entry.
+func cmdGenXLSX(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 5 {
+		ts.Fatalf("usage: genxlsx FILE FROM N CHANGED intact|flip|cut")
+	}
+	const sheetPart = "xl/worksheets/sheet1.xml"
+	var sheet strings.Builder
+	sheet.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	sheet.WriteString(`<row r="1"><c r="A1" t="inlineStr"><is><t>sku</t></is></c><c r="B1" t="inlineStr"><is><t>quantity</t></is></c></row>`)
+	rows := stockRows(ts, args[1:4])
+	for i, r := range rows {
+		if args[4] == "cut" && i == len(rows)*95/100 {
+			break
+		}
+		fmt.Fprintf(&sheet, `<row r="%[1]d"><c r="A%[1]d" t="inlineStr"><is><t>%[2]s</t></is></c><c r="B%[1]d"><v>%[3]d</v></c></row>`, i+2, r.sku, r.quantity)
+	}
+	if args[4] != "cut" {
+		sheet.WriteString(`</sheetData></worksheet>`)
+	}
+	parts := []struct{ name, body string }{
+		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/` + sheetPart + `" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`},
+		{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+		{"xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Залишки" sheetId="1" r:id="rId1"/></sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`},
+		{sheetPart, sheet.String()},
+	}
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	for _, p := range parts {
+		w, err := z.Create(p.name)
+		ts.Check(err)
+		_, err = io.WriteString(w, p.body)
+		ts.Check(err)
+	}
+	ts.Check(z.Close())
+	b := buf.Bytes()
+	switch args[4] {
+	case "flip":
+		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		ts.Check(err)
+		f := zr.File[len(zr.File)-1]
+		off, err := f.DataOffset()
+		ts.Check(err)
+		b[off+int64(f.CompressedSize64)*95/100] ^= 0x20
+	case "intact", "cut":
+	default:
+		ts.Fatalf("genxlsx: intact, flip or cut, not %s", args[4])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o644))
 }
 
 // planjson checks that stdout is one JSON document valid against

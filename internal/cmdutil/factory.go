@@ -19,6 +19,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/config"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/all"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/xlsx"
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
 )
@@ -106,9 +107,19 @@ func (f *Factory) changed(flag string) bool {
 }
 
 // Formats is the registry of every format a location may be read or written as,
-// built once for the process.
+// built once for the process, with the config file's limits. A config that
+// does not load leaves the defaults: every command that reads a source loads
+// the config first and reports its error there.
 func (f *Factory) Formats() *connector.Registry {
-	f.formatsOnce.Do(func() { f.formats = all.Registry() })
+	f.formatsOnce.Do(func() {
+		var lim xlsx.Limits
+		if c, err := f.Config(); err == nil {
+			l := c.Limits
+			lim = xlsx.Limits{PartRatio: int64(l.XLSXPartRatio), PartBytes: int64(l.XLSXPartBytes), CellBytes: int(l.XLSXCellBytes),
+				SharedStringBytes: int(l.XLSXSharedStringsBytes), StdinBytes: int64(l.XLSXStdinBytes)}
+		}
+		f.formats = all.WithLimits(lim)
+	})
 	return f.formats
 }
 

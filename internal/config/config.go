@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +26,7 @@ type Config struct {
 	Mapping    map[string]string                    `yaml:"mapping"`
 	Guards     Guards                               `yaml:"guards"`
 	Profiles   map[string]map[string]map[string]any `yaml:"profiles"`
+	Limits     Limits                               `yaml:"limits"`
 
 	// Path is the file the configuration came from ("" when none was found).
 	Path string `yaml:"-"`
@@ -45,6 +48,44 @@ type Guards struct {
 	MaxZeroed      string `yaml:"max_zeroed"`
 	MinCoverage    string `yaml:"min_coverage"`
 	MaxPriceChange string `yaml:"max_price_change"`
+}
+
+// Limits bound what reading an XLSX workbook may unpack and hold (package
+// xlsx, Limits); zero or unset keeps the built-in default. They exist for the
+// operator whose honest workbook is larger than the defaults allow.
+type Limits struct {
+	XLSXPartRatio          int   `yaml:"xlsx_part_ratio"`
+	XLSXPartBytes          Bytes `yaml:"xlsx_part_bytes"`
+	XLSXCellBytes          Bytes `yaml:"xlsx_cell_bytes"`
+	XLSXSharedStringsBytes Bytes `yaml:"xlsx_shared_strings_bytes"`
+	XLSXStdinBytes         Bytes `yaml:"xlsx_stdin_bytes"`
+}
+
+// Bytes is a size written as a count of bytes or with a binary unit: 65536,
+// 64KiB, 256MiB, 1GiB.
+type Bytes int64
+
+var byteUnits = []struct {
+	suffix string
+	shift  uint
+}{{"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40}}
+
+// UnmarshalYAML parses a size; a negative one, a fraction or an unknown unit
+// is an error naming the line.
+func (b *Bytes) UnmarshalYAML(n *yaml.Node) error {
+	text, shift := strings.TrimSpace(n.Value), uint(0)
+	for _, u := range byteUnits {
+		if v, ok := strings.CutSuffix(text, u.suffix); ok {
+			text, shift = strings.TrimSpace(v), u.shift
+			break
+		}
+	}
+	v, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || v < 0 || v > math.MaxInt64>>shift {
+		return fmt.Errorf("line %d: %q is not a size like 65536, 64KiB, 256MiB or 1GiB", n.Line, n.Value)
+	}
+	*b = Bytes(v << shift)
+	return nil
 }
 
 // Duration is a time.Duration written as "30s".
@@ -124,6 +165,9 @@ func Parse(data []byte) (*Config, error) {
 			return nil, fmt.Errorf("line %s: unknown key %q", m[1], m[2])
 		}
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if c.Limits.XLSXPartRatio < 0 {
+		return nil, fmt.Errorf("limits: xlsx_part_ratio must not be negative, not %d", c.Limits.XLSXPartRatio)
 	}
 	for name, cmds := range c.Profiles {
 		for cmd := range cmds {

@@ -40,6 +40,17 @@ func TestParseContractExample(t *testing.T) {
 	}
 }
 
+func TestLimits(t *testing.T) {
+	c, err := Parse([]byte("limits: {xlsx_part_ratio: 500, xlsx_part_bytes: 2GiB, xlsx_cell_bytes: 128KiB, xlsx_shared_strings_bytes: 512MiB, xlsx_stdin_bytes: 1048576}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Limits{XLSXPartRatio: 500, XLSXPartBytes: 2 << 30, XLSXCellBytes: 128 << 10, XLSXSharedStringsBytes: 512 << 20, XLSXStdinBytes: 1 << 20}
+	if c.Limits != want {
+		t.Errorf("limits = %+v, want %+v", c.Limits, want)
+	}
+}
+
 func TestUnknownKeysAreNamed(t *testing.T) {
 	tests := []struct{ yaml, want string }{
 		{"api: {url: x, rat: 5}", `line 1: unknown key "rat"`},
@@ -47,6 +58,12 @@ func TestUnknownKeysAreNamed(t *testing.T) {
 		{"mappings: {}", `unknown key "mappings"`},
 		{"profiles: {p: {push-stok: {}}}", `unknown command "push-stok"`},
 		{"api: {timeout: soon}", `not a duration`},
+		{"limits: {xlsx_cell_bytes: 64KB}", `line 1: "64KB" is not a size`},
+		{"limits: {xlsx_part_bytes: -1}", `"-1" is not a size`},
+		{"limits: {xlsx_part_bytes: 1.5GiB}", `"1.5GiB" is not a size`},
+		{"limits: {xlsx_part_bytes: 99999999999TiB}", `is not a size`},
+		{"limits: {xlsx_part_ratio: -5}", `xlsx_part_ratio must not be negative`},
+		{"limits: {xlsx_cell: 1}", `line 1: unknown key "xlsx_cell"`},
 	}
 	for _, tt := range tests {
 		_, err := Parse([]byte(tt.yaml))

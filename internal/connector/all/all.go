@@ -17,11 +17,16 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/yml"
 )
 
-// Registry returns the registry of every shipped format.
-func Registry() *connector.Registry {
+// Registry returns the registry of every shipped format, with the default
+// limits.
+func Registry() *connector.Registry { return WithLimits(xlsx.Limits{}) }
+
+// WithLimits returns the registry of every shipped format, XLSX workbooks read
+// within lim (the config file's limits; zero fields keep the defaults).
+func WithLimits(lim xlsx.Limits) *connector.Registry {
 	return connector.NewRegistry(
 		csv.Format{},
-		xlsx.Format{},
+		xlsx.Format{Limits: lim},
 		jsonl.Format{},
 		commerceml.Format{},
 		yml.Format{},

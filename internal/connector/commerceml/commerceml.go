@@ -248,6 +248,9 @@ func zipParts(z *zip.ReadCloser) ([]*part, error) {
 		if f.FileInfo().IsDir() || !isXMLName(f.Name) || strings.HasPrefix(f.Name, "__MACOSX/") {
 			continue
 		}
+		if err := connector.CheckZipEntry(f); err != nil {
+			return nil, err
+		}
 		size := f.UncompressedSize64
 		if size > maxEntry || size > f.CompressedSize64*maxRatio+4096 {
 			return nil, fmt.Errorf("%s: refused: it claims to unpack to %d bytes from %d (more than %d bytes or %d times): a zip bomb or a damaged package; unpack it and pass the folder", f.Name, size, f.CompressedSize64, maxEntry, maxRatio)
@@ -266,7 +269,17 @@ func dirParts(root string) ([]*part, error) {
 		if err != nil {
 			return err
 		}
-		if e.IsDir() || !isXMLName(p) {
+		if e.IsDir() {
+			return nil
+		}
+		// A symbolic link is refused whatever its name: it may stand for a
+		// folder of parts, which would otherwise be left out without a word.
+		if isXMLName(p) || e.Type()&fs.ModeSymlink != 0 {
+			if err := connector.CheckFolderEntry(filepath.Dir(p), e); err != nil {
+				return err
+			}
+		}
+		if !isXMLName(p) {
 			return nil
 		}
 		fi, err := e.Info()

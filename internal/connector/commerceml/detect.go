@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 )
 
 // detectHead is how much of a file detection reads: the registry's head size.
@@ -80,7 +82,7 @@ func zipHoldsCommerceML(p string) bool {
 	defer z.Close()
 	tried := 0
 	for _, f := range z.File {
-		if f.FileInfo().IsDir() || !isXMLName(f.Name) {
+		if f.FileInfo().IsDir() || !isXMLName(f.Name) || connector.CheckZipEntry(f) != nil {
 			continue
 		}
 		if tried++; tried > detectFiles {
@@ -113,7 +115,9 @@ func dirHoldsCommerceML(root string) bool {
 		if seen++; seen > detectEntries || tried >= detectFiles {
 			return fs.SkipAll
 		}
-		if e.IsDir() || !isXMLName(p) {
+		// Detection never opens a FIFO or a device (it would block) nor
+		// follows a link; the read refuses them by name.
+		if e.IsDir() || !isXMLName(p) || !e.Type().IsRegular() {
 			return nil
 		}
 		tried++

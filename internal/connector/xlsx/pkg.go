@@ -13,8 +13,9 @@ import (
 )
 
 // Limits bound what a workbook may make the reader unpack and hold. A zero
-// field takes its default (DefaultLimits); the command may set them from
-// configuration.
+// field takes its default (DefaultLimits); the config file's limits: section
+// sets them (xlsx_part_ratio, xlsx_part_bytes, xlsx_cell_bytes,
+// xlsx_shared_strings_bytes, xlsx_stdin_bytes), and the messages name those keys.
 type Limits struct {
 	// PartRatio bounds a part's unpacked size by its packed size: real
 	// sheets pack 5 to 60 times smaller, a deflate bomb about 1,000 times.
@@ -93,10 +94,10 @@ func openPackage(z *zip.Reader, size int64, lim Limits) (*pkg, error) {
 		case packed > uint64(size) || f.Method == zip.Store && unpacked != packed:
 			return nil, fmt.Errorf("damaged package: part %q claims %d bytes from %d", f.Name, unpacked, packed)
 		case unpacked > packed*uint64(lim.PartRatio)+ratioSlack:
-			return nil, fmt.Errorf("%w: part %q unpacks %d bytes from %d, more than %d times its size (Limits.PartRatio): a ZIP bomb or a damaged file",
+			return nil, fmt.Errorf("%w: part %q unpacks %d bytes from %d, more than %d times its size (limits: xlsx_part_ratio in the config file): a ZIP bomb or a damaged file",
 				connector.ErrTooLarge, f.Name, unpacked, packed, lim.PartRatio)
 		case unpacked > uint64(lim.PartBytes):
-			return nil, fmt.Errorf("%w: part %q unpacks to %d bytes, more than %d (Limits.PartBytes)", connector.ErrTooLarge, f.Name, unpacked, lim.PartBytes)
+			return nil, fmt.Errorf("%w: part %q unpacks to %d bytes, more than %d (limits: xlsx_part_bytes in the config file)", connector.ErrTooLarge, f.Name, unpacked, lim.PartBytes)
 		}
 	}
 	return p, nil

@@ -216,7 +216,7 @@ func TestBounds(t *testing.T) {
 		want string
 	}{
 		{"part ratio", Limits{}, pack(t, bomb, ""), `part "xl/worksheets/sheet1.xml" unpacks 3145`},
-		{"part size", Limits{PartBytes: 500}, minimal(t, head), `part "[Content_Types].xml" unpacks to 676 bytes, more than 500 (Limits.PartBytes)`},
+		{"part size", Limits{PartBytes: 500}, minimal(t, head), `part "[Content_Types].xml" unpacks to 676 bytes, more than 500 (limits: xlsx_part_bytes in the config file)`},
 		{"a long inline cell", Limits{}, minimal(t, head+`<row r="2">`+is("A2", long)+`</row>`), "row 2: cell A2: record too large: the cell holds more than 65536 bytes"},
 		{"a long number cell", Limits{CellBytes: 8}, minimal(t, head+`<row r="2">`+is("A2", "A")+n("B2", "1234567890")+`</row>`), "row 2: cell B2: record too large: the cell holds more than 8 bytes"},
 		{"a long shared string used", Limits{CellBytes: 8}, pack(t, sstSheet, `<sst><si><t>SKU</t></si><si><t>ABCDEFGHIJ</t></si></sst>`), "row 2: cell A2: record too large: shared string 1 holds more than 8 bytes"},

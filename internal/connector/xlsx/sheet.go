@@ -387,7 +387,7 @@ func (s *sheetScanner) resolve(typ, raw []byte, inline bool) ([]byte, error) {
 }
 
 func (s *sheetScanner) tooLong() error {
-	return fmt.Errorf("%w: the cell holds more than %d bytes; no SKU or quantity is that long", connector.ErrTooLarge, s.max)
+	return fmt.Errorf("%w: the cell holds more than %d bytes (limits: xlsx_cell_bytes in the config file); no SKU or quantity is that long", connector.ErrTooLarge, s.max)
 }
 
 // items reads text and string items for the sheet and the shared strings.

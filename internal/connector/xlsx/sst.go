@@ -36,7 +36,7 @@ func (t *sharedStrings) at(i int) ([]byte, error) {
 	}
 	sp := t.spans[i]
 	if sp.start == tooLong {
-		return nil, fmt.Errorf("%w: shared string %d holds more than %d bytes; no SKU or quantity is that long", connector.ErrTooLarge, i, t.max)
+		return nil, fmt.Errorf("%w: shared string %d holds more than %d bytes (limits: xlsx_cell_bytes in the config file); no SKU or quantity is that long", connector.ErrTooLarge, i, t.max)
 	}
 	return t.arena[sp.start:sp.end], nil
 }
@@ -99,7 +99,7 @@ func readSharedStrings(src io.Reader, part string, lim Limits, maxItems int) (*s
 			continue
 		}
 		if len(t.arena)+len(s) > lim.SharedStringBytes {
-			return fail(fmt.Errorf("%w: the shared strings hold more than %d bytes (Limits.SharedStringBytes)", connector.ErrTooLarge, lim.SharedStringBytes))
+			return fail(fmt.Errorf("%w: the shared strings hold more than %d bytes (limits: xlsx_shared_strings_bytes in the config file)", connector.ErrTooLarge, lim.SharedStringBytes))
 		}
 		start := uint32(len(t.arena))
 		t.arena = append(t.arena, s...)

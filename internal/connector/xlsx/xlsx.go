@@ -155,7 +155,7 @@ func (r *reader) archive() (*zip.Reader, int64, error) {
 			return nil, 0, fmt.Errorf("read -: %w", err)
 		}
 		if int64(len(b)) > r.lim.StdinBytes {
-			return nil, 0, fmt.Errorf("read -: %w: a workbook on standard input may hold %d bytes (Limits.StdinBytes); give its path instead", connector.ErrTooLarge, r.lim.StdinBytes)
+			return nil, 0, fmt.Errorf("read -: %w: a workbook on standard input may hold %d bytes (limits: xlsx_stdin_bytes in the config file); give its path instead", connector.ErrTooLarge, r.lim.StdinBytes)
 		}
 		z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
@@ -235,28 +235,27 @@ func (r *reader) rows(ctx context.Context, sc *sheetScanner, sink connector.Sink
 		}
 	}
 	emit := func(row int, cells [][]byte, bools []int) error {
-		probs, skip := fieldmap.Convert(conv, row, cells, &it)
-		if skip {
-			return nil
-		}
-		data++
-		for _, col := range bools {
-			if p, ok := conv.BooleanProblem(row, col, string(cells[col]), it.SKU); ok {
-				probs = append(probs, p)
+		if len(bools) > 0 {
+			done, err := booleans(conv, row, cells, bools, &it, sink)
+			if done || err != nil {
+				data++
+				return err
 			}
 		}
-		for _, p := range probs {
-			sink.Problem(p)
+		// Emit holds a row back while a number in it waits for its column's
+		// decimal mark, so "1,250" is read as CSV reads it (issue 9.3).
+		ok, err := fieldmap.Emit(conv, row, cells, sink)
+		if ok {
+			data++
 		}
-		if len(probs) > 0 {
-			return nil
-		}
-		return sink.Item(it)
+		return err
 	}
 	start := func(t *fieldmap.Table) {
 		table = t
 		conv = t.NewConverter(r.in.Name(), true)
 		r.info.Fields = t.Fields()
+		h := t.Header()
+		r.info.Header = &h
 		r.info.Notes = append(r.info.Notes, t.Notes()...)
 		if t.Row() > 1 {
 			r.info.Notes = append(r.info.Notes, fmt.Sprintf("header found on row %d; the rows above it were skipped", t.Row()))
@@ -323,10 +322,37 @@ func (r *reader) rows(ctx context.Context, sc *sheetScanner, sink connector.Sink
 		}
 		start(t)
 	}
+	if err := conv.Flush(sink); err != nil {
+		return err
+	}
 	if data == 0 {
 		r.info.Notes = append(r.info.Notes, "no data rows after the header")
 	}
 	return nil
+}
+
+// booleans sends the problems of a row holding a boolean cell in a number
+// column, where TRUE must not pass for a quantity of 1; done is false when no
+// such cell is read as a number and the row is to be emitted as any other.
+func booleans(conv *fieldmap.Converter, row int, cells [][]byte, bools []int, it *catalog.Item, sink connector.Sink) (done bool, err error) {
+	probs, skip := fieldmap.Convert(conv, row, cells, it)
+	if skip {
+		return false, nil
+	}
+	found := false
+	for _, col := range bools {
+		if p, ok := conv.BooleanProblem(row, col, string(cells[col]), it.SKU); ok {
+			probs = append(probs, p)
+			found = true
+		}
+	}
+	if !found {
+		return false, nil
+	}
+	for _, p := range probs {
+		sink.Problem(p)
+	}
+	return true, nil
 }
 
 var _ connector.Format = Format{}

@@ -455,3 +455,44 @@ func TestOpenErrors(t *testing.T) {
 		}
 	}
 }
+
+// Text cells are numbers as in CSV: "1,250" in a column whose other text
+// cells write decimals with "." is a problem naming the column, not 1.25,
+// even when the deciding value stands after it (issue 9 item 3). A boolean
+// cell in the same sheet stays a problem, and the header reaches SourceInfo
+// for 9.17's messages.
+func TestAmbiguousThousands(t *testing.T) {
+	sheet := `<row r="1">` + is("A1", "Артикул") + is("B1", "Залишок") + is("C1", "Ціна") + `</row>` +
+		`<row r="2">` + is("A2", "A-1") + is("B2", "1,250") + n("C2", "5") + `</row>` +
+		`<row r="3">` + is("A3", "A-2") + n("B3", "7") + `<c r="C3" t="b"><v>0</v></c>` + `</row>` +
+		`<row r="4">` + is("A4", "A-3") + is("B4", "12.5") + n("C4", "6") + `</row>` +
+		`<row r="5">` + is("A5", "A-4") + is("B5", "1.250") + n("C5", "7") + `</row>`
+	c, info, err := readFile(t, writeBytes(t, minimal(t, sheet)), connector.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.items) != 2 || len(c.problems) != 2 {
+		t.Fatalf("items %+v problems %+v", c.items, c.problems)
+	}
+	// Held rows come out after the column's mark is known, so look items up by SKU.
+	if it := c.sku("A-3"); it == nil || it.Quantity != dec("12.5") {
+		t.Errorf("A-3: %+v", it)
+	}
+	if it := c.sku("A-4"); it == nil || it.Quantity != dec("1.25") {
+		t.Errorf("A-4 (1.250 with . decimals): %+v", it)
+	}
+	wantProbs := map[int]catalog.Problem{
+		2: {Row: 2, Column: "Залишок", Field: "quantity", SKU: "A-1", Value: "1,250", Error: `ambiguous number: 1250 or 1.25? (the column writes decimals with ".")`},
+		3: {Row: 3, Column: "Ціна", Field: "price", SKU: "A-2", Value: "FALSE", Error: "boolean cell in a number column"},
+	}
+	for _, p := range c.problems {
+		want := wantProbs[p.Row]
+		want.File = p.File
+		if p != want {
+			t.Errorf("problem\n got %+v\nwant %+v", p, want)
+		}
+	}
+	if h := info.Header; h == nil || h.Row != 1 || !reflect.DeepEqual(h.Cells, []string{"Артикул", "Залишок", "Ціна"}) || h.Columns["quantity"] != "Залишок" {
+		t.Errorf("header %+v", h)
+	}
+}
