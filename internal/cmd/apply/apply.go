@@ -160,6 +160,9 @@ func checkRevert(stateDir, runID string, p *plan.Plan) error {
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
+	if err := opts.Write.Check(f); err != nil {
+		return err
+	}
 	client, err := f.KeyCRM()
 	if err != nil {
 		return err
