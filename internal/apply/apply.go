@@ -115,7 +115,12 @@ func run(ctx context.Context, t target.Target, p *plan.Plan, j *journal.Journal,
 	var out Outcome
 	var attempted []plan.Change // sent and not refused: the read-back decides
 	done := 0
+	stopped := false
 	for i, b := range batches {
+		if stopped {
+			out.Failed = append(out.Failed, b.Entries...)
+			continue
+		}
 		if ctx.Err() != nil {
 			out.Interrupted = true
 			out.Failed = append(out.Failed, b.Entries...)
@@ -130,6 +135,17 @@ func run(ctx context.Context, t target.Target, p *plan.Plan, j *journal.Journal,
 		rec, failed := writeBatch(context.WithoutCancel(ctx), t, b)
 		rec.N = n
 		out.Sent = true
+		if w := p.UnseenWarehouse(b.WarehouseID); w != "" && rec.Status == journal.BatchFailed {
+			// The plan doubted this warehouse and KeyCRM refused it whole: the
+			// doubt is confirmed, and every later batch would only repeat
+			// refused requests (or write other warehouses of a run already
+			// known to go wrong), so the run ends here.
+			stopped = true
+			rec.Error += ": " + w
+			if rest := len(batches) - n; rest > 0 {
+				rec.Error += fmt.Sprintf("; the run stopped, %d later batch(es) not sent", rest)
+			}
+		}
 		if rec.Error != "" {
 			what := fmt.Sprintf("batch %d", n)
 			if b.WarehouseID != 0 {

@@ -360,3 +360,35 @@ func TestJournalLostAfterAWriteIsPartial(t *testing.T) {
 		t.Fatal("the write did not land")
 	}
 }
+
+// A warehouse the plan warned about that KeyCRM then refuses whole ends the run at
+// once, the warning quoted with the refusal; without the warning the next batch is
+// still sent.
+func TestRefusedUnseenWarehouseStopsTheRun(t *testing.T) {
+	for _, warned := range []bool{true, false} {
+		mock, client := testenv.StartMock(t, catalogue(4), keycrmmock.Options{})
+		p := stockPlan(9, "10", "11", "12", "13")
+		if warned {
+			p.Warnings = []string{"warehouse 9 is not among the warehouses KeyCRM reported; it may not exist"}
+		}
+		j, _ := startJournal(t, p)
+		out, err := apply.Run(context.Background(), keycrmstock.New(client).WithBatchSize(2), p, j, apply.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Failed) != 4 || len(out.Applied) != 0 || !out.Sent {
+			t.Fatalf("warned %v: outcome %+v", warned, out)
+		}
+		writes, want := mock.Stats().ByRoute["PUT /offers/stocks"], int64(2)
+		if warned {
+			want = 1
+			if len(out.Errors) != 1 || !strings.Contains(out.Errors[0], ": 422") ||
+				!strings.Contains(out.Errors[0], "warehouse 9 is not among the warehouses KeyCRM reported; it may not exist; the run stopped, 1 later batch(es) not sent") {
+				t.Errorf("errors %q", out.Errors)
+			}
+		}
+		if writes != want {
+			t.Errorf("warned %v: %d writes, want %d", warned, writes, want)
+		}
+	}
+}

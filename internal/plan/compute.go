@@ -80,9 +80,25 @@ func (c *computer) unseenWarehouses() {
 		if wh == 0 || slices.ContainsFunc(c.t.Offers, func(o Offer) bool { _, ok := o.Stock[wh]; return ok }) {
 			continue
 		}
-		c.p.Warnings = append(c.p.Warnings, fmt.Sprintf(
-			"warehouse %d is not among the warehouses KeyCRM reported; it may not exist (keycrm-sync doctor lists those seen)", wh))
+		c.p.Warnings = append(c.p.Warnings, unseenWarehousePrefix(wh)+"; it may not exist (keycrm-sync doctor lists those seen)")
 	}
+}
+
+func unseenWarehousePrefix(wh int64) string {
+	return fmt.Sprintf("warehouse %d is not among the warehouses KeyCRM reported", wh)
+}
+
+// UnseenWarehouse returns the plan's warning that warehouse wh was never seen in
+// KeyCRM, "" when there is none. It reads the warnings themselves, so a plan saved
+// and applied later still knows.
+func (p *Plan) UnseenWarehouse(wh int64) string {
+	prefix := unseenWarehousePrefix(wh)
+	for _, w := range p.Warnings {
+		if strings.HasPrefix(w, prefix+";") {
+			return w
+		}
+	}
+	return ""
 }
 
 // computer holds one Compute run.

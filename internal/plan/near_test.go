@@ -69,7 +69,11 @@ func TestUnseenWarehouseWarning(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(p.Warnings) != 1 || !strings.HasPrefix(p.Warnings[0], "warehouse 9 is not among the warehouses KeyCRM reported") {
-		t.Errorf("warnings %q, want one about warehouse 9", p.Warnings)
+		t.Fatalf("warnings %q, want one about warehouse 9", p.Warnings)
+	}
+	// apply finds the warning again by warehouse, also in a saved plan.
+	if p.UnseenWarehouse(9) != p.Warnings[0] || p.UnseenWarehouse(1) != "" {
+		t.Errorf("UnseenWarehouse(9) = %q, UnseenWarehouse(1) = %q", p.UnseenWarehouse(9), p.UnseenWarehouse(1))
 	}
 	p, err = Compute(x, snap, Options{Target: Target{Location: "other.csv"}})
 	if err != nil {

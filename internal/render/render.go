@@ -26,8 +26,11 @@ const (
 	KindChange          = "change"
 	KindMissingInTarget = "missing_in_target"
 	KindMissingInSource = "missing_in_source"
-	KindDuplicate       = "duplicate"
-	KindProblem         = "problem"
+	// KindNearMatch extends the contract's kinds: a KeyCRM SKU that only loosely
+	// equals a source SKU, listed so the operator fixes one of the two.
+	KindNearMatch = "near_match"
+	KindDuplicate = "duplicate"
+	KindProblem   = "problem"
 )
 
 // Plan writes p to w in format (table, json, csv or markdown). width is the
@@ -44,8 +47,8 @@ func Plan(w io.Writer, p *plan.Plan, format string, width int) error {
 	return Write(w, format, v)
 }
 
-// entry is one line of the table or the CSV: a change, a missing item, a duplicate or
-// a problem, with every cell already spelled out.
+// entry is one line of the table or the CSV: a change, a missing item, a near match,
+// a duplicate or a problem, with every cell already spelled out.
 type entry struct {
 	kind                         string
 	sku, offer, warehouse, field string
@@ -56,7 +59,7 @@ type entry struct {
 
 // entries lists the plan's entries in the plan's order, kind by kind.
 func entries(p *plan.Plan) []entry {
-	n := len(p.Changes) + len(p.MissingInTarget) + len(p.MissingInSource) + len(p.Duplicates) + len(p.Problems)
+	n := len(p.Changes) + len(p.MissingInTarget) + len(p.MissingInSource) + len(p.NearMatches) + len(p.Duplicates) + len(p.Problems)
 	out := make([]entry, 0, n)
 	zeroed := make(map[string]bool, len(p.MissingInSource))
 	for _, m := range p.MissingInSource {
@@ -75,6 +78,13 @@ func entries(p *plan.Plan) []entry {
 	}
 	for _, m := range p.MissingInSource {
 		out = append(out, entry{kind: KindMissingInSource, sku: m.SKU, offer: id(m.OfferID)})
+	}
+	for _, m := range p.NearMatches {
+		// Quoted: the difference is often a space or a look-alike hyphen.
+		e := entry{kind: KindNearMatch, sku: m.SKU, offer: id(m.OfferID),
+			err: "resembles source SKU " + strconv.Quote(m.SourceSKU) + "; not matched, not zeroed"}
+		e.note = strconv.Quote(m.SKU) + " ~ source " + strconv.Quote(m.SourceSKU)
+		out = append(out, e)
 	}
 	for _, d := range p.Duplicates {
 		out = append(out, duplicateEntry(d))

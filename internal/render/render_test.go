@@ -302,3 +302,22 @@ func TestNewRowsOnce(t *testing.T) {
 		t.Errorf("CSV lost the missing entry of A:\n%s", csv.String())
 	}
 }
+
+// Near matches get rows of their own in every row format, naming both SKUs quoted,
+// since the difference is often a blank or a look-alike hyphen.
+func TestNearMatchRows(t *testing.T) {
+	api := "https://openapi.keycrm.app/v1"
+	p := &plan.Plan{Command: plan.CmdPushStock, DryRun: true, Source: plan.Source{Location: "stock.csv"},
+		Target:          plan.Target{Location: plan.KeyCRM, APIURL: &api},
+		Summary:         plan.Summary{MissingInTarget: 2},
+		MissingInTarget: []plan.Missing{{SKU: "X-1"}, {SKU: "abc"}},
+		NearMatches:     []plan.NearMatch{{SKU: "ABC ", OfferID: 1, SourceSKU: "abc"}, {SKU: "X\u20111", OfferID: 2, SourceSKU: "X-1"}},
+	}
+	for _, format := range []string{FormatTable, FormatCSV, FormatMarkdown} {
+		var buf bytes.Buffer
+		if err := Plan(&buf, p, format, 0); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, filepath.Join("testdata", "near."+format+".golden"), buf.Bytes())
+	}
+}

@@ -51,6 +51,7 @@ func writeTable(w io.Writer, p *plan.Plan, width, streamPast int) error {
 	}
 	labels := map[string]string{
 		KindChange: "change", KindMissingInTarget: missing, KindMissingInSource: "not in source",
+		KindNearMatch: "near match",
 		KindDuplicate: "duplicate", KindProblem: "problem",
 	}
 	cells := func(e *entry) [len(tableHeader)]string {

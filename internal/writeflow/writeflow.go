@@ -107,6 +107,24 @@ func (o *Options) Limits(f *cmdutil.Factory) (plan.Limits, error) {
 	return limits, nil
 }
 
+// Check validates every setting a write run depends on (guard limits and the API's
+// rate, retries and timeout) before the command opens its source, loads a plan or
+// journal, asks for the API key or reads KeyCRM: a mistyped limit is a usage error
+// at once, not after a long read (cli.md section 6).
+func (o *Options) Check(f *cmdutil.Factory) error {
+	if _, err := o.Limits(f); err != nil {
+		return err
+	}
+	if _, err := f.Rate(); err != nil {
+		return err
+	}
+	if _, err := f.Retries(); err != nil {
+		return err
+	}
+	_, err := f.Timeout()
+	return err
+}
+
 // Flow carries what one write run needs.
 type Flow struct {
 	F      *cmdutil.Factory

@@ -204,6 +204,9 @@ func checkRevert(stateDir, runID string, p *plan.Plan) error {
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
+	if err := opts.Write.Check(f); err != nil {
+		return err
+	}
 	p, err := Read(opts.Path)
 	if err != nil {
 		return err

@@ -30,15 +30,15 @@ type Session struct {
 // holding the source's SKUs, with their cards when withProducts, and the
 // category tree.
 func Open(ctx context.Context, f *cmdutil.Factory, from string, read *readflow.Flags, write *writeflow.Options, withProducts bool) (*Session, error) {
-	client, err := f.KeyCRM()
-	if err != nil {
-		return nil, err
-	}
 	readOpt, err := read.Options(f)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := write.Limits(f); err != nil {
+	if err := write.Check(f); err != nil {
+		return nil, err
+	}
+	client, err := f.KeyCRM()
+	if err != nil {
 		return nil, err
 	}
 	release, err := write.Lock(f)

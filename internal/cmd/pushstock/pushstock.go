@@ -80,13 +80,13 @@ wrote. Offers the source lacks are kept unless --missing zero.`,
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, err := f.KeyCRM()
-	if err != nil {
-		return err
-	}
 	// The write flow needs the limits only after reading; a mistyped one must
 	// not cost a long read of the source and KeyCRM first.
-	if _, err := opts.Write.Limits(f); err != nil {
+	if err := opts.Write.Check(f); err != nil {
+		return err
+	}
+	client, err := f.KeyCRM()
+	if err != nil {
 		return err
 	}
 	idx := plan.IndexOptions{Warehouse: opts.Warehouse}

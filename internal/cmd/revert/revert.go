@@ -55,6 +55,9 @@ reverted.`,
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
+	if err := opts.Write.Check(f); err != nil {
+		return err
+	}
 	stateDir, err := f.StateDir()
 	if err != nil {
 		return err
