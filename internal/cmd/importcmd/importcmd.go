@@ -194,6 +194,8 @@ func apply(ctx context.Context, opts *Options, p *catalogplan.ImportPlan) error 
 		for _, fl := range res.Failed {
 			ios.Errorf("import: %s%s not created: %s", fl.SKU, fl.Path, fl.Error)
 		}
+		p.DryRun = false
+		p.Result = result(j.RunID, out, res)
 		if err := show(ios.Out, p, res, f.Global.Output); err != nil {
 			return err
 		}
@@ -206,6 +208,19 @@ func apply(ctx context.Context, opts *Options, p *catalogplan.ImportPlan) error 
 		return &applypkg.PartialError{RunID: j.RunID, Applied: len(res.Created), Failed: len(res.Failed)}
 	}
 	return nil
+}
+
+// result is the plan's result: the run's counts and what it created, by id.
+func result(runID string, out journal.Outcome, res *importer.Result) *catalogplan.ImportResult {
+	r := &catalogplan.ImportResult{Result: plan.Result{RunID: runID, Applied: out.Applied, Failed: out.Failed, Requests: out.Requests},
+		Categories: []catalogplan.CreatedCategory{}, Created: []catalogplan.CreatedOffer{}}
+	for _, c := range res.Categories {
+		r.Categories = append(r.Categories, catalogplan.CreatedCategory{Path: c.Path, ID: c.ID})
+	}
+	for _, c := range res.Created {
+		r.Created = append(r.Created, catalogplan.CreatedOffer{SKU: c.SKU, OfferID: c.OfferID, ProductID: c.ProductID})
+	}
+	return r
 }
 
 // entries are the journal entries of one request: a SKU per offer sent, or the
@@ -301,16 +316,9 @@ func summary(p *catalogplan.ImportPlan, status string) string {
 func show(w io.Writer, p *catalogplan.ImportPlan, res *importer.Result, format string) error {
 	switch format {
 	case "json":
-		v := any(p)
-		if res != nil {
-			v = struct {
-				*catalogplan.ImportPlan
-				Result *importer.Result `json:"result"`
-			}{p, res}
-		}
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
-		return enc.Encode(v)
+		return enc.Encode(p)
 	case "csv":
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"kind", "sku", "offer_id", "warehouse_id", "field", "from", "to", "row", "column", "error"})
