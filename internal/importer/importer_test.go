@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -291,5 +292,66 @@ func TestImportIgnoresVanishedJournaledCard(t *testing.T) {
 	}
 	if got := mock.Stats().ByRoute["POST /products"]; got != 1 {
 		t.Errorf("%d cards created, want a new one for the shoe", got)
+	}
+}
+
+// Every POST is journaled before it leaves (the Sending hook sees the emulator
+// not yet reached) and once more after (the Journal hook sees it reached), so a
+// run killed while waiting holds the request in its journal.
+func TestImportJournalsEachRequestBeforeSending(t *testing.T) {
+	location := testenv.Fixture(t, "woocommerce/sample_products.csv")
+	mock, client := testenv.StartMock(t, keycrmmock.State{}, keycrmmock.Options{})
+	p := planImport(t, client, location, true)
+	posts := func() int64 {
+		var n int64
+		for route, c := range mock.Stats().ByRoute {
+			if strings.HasPrefix(route, "POST ") {
+				n += c
+			}
+		}
+		return n
+	}
+	var sending, after []int64
+	var kinds []string
+	_, err := importer.Apply(context.Background(), client, p, importer.Options{
+		Sending: func(e importer.Event) error {
+			sending = append(sending, posts())
+			kinds = append(kinds, e.Kind)
+			return nil
+		},
+		Journal: func(importer.Event) error {
+			after = append(after, posts())
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sending) == 0 || len(sending) != len(after) || int64(len(sending)) != posts() {
+		t.Fatalf("%d requests journaled before, %d after, %d POSTs made", len(sending), len(after), posts())
+	}
+	for i := range sending {
+		if sending[i] != int64(i) || after[i] != int64(i+1) {
+			t.Errorf("request %d (%s): %d POSTs made when journaled before, %d after; want %d and %d",
+				i+1, kinds[i], sending[i], after[i], i, i+1)
+		}
+	}
+}
+
+// A Sending hook that fails stops the run before the request is sent.
+func TestImportStopsWhenJournalFails(t *testing.T) {
+	location := testenv.Fixture(t, "woocommerce/sample_products.csv")
+	mock, client := testenv.StartMock(t, keycrmmock.State{}, keycrmmock.Options{})
+	p := planImport(t, client, location, true)
+	_, err := importer.Apply(context.Background(), client, p, importer.Options{
+		Sending: func(importer.Event) error { return errors.New("disk full") },
+	})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err %v, want the journal's", err)
+	}
+	for route, n := range mock.Stats().ByRoute {
+		if strings.HasPrefix(route, "POST ") && n > 0 {
+			t.Errorf("%s sent %d times although it could not be journaled", route, n)
+		}
 	}
 }
