@@ -84,19 +84,14 @@ func (p *ImportPlan) CheckGuards() (tripped []plan.Guard) {
 	return tripped
 }
 
-// ImportSummary holds the contract's counts in items (Existing is matched and
-// unchanged, the offers to create are missing_in_target) and what would be created.
+// ImportSummary holds the contract's counts in items (the SKUs KeyCRM holds are
+// matched and unchanged, the offers to create are missing_in_target) and what
+// would be created.
 type ImportSummary struct {
-	Existing        int  `json:"matched"`
-	Unchanged       int  `json:"unchanged"`
-	Changes         int  `json:"changes"`
-	MissingInTarget int  `json:"missing_in_target"`
-	MissingInSource *int `json:"missing_in_source"`
-	Duplicates      int  `json:"duplicates"`
-	Problems        int  `json:"problems"`
-	Products        int  `json:"create_products"`
-	Variants        int  `json:"create_offers"`
-	Categories      int  `json:"create_categories"`
+	plan.Summary
+	Products   int `json:"create_products"`
+	Variants   int `json:"create_offers"`
+	Categories int `json:"create_categories"`
 }
 
 // MarshalJSON keeps names and URLs holding & readable, as plan.Plan does.
@@ -420,11 +415,11 @@ func numPtr(n catalog.Num) *decimal.Decimal {
 func (p *ImportPlan) count() {
 	s := &p.Summary
 	s.Categories = len(p.Categories)
-	s.Existing = len(p.Existing)
-	s.Unchanged = s.Existing
+	s.Matched = len(p.Existing)
+	s.Unchanged = s.Matched
 	s.Duplicates = len(p.Duplicates)
 	s.Problems = len(p.Problems)
-	p.Source.Items = s.Existing
+	p.Source.Items = s.Matched
 	simple, read := 0, 0
 	p.Requests = len(p.Categories)
 	for _, np := range p.Create {

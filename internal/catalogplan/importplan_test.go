@@ -108,8 +108,8 @@ func TestPlanImportSkipsExistingAndCompletesProducts(t *testing.T) {
 	if len(p.Categories) != 0 {
 		t.Errorf("an existing product's category is not planned: %+v", p.Categories)
 	}
-	if p.Summary.Existing != 2 {
-		t.Errorf("existing %d, want 2", p.Summary.Existing)
+	if p.Summary.Matched != 2 {
+		t.Errorf("existing %d, want 2", p.Summary.Matched)
 	}
 }
 

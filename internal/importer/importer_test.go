@@ -132,8 +132,8 @@ func TestImportWooCommerceSample(t *testing.T) {
 	}
 
 	again := planImport(t, client, location, true)
-	if len(again.Create) != 0 || len(again.Categories) != 0 || again.Summary.Existing != 23 {
-		t.Errorf("a second run plans %d products and %d categories (existing %d); want nothing", len(again.Create), len(again.Categories), again.Summary.Existing)
+	if len(again.Create) != 0 || len(again.Categories) != 0 || again.Summary.Matched != 23 {
+		t.Errorf("a second run plans %d products and %d categories (existing %d); want nothing", len(again.Create), len(again.Categories), again.Summary.Matched)
 	}
 }
 

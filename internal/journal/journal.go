@@ -107,6 +107,17 @@ type Kept struct {
 	Copied bool `json:"copied"`
 }
 
+// StatusOf is the status of a run that applied done entries and failed others.
+func StatusOf(done, failed int) string {
+	switch {
+	case failed > 0 && done > 0:
+		return StatusPartial
+	case failed > 0:
+		return StatusFailed
+	}
+	return StatusApplied
+}
+
 // Outcome closes a run.
 type Outcome struct {
 	Status      string `json:"status"`

@@ -219,3 +219,14 @@ func TestBatchSupersedesItsSendingByN(t *testing.T) {
 		t.Errorf("applied %+v", got)
 	}
 }
+
+func TestStatusOf(t *testing.T) {
+	for _, c := range []struct {
+		done, failed int
+		want         string
+	}{{3, 0, StatusApplied}, {0, 0, StatusApplied}, {2, 1, StatusPartial}, {0, 4, StatusFailed}} {
+		if got := StatusOf(c.done, c.failed); got != c.want {
+			t.Errorf("StatusOf(%d, %d) = %s, want %s", c.done, c.failed, got, c.want)
+		}
+	}
+}

@@ -192,16 +192,10 @@ func apply(ctx context.Context, opts *Options, p *catalogplan.ImportPlan) error 
 			return errors.Join(runErr, err)
 		}
 	}
-	status := journal.StatusApplied
-	switch {
-	case res == nil || (len(res.Failed) > 0 && len(res.Created) == 0):
-		status = journal.StatusFailed
-	case len(res.Failed) > 0:
-		status = journal.StatusPartial
-	}
-	out := journal.Outcome{Status: status, Requests: int(client.Requests())}
+	out := journal.Outcome{Status: journal.StatusFailed, Requests: int(client.Requests())}
 	if res != nil {
 		out.Applied, out.Failed = len(res.Created), len(res.Failed)
+		out.Status = journal.StatusOf(out.Applied, out.Failed)
 	}
 	if runErr != nil {
 		out.Error = runErr.Error()
@@ -325,14 +319,7 @@ func closeKilled(f *cmdutil.Factory, stateDir, runID string, applied, failed int
 	if err := j.ReadBack(notTaken, nil); err != nil {
 		return err
 	}
-	status := journal.StatusApplied
-	switch {
-	case failed > 0 && applied > 0:
-		status = journal.StatusPartial
-	case failed > 0:
-		status = journal.StatusFailed
-	}
-	return j.Finish(journal.Outcome{Status: status, Applied: applied, Failed: failed})
+	return j.Finish(journal.Outcome{Status: journal.StatusOf(applied, failed), Applied: applied, Failed: failed})
 }
 
 // journaledCards collects the product cards earlier import runs created, by product
@@ -411,7 +398,7 @@ func savePlan(path string, p *catalogplan.ImportPlan) error {
 func summary(p *catalogplan.ImportPlan, status string) string {
 	s := p.Summary
 	return fmt.Sprintf("import: %d products (%d offers) to create, %d categories to create, %d in KeyCRM already, %d duplicates, %d problems (%s)",
-		s.Products, s.Variants, s.Categories, s.Existing, s.Duplicates, s.Problems, status)
+		s.Products, s.Variants, s.Categories, s.Matched, s.Duplicates, s.Problems, status)
 }
 
 // show prints the plan (and, after a run, what was created) in the -o format.
