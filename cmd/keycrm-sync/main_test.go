@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -49,11 +50,22 @@ func TestMain(m *testing.M) {
 // the emulator over real HTTP.
 func TestScripts(t *testing.T) {
 	root := testenv.ModuleRoot(t)
+	fixtures := cmp.Or(os.Getenv(testenv.FixturesEnv), filepath.Join(root, "..", "shared", "fixtures"))
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join(root, "testdata", "script"),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       *update,
+		// [fixtures] holds when the shared fixtures are there, and always under
+		// KEYCRM_SYNC_NO_SKIP, so that CI fails on a missing fixture instead of
+		// skipping the script.
+		Condition: func(cond string) (bool, error) {
+			if cond != "fixtures" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			_, err := os.Stat(fixtures)
+			return err == nil || os.Getenv(testenv.NoSkipEnv) != "", nil
+		},
 		Setup: func(e *testscript.Env) error {
 			// No real KeyCRM settings may leak into a script.
 			for _, k := range []string{"KEYCRM_API_URL", "KEYCRM_API_KEY", "KEYCRM_SYNC_PROFILE", "NO_COLOR"} {
@@ -64,7 +76,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("XDG_STATE_HOME", filepath.Join(e.WorkDir, "home", ".state"))
 			e.Setenv("DEMO", filepath.Join(root, "testdata", "demo"))
 			e.Setenv("ROOT", root)
-			e.Setenv("FIXTURES", os.Getenv(testenv.FixturesEnv))
+			e.Setenv("FIXTURES", fixtures)
 			e.Values[mockKey{}] = &mockHolder{}
 			e.Defer(func() {
 				if s := e.Values[mockKey{}].(*mockHolder).server; s != nil {

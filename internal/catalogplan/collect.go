@@ -1,6 +1,7 @@
 package catalogplan
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"slices"
@@ -21,6 +22,9 @@ type Collector struct {
 	problems []catalog.Problem
 	// bad holds the SKUs with a problem row; such a SKU is never created or changed.
 	bad map[string]bool
+	// columns maps a canonical field to the header it was read from, for
+	// sources with a header row (see Problems).
+	columns map[string]string
 }
 
 // NewCollector returns an empty Collector.
@@ -46,8 +50,18 @@ func (c *Collector) Problem(p catalog.Problem) {
 	}
 }
 
-// Problems returns every problem so far, in arrival order.
-func (c *Collector) Problems() []catalog.Problem { return c.problems }
+// Problems returns every problem so far, in arrival order. The row checks see an
+// item, not its cells, so a problem without a column gets the header its field
+// was read from, or else (XML, JSON and database sources, whose readers do not
+// say) the canonical field name: never an empty column.
+func (c *Collector) Problems() []catalog.Problem {
+	for i := range c.problems {
+		if p := &c.problems[i]; p.Column == "" {
+			p.Column = cmp.Or(c.columns[p.Field], p.Field)
+		}
+	}
+	return c.problems
+}
 
 func (c *Collector) addProblem(it *catalog.Item, field, value, why string) {
 	c.Problem(rowProblem(it, field, value, why))
@@ -114,11 +128,18 @@ func (c *Collector) units() (map[string]*catalog.Item, []string) {
 			continue
 		}
 		if first.Name != it.Name || first.ParentSKU != it.ParentSKU || !slices.Equal(first.Properties, it.Properties) {
+			why := "one SKU used by two different products or variants"
+			if it.ParentSKU != "" && it.ParentSKU == first.ParentSKU {
+				// 1C characteristics inherit their product's Артикул: the
+				// operator needs to know the way out, not only the clash.
+				why = "variants of one product share this SKU and KeyCRM needs one per variant: give each its own " +
+					"(1C: an article per characteristic, or --key id to use each characteristic's Ид)"
+			}
 			if !clash[it.SKU] {
 				clash[it.SKU] = true
-				c.addProblem(first, catalog.FieldSKU, first.SKU, "one SKU used by two different products or variants")
+				c.addProblem(first, catalog.FieldSKU, first.SKU, why)
 			}
-			c.addProblem(it, catalog.FieldSKU, it.SKU, "one SKU used by two different products or variants")
+			c.addProblem(it, catalog.FieldSKU, it.SKU, why)
 		}
 	}
 	return bySKU, order

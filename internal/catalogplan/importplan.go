@@ -16,8 +16,11 @@ import (
 // CmdImport is the command of an import plan.
 const CmdImport = "import"
 
-// ImportPlan is the JSON plan of `import`: what would be created, what exists
-// already and which rows cannot be used. Lists are never null.
+// ImportPlan is the JSON plan of `import`: the contract's plan shape (cli.md
+// section 8), where the SKUs to create are missing_in_target and those KeyCRM
+// holds are matched and unchanged, plus the "create" entries docs/plan-schema.json
+// describes: the products with their variants and category, the categories to
+// create, the SKUs skipped as existing and the request cost. Lists are never null.
 type ImportPlan struct {
 	Version int           `json:"version"`
 	Command string        `json:"command"`
@@ -25,20 +28,47 @@ type ImportPlan struct {
 	Source  plan.Source   `json:"source"`
 	Target  plan.Target   `json:"target"`
 	Summary ImportSummary `json:"summary"`
-	// Categories are the categories to create, parents before children.
-	Categories []NewCategory `json:"categories"`
-	// Create lists each product to create (or to complete with variants), with
-	// its variants and category.
-	Create []NewProduct `json:"create"`
-	// Existing are source SKUs KeyCRM already holds: skipped, never created twice.
-	Existing []plan.Missing `json:"existing"`
+	// Changes stays empty: an import changes nothing KeyCRM holds.
+	Changes         []plan.Change  `json:"changes"`
+	MissingInTarget []plan.Missing `json:"missing_in_target"`
+	// MissingInSource is null: the read of KeyCRM is filtered by the source's SKUs.
+	MissingInSource []plan.Missing `json:"missing_in_source"`
 	// Duplicates are KeyCRM SKUs held by several offers: left out.
 	Duplicates []plan.Duplicate  `json:"duplicates"`
 	Problems   []catalog.Problem `json:"problems"`
 	// Guards are filled by CheckGuards.
 	Guards []plan.Guard `json:"guards"`
+	// Result is set after an apply.
+	Result *ImportResult `json:"result"`
+	// Categories are the categories to create, parents before children.
+	Categories []NewCategory `json:"create_categories"`
+	// Create lists each product to create (or to complete with variants), with
+	// its variants and category.
+	Create []NewProduct `json:"create"`
+	// Existing are source SKUs KeyCRM already holds: skipped, never created twice.
+	Existing []plan.Missing `json:"existing"`
 	// Requests is what applying costs at most, read-back included.
 	Requests int `json:"requests"`
+}
+
+// ImportResult is the contract's result with what the run created, by id.
+type ImportResult struct {
+	plan.Result
+	Categories []CreatedCategory `json:"created_categories"`
+	Created    []CreatedOffer    `json:"created"`
+}
+
+// CreatedCategory is a category a run created.
+type CreatedCategory struct {
+	Path string `json:"path"`
+	ID   int64  `json:"id"`
+}
+
+// CreatedOffer is a SKU a run created, with the ids KeyCRM gave it.
+type CreatedOffer struct {
+	SKU       string `json:"sku"`
+	OfferID   int64  `json:"offer_id"`
+	ProductID int64  `json:"product_id"`
 }
 
 // CheckGuards evaluates the guards of an import, stores them in p.Guards and
@@ -54,14 +84,14 @@ func (p *ImportPlan) CheckGuards() (tripped []plan.Guard) {
 	return tripped
 }
 
-// ImportSummary holds the plan's counts.
+// ImportSummary holds the contract's counts in items (the SKUs KeyCRM holds are
+// matched and unchanged, the offers to create are missing_in_target) and what
+// would be created.
 type ImportSummary struct {
-	Products   int `json:"products"`
-	Variants   int `json:"variants"`
-	Categories int `json:"categories"`
-	Existing   int `json:"existing"`
-	Duplicates int `json:"duplicates"`
-	Problems   int `json:"problems"`
+	plan.Summary
+	Products   int `json:"create_products"`
+	Variants   int `json:"create_offers"`
+	Categories int `json:"create_categories"`
 }
 
 // MarshalJSON keeps names and URLs holding & readable, as plan.Plan does.
@@ -132,7 +162,8 @@ type group struct {
 func PlanImport(c *Collector, ex Existing, opt ImportOptions) *ImportPlan {
 	apiURL := opt.APIURL
 	p := &ImportPlan{Version: plan.Version, Command: CmdImport, DryRun: true, Source: opt.Source,
-		Target:     plan.Target{Location: "keycrm", APIURL: &apiURL, WarehouseIDs: []int64{}},
+		Target:  plan.Target{Location: "keycrm", APIURL: &apiURL, WarehouseIDs: []int64{}},
+		Changes: []plan.Change{}, MissingInTarget: []plan.Missing{},
 		Categories: []NewCategory{}, Create: []NewProduct{}, Existing: []plan.Missing{}, Guards: []plan.Guard{}}
 	held := offersBySKU(ex.Offers)
 	p.Duplicates = targetDuplicates(held)
@@ -233,7 +264,7 @@ func (p *ImportPlan) planGroup(c *Collector, g *group, held map[string][]keycrm.
 			productIDs = append(productIDs, offers[0].ProductID)
 			continue
 		}
-		np.Variants = append(np.Variants, newOffer(v, hasVariants))
+		np.Variants = append(np.Variants, newOffer(v, hasVariants, name))
 		np.Rows = append(np.Rows, v.Pos.Row)
 	}
 	if len(np.Variants) == 0 {
@@ -335,12 +366,36 @@ func pictures(it *catalog.Item) []string {
 	return out
 }
 
-func newOffer(it *catalog.Item, variant bool) NewOffer {
+// PropCharacteristic names the property a variant gets from its name when the
+// source gives it none (see characteristic).
+const PropCharacteristic = "Характеристика"
+
+// characteristic reads a variant's distinguishing value from a name of the form
+// "<product name> (<value>)": how 1C shows a characteristic ("Ботинки (37)") when
+// the exchange carries its name but not its ХарактеристикиТовара. Without it the
+// variants would look alike on KeyCRM's card.
+func characteristic(name, card string) (catalog.Property, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(name), card)
+	if !ok || card == "" {
+		return catalog.Property{}, false
+	}
+	rest = strings.TrimSpace(rest)
+	if len(rest) < 3 || rest[0] != '(' || rest[len(rest)-1] != ')' {
+		return catalog.Property{}, false
+	}
+	return catalog.Property{Name: PropCharacteristic, Value: strings.TrimSpace(rest[1 : len(rest)-1])}, true
+}
+
+func newOffer(it *catalog.Item, variant bool, card string) NewOffer {
 	o := keycrm.OfferCreate{SKU: it.SKU, Barcode: strings.TrimSpace(it.Barcode),
 		Price: numPtr(it.Price), PurchasedPrice: numPtr(it.PurchasedPrice),
 		Weight: numPtr(it.Weight), Length: numPtr(it.Length), Width: numPtr(it.Width), Height: numPtr(it.Height)}
 	if variant {
-		for _, pr := range it.Properties {
+		props := it.Properties
+		if pr, ok := characteristic(it.Name, card); ok && len(props) == 0 {
+			props = []catalog.Property{pr}
+		}
+		for _, pr := range props {
 			o.Properties = append(o.Properties, keycrm.OfferProperty{Name: pr.Name, Value: pr.Value})
 		}
 		if len(it.ImageURLs) > 0 {
@@ -360,15 +415,19 @@ func numPtr(n catalog.Num) *decimal.Decimal {
 func (p *ImportPlan) count() {
 	s := &p.Summary
 	s.Categories = len(p.Categories)
-	s.Existing = len(p.Existing)
+	s.Matched = len(p.Existing)
+	s.Unchanged = s.Matched
 	s.Duplicates = len(p.Duplicates)
 	s.Problems = len(p.Problems)
-	p.Source.Items = s.Existing
+	p.Source.Items = s.Matched
 	simple, read := 0, 0
 	p.Requests = len(p.Categories)
 	for _, np := range p.Create {
 		s.Products++
 		s.Variants += len(np.Variants)
+		for _, v := range np.Variants {
+			p.MissingInTarget = append(p.MissingInTarget, plan.Missing{SKU: v.SKU})
+		}
 		p.Source.Items += len(np.Variants)
 		read += len(np.Variants)
 		if !np.HasVariants {
@@ -380,6 +439,7 @@ func (p *ImportPlan) count() {
 		}
 		p.Requests += ceilDiv(len(np.Variants), keycrm.MaxOfferCreate)
 	}
+	s.MissingInTarget = s.Variants
 	p.Requests += ceilDiv(simple, keycrm.MaxProductImport) + ceilDiv(read, readBatch)
 }
 

@@ -3,13 +3,18 @@ package catalogplan_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/catalogplan"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/all"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 	"github.com/keycrm-sync/keycrm-sync/pkg/keycrm"
 )
 
@@ -103,8 +108,8 @@ func TestPlanImportSkipsExistingAndCompletesProducts(t *testing.T) {
 	if len(p.Categories) != 0 {
 		t.Errorf("an existing product's category is not planned: %+v", p.Categories)
 	}
-	if p.Summary.Existing != 2 {
-		t.Errorf("existing %d, want 2", p.Summary.Existing)
+	if p.Summary.Matched != 2 {
+		t.Errorf("existing %d, want 2", p.Summary.Matched)
 	}
 }
 
@@ -119,7 +124,9 @@ func TestPlanImportJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"create", "categories", "existing", "duplicates", "problems", "summary"} {
+	for _, key := range []string{"version", "command", "dry_run", "source", "target", "summary", "changes",
+		"missing_in_target", "missing_in_source", "duplicates", "problems", "guards", "result",
+		"create", "create_categories", "existing", "requests"} {
 		if _, ok := back[key]; !ok {
 			t.Errorf("plan JSON lacks %q: %s", key, b)
 		}
@@ -130,6 +137,60 @@ func TestPlanImportJSON(t *testing.T) {
 	// Without --create-categories the shoe's category is a problem, not a plan.
 	if p.Summary.Categories != 0 || strings.Contains(string(b), `"key":"SHOE"`) {
 		t.Errorf("shoe planned without its category: %s", b)
+	}
+}
+
+// The row checks name the header the field was read from, however the file
+// spells it; the SKU clash names the SKU column.
+func TestProblemColumnIsTheSourceHeader(t *testing.T) {
+	c := read(t, filepath.Join("testdata", "ua_headers.csv"))
+	p := catalogplan.PlanImport(c, catalogplan.Existing{}, catalogplan.ImportOptions{})
+	got := map[string]string{}
+	for _, pr := range p.Problems {
+		got[fmt.Sprintf("%d %s", pr.Row, pr.Field)] = pr.Column
+	}
+	want := map[string]string{"2 price": "Ціна", "3 image_url": "Фото", "4 sku": "Артикул", "5 sku": "Артикул"}
+	if !maps.Equal(got, want) {
+		t.Errorf("problem columns %v, want %v", got, want)
+	}
+}
+
+// A source whose reader tells no header (a collector fed items directly, as XML
+// and database readers do) gets the canonical field name, never an empty column.
+func TestProblemColumnFallsBackToField(t *testing.T) {
+	c := catalogplan.NewCollector()
+	_ = c.Item(catalog.Item{SKU: "X", Name: "Річ", Price: catalog.Known(decimal.FromInt(1)), Pos: catalog.Position{File: "offers.xml", Row: 7}})
+	p := catalogplan.PlanImport(c, catalogplan.Existing{}, catalogplan.ImportOptions{})
+	if len(p.Problems) != 1 || p.Problems[0].Column != catalog.FieldPrice {
+		t.Errorf("problems %+v, want one with column %q", p.Problems, catalog.FieldPrice)
+	}
+}
+
+// A variant without properties whose name is the product's plus "(value)" gets
+// the value as its Характеристика; one with properties keeps them; a name of
+// another shape gets nothing made up.
+func TestVariantCharacteristicFromName(t *testing.T) {
+	c := catalogplan.NewCollector()
+	for i, v := range []catalog.Item{
+		{SKU: "B#1", ParentSKU: "B", Name: "Ботинки (35)"},
+		{SKU: "B#2", ParentSKU: "B", Name: "Ботинки (36)", Properties: []catalog.Property{{Name: "Размер", Value: "36"}}},
+		{SKU: "B#3", ParentSKU: "B", Name: "Ботинки чорні"},
+	} {
+		v.Price = catalog.Known(decimal.FromInt(100))
+		v.Pos = catalog.Position{File: "offers.xml", Row: i + 2}
+		_ = c.Item(v)
+	}
+	p := catalogplan.PlanImport(c, catalogplan.Existing{}, catalogplan.ImportOptions{})
+	if len(p.Create) != 1 || len(p.Create[0].Variants) != 3 {
+		t.Fatalf("create %+v, want one product with three variants", p.Create)
+	}
+	var got []string
+	for _, v := range p.Create[0].Variants {
+		got = append(got, fmt.Sprint(v.Properties))
+	}
+	want := []string{"[{Характеристика 35}]", "[{Размер 36}]", "[]"}
+	if !slices.Equal(got, want) {
+		t.Errorf("properties %q, want %q", got, want)
 	}
 }
 

@@ -27,6 +27,9 @@ func Read(ctx context.Context, reg *connector.Registry, location string, opt con
 		return nil, src, fmt.Errorf("read %s: %w", src.Location, err)
 	}
 	info := r.Info()
+	if info.Header != nil {
+		c.columns = info.Header.Columns
+	}
 	src.Format = info.Format
 	if info.SHA256 != "" {
 		src.SHA256 = &info.SHA256

@@ -24,6 +24,10 @@ type Options struct {
 	// created for it (from that run's journal): such a product has no SKU of its
 	// own until its variants exist, so only the journal can find it again.
 	Parents map[string]int64
+	// Sending is called before each write request leaves, with what it sends:
+	// a run killed while waiting for an answer has still journaled the request.
+	// An error stops the run before the request is sent.
+	Sending func(Event) error
 	// Journal is called after each write request with what it did, before the
 	// next one is sent; an error stops the run.
 	Journal func(Event) error
@@ -115,11 +119,15 @@ func (r *run) apply(ctx context.Context, p *catalogplan.ImportPlan) error {
 	return r.readBack(ctx, p)
 }
 
-func (r *run) journal(e Event) error {
-	if r.opt.Journal == nil {
+func (r *run) journal(e Event) error { return record(r.opt.Journal, e) }
+
+func (r *run) sending(e Event) error { return record(r.opt.Sending, e) }
+
+func record(hook func(Event) error, e Event) error {
+	if hook == nil {
 		return nil
 	}
-	if err := r.opt.Journal(e); err != nil {
+	if err := hook(e); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
 	return nil
@@ -145,8 +153,11 @@ func (r *run) category(ctx context.Context, nc catalogplan.NewCategory) error {
 	if parent != 0 {
 		body.ParentID = &parent
 	}
-	cat, err := r.c.CreateCategory(ctx, body)
 	ev := Event{Kind: "category", Key: nc.Path}
+	if err := r.sending(ev); err != nil {
+		return err
+	}
+	cat, err := r.c.CreateCategory(ctx, body)
 	if err != nil {
 		ev.Error = err.Error()
 		// The category may have been created before the answer was lost.
@@ -220,7 +231,7 @@ func (r *run) importBatch(ctx context.Context, batch []catalogplan.NewProduct) e
 		bySKU[o.SKU] = pc
 		skus = append(skus, o.SKU)
 	}
-	ev, err := r.send(ctx, skus, func(send []string) error {
+	ev, err := r.send(ctx, Event{Kind: "import", SKUs: skus}, func(send []string) error {
 		body := make([]keycrm.ProductCreate, len(send))
 		for i, s := range send {
 			body[i] = bySKU[s]
@@ -230,7 +241,6 @@ func (r *run) importBatch(ctx context.Context, batch []catalogplan.NewProduct) e
 	if err != nil {
 		return err
 	}
-	ev.Kind = "import"
 	return r.journal(ev)
 }
 
@@ -244,8 +254,11 @@ func (r *run) variantProduct(ctx context.Context, np catalogplan.NewProduct) err
 		}
 	}
 	if id == 0 {
-		p, err := r.c.CreateProduct(ctx, r.card(np))
 		ev := Event{Kind: "product", Key: np.Key}
+		if err := r.sending(ev); err != nil {
+			return err
+		}
+		p, err := r.c.CreateProduct(ctx, r.card(np))
 		if err != nil {
 			// No SKU names the card until its variants exist, so it cannot be
 			// read back: the variants wait for a rerun, and the operator is told
@@ -266,7 +279,7 @@ func (r *run) variantProduct(ctx context.Context, np catalogplan.NewProduct) err
 			skus[i] = v.SKU
 			bySKU[v.SKU] = v.OfferCreate
 		}
-		ev, err := r.send(ctx, skus, func(send []string) error {
+		ev, err := r.send(ctx, Event{Kind: "offers", Key: np.Key, ID: id, SKUs: skus}, func(send []string) error {
 			body := make([]keycrm.OfferCreate, len(send))
 			for i, s := range send {
 				body[i] = bySKU[s]
@@ -276,7 +289,6 @@ func (r *run) variantProduct(ctx context.Context, np catalogplan.NewProduct) err
 		if err != nil {
 			return err
 		}
-		ev.Kind, ev.Key, ev.ID = "offers", np.Key, id
 		if err := r.journal(ev); err != nil {
 			return err
 		}
@@ -300,10 +312,14 @@ func (r *run) journaledCard(ctx context.Context, key string) (int64, error) {
 	return id, nil
 }
 
-// send posts a batch by SKU. After a failure it reads the SKUs back and sends the
-// missing ones once more; what still fails is left to the final read-back.
-func (r *run) send(ctx context.Context, skus []string, post func([]string) error) (Event, error) {
-	ev := Event{SKUs: skus}
+// send posts a batch by SKU, journaled before it leaves. After a failure it reads
+// the SKUs back and sends the missing ones once more, journaled again; what still
+// fails is left to the final read-back.
+func (r *run) send(ctx context.Context, ev Event, post func([]string) error) (Event, error) {
+	skus := ev.SKUs
+	if err := r.sending(ev); err != nil {
+		return ev, err
+	}
 	err := post(skus)
 	if err == nil {
 		return ev, nil
@@ -326,6 +342,9 @@ func (r *run) send(ctx context.Context, skus []string, post func([]string) error
 	if len(ev.Resent) == 0 {
 		return ev, nil
 	}
+	if err := r.sending(Event{Kind: ev.Kind, Key: ev.Key, ID: ev.ID, SKUs: ev.Resent}); err != nil {
+		return ev, err
+	}
 	if err := post(ev.Resent); err != nil {
 		r.failSKUs(ev.Resent, err.Error())
 	}
@@ -338,10 +357,14 @@ func (r *run) failSKUs(skus []string, why string) {
 	}
 }
 
-// lookup reads the offers holding the SKUs (50 a request).
 func (r *run) lookup(ctx context.Context, skus []string) (map[string]keycrm.Offer, error) {
+	return Lookup(ctx, r.c, skus)
+}
+
+// Lookup reads the offers holding the SKUs (50 a request), by SKU.
+func Lookup(ctx context.Context, c *keycrm.Client, skus []string) (map[string]keycrm.Offer, error) {
 	held := map[string]keycrm.Offer{}
-	err := r.c.OffersBySKU(ctx, skus, false, func(pg *keycrm.Page[keycrm.Offer]) error {
+	err := c.OffersBySKU(ctx, skus, false, func(pg *keycrm.Page[keycrm.Offer]) error {
 		for _, o := range pg.Data {
 			held[o.SKU] = o
 		}

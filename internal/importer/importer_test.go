@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -131,8 +132,8 @@ func TestImportWooCommerceSample(t *testing.T) {
 	}
 
 	again := planImport(t, client, location, true)
-	if len(again.Create) != 0 || len(again.Categories) != 0 || again.Summary.Existing != 23 {
-		t.Errorf("a second run plans %d products and %d categories (existing %d); want nothing", len(again.Create), len(again.Categories), again.Summary.Existing)
+	if len(again.Create) != 0 || len(again.Categories) != 0 || again.Summary.Matched != 23 {
+		t.Errorf("a second run plans %d products and %d categories (existing %d); want nothing", len(again.Create), len(again.Categories), again.Summary.Matched)
 	}
 }
 
@@ -230,7 +231,8 @@ func TestImportCommerceMLCharacteristics(t *testing.T) {
 }
 
 // UT 11's demo base gives its characteristics the product's own Артикул: KeyCRM
-// needs one SKU per variant, so every such row is reported and nothing is created.
+// needs one SKU per variant, so every such row is reported, with the way out
+// (--key id), and nothing is created.
 func TestImportCommerceMLSharedArticleIsReported(t *testing.T) {
 	location := testenv.Fixture(t, "commerceml/ut11-demo-2.07")
 	mock, client := testenv.StartMock(t, keycrmmock.State{}, keycrmmock.Options{})
@@ -240,7 +242,7 @@ func TestImportCommerceMLSharedArticleIsReported(t *testing.T) {
 	}
 	rows := map[string]int{}
 	for _, pr := range p.Problems {
-		if strings.Contains(pr.Error, "one SKU used by two") {
+		if strings.Contains(pr.Error, "variants of one product share this SKU") && strings.Contains(pr.Error, "--key id") {
 			rows[pr.SKU]++
 		}
 	}
@@ -290,5 +292,66 @@ func TestImportIgnoresVanishedJournaledCard(t *testing.T) {
 	}
 	if got := mock.Stats().ByRoute["POST /products"]; got != 1 {
 		t.Errorf("%d cards created, want a new one for the shoe", got)
+	}
+}
+
+// Every POST is journaled before it leaves (the Sending hook sees the emulator
+// not yet reached) and once more after (the Journal hook sees it reached), so a
+// run killed while waiting holds the request in its journal.
+func TestImportJournalsEachRequestBeforeSending(t *testing.T) {
+	location := testenv.Fixture(t, "woocommerce/sample_products.csv")
+	mock, client := testenv.StartMock(t, keycrmmock.State{}, keycrmmock.Options{})
+	p := planImport(t, client, location, true)
+	posts := func() int64 {
+		var n int64
+		for route, c := range mock.Stats().ByRoute {
+			if strings.HasPrefix(route, "POST ") {
+				n += c
+			}
+		}
+		return n
+	}
+	var sending, after []int64
+	var kinds []string
+	_, err := importer.Apply(context.Background(), client, p, importer.Options{
+		Sending: func(e importer.Event) error {
+			sending = append(sending, posts())
+			kinds = append(kinds, e.Kind)
+			return nil
+		},
+		Journal: func(importer.Event) error {
+			after = append(after, posts())
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sending) == 0 || len(sending) != len(after) || int64(len(sending)) != posts() {
+		t.Fatalf("%d requests journaled before, %d after, %d POSTs made", len(sending), len(after), posts())
+	}
+	for i := range sending {
+		if sending[i] != int64(i) || after[i] != int64(i+1) {
+			t.Errorf("request %d (%s): %d POSTs made when journaled before, %d after; want %d and %d",
+				i+1, kinds[i], sending[i], after[i], i, i+1)
+		}
+	}
+}
+
+// A Sending hook that fails stops the run before the request is sent.
+func TestImportStopsWhenJournalFails(t *testing.T) {
+	location := testenv.Fixture(t, "woocommerce/sample_products.csv")
+	mock, client := testenv.StartMock(t, keycrmmock.State{}, keycrmmock.Options{})
+	p := planImport(t, client, location, true)
+	_, err := importer.Apply(context.Background(), client, p, importer.Options{
+		Sending: func(importer.Event) error { return errors.New("disk full") },
+	})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err %v, want the journal's", err)
+	}
+	for route, n := range mock.Stats().ByRoute {
+		if strings.HasPrefix(route, "POST ") && n > 0 {
+			t.Errorf("%s sent %d times although it could not be journaled", route, n)
+		}
 	}
 }

@@ -107,6 +107,17 @@ type Kept struct {
 	Copied bool `json:"copied"`
 }
 
+// StatusOf is the status of a run that applied done entries and failed others.
+func StatusOf(done, failed int) string {
+	switch {
+	case failed > 0 && done > 0:
+		return StatusPartial
+	case failed > 0:
+		return StatusFailed
+	}
+	return StatusApplied
+}
+
 // Outcome closes a run.
 type Outcome struct {
 	Status      string `json:"status"`
@@ -202,7 +213,8 @@ func (j *Journal) Sending(b Batch) error {
 	return j.write(record{Type: "sending", Batch: &b})
 }
 
-// Batch records one batch's outcome; it supersedes the Sending record of the same N.
+// Batch records one batch's outcome; it supersedes the Sending record of the same N,
+// however many records came between.
 func (j *Journal) Batch(b Batch) error { return j.write(record{Type: "batch", Batch: &b}) }
 
 // Stale records entries written under --force although they were stale.
@@ -438,8 +450,10 @@ func (r *Run) apply(rec record) {
 		if rec.Batch == nil {
 			break
 		}
-		if n := len(r.Batches); n > 0 && r.Batches[n-1].Status == BatchSent && r.Batches[n-1].N == rec.Batch.N {
-			r.Batches[n-1] = *rec.Batch
+		// Stock settles each batch before sending the next; import settles its
+		// batches together after the read-back, so the match is by N, not last.
+		if i := slices.IndexFunc(r.Batches, func(b Batch) bool { return b.Status == BatchSent && b.N == rec.Batch.N }); i >= 0 {
+			r.Batches[i] = *rec.Batch
 			break
 		}
 		r.Batches = append(r.Batches, *rec.Batch)

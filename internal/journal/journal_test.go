@@ -187,3 +187,46 @@ func TestSendingRecordUntilAnswered(t *testing.T) {
 		t.Errorf("status %s", run.Status())
 	}
 }
+
+// import sends every batch before it settles any (after its read-back): each
+// outcome still replaces its own sending record, wherever that is.
+func TestBatchSupersedesItsSendingByN(t *testing.T) {
+	dir := t.TempDir()
+	j, err := Start(dir, clock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), &plan.Plan{Command: "import"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := change("A", 1, 1, "1", "2"), change("B", 2, 1, "3", "4")
+	for _, s := range []Batch{{N: 1, Entries: []plan.Change{a}}, {N: 2, Entries: []plan.Change{b}}} {
+		if err := j.Sending(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Batch(Batch{N: 1, Entries: []plan.Change{a}, Status: BatchApplied}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Batch(Batch{N: 2, Entries: []plan.Change{b}, Failed: []plan.Change{b}, Status: BatchFailed}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := Load(dir, j.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Batches) != 2 || run.Batches[0].Status != BatchApplied || run.Batches[1].Status != BatchFailed {
+		t.Fatalf("batches %+v, want batch 1 applied and batch 2 failed, once each", run.Batches)
+	}
+	if got := run.Applied(); len(got) != 1 || got[0].SKU != "A" {
+		t.Errorf("applied %+v", got)
+	}
+}
+
+func TestStatusOf(t *testing.T) {
+	for _, c := range []struct {
+		done, failed int
+		want         string
+	}{{3, 0, StatusApplied}, {0, 0, StatusApplied}, {2, 1, StatusPartial}, {0, 4, StatusFailed}} {
+		if got := StatusOf(c.done, c.failed); got != c.want {
+			t.Errorf("StatusOf(%d, %d) = %s, want %s", c.done, c.failed, got, c.want)
+		}
+	}
+}

@@ -80,6 +80,11 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer sess.Release()
+	if !opts.Write.DryRun {
+		if err := settleKilled(ctx, f); err != nil {
+			return err
+		}
+	}
 	p := catalogplan.PlanImport(sess.Rows, sess.Existing, catalogplan.ImportOptions{Source: sess.Source, APIURL: sess.Client.BaseURL(), CreateCategories: opts.CreateCategories})
 	p.DryRun = opts.Write.DryRun
 	tripped := p.CheckGuards()
@@ -155,34 +160,42 @@ func apply(ctx context.Context, opts *Options, p *catalogplan.ImportPlan) error 
 	if err != nil {
 		return err
 	}
-	// Each request is journaled as sent when it has been made; once the new SKUs
-	// are read back, each is settled with the ids found, so `runs` and `revert`
-	// list exactly what exists.
 	cards, err := journaledCards(stateDir)
 	if err != nil {
 		return err
 	}
+	// Each request is journaled before it leaves, so a run killed while waiting
+	// for an answer is settled by the next one (settleKilled). A category or card
+	// is settled by its answer; offers only by the read-back, which settles each
+	// with the id found, so `runs` and `revert` list exactly what exists.
 	var sent []journal.Batch
-	res, runErr := importer.Apply(ctx, client, p, importer.Options{Parents: cards, Journal: func(e importer.Event) error {
-		b := journal.Batch{N: len(sent) + 1, Entries: entries(e)}
-		sent = append(sent, b)
-		return j.Sending(b)
-	}})
+	res, runErr := importer.Apply(ctx, client, p, importer.Options{Parents: cards,
+		Sending: func(e importer.Event) error {
+			b := journal.Batch{N: len(sent) + 1, Entries: entries(e), Status: journal.BatchSent}
+			sent = append(sent, b)
+			return j.Sending(b)
+		},
+		Journal: func(e importer.Event) error {
+			if e.Kind != "category" && e.Kind != "product" {
+				return nil
+			}
+			b := sent[len(sent)-1]
+			b.Entries, b.Status, b.Error = entries(e), journal.BatchApplied, e.Error
+			if e.ID == 0 {
+				b.Status, b.Failed = journal.BatchFailed, b.Entries
+			}
+			sent[len(sent)-1] = b
+			return j.Batch(b)
+		}})
 	if res != nil {
 		if err := settle(j, sent, res); err != nil {
 			return errors.Join(runErr, err)
 		}
 	}
-	status := journal.StatusApplied
-	switch {
-	case res == nil || (len(res.Failed) > 0 && len(res.Created) == 0):
-		status = journal.StatusFailed
-	case len(res.Failed) > 0:
-		status = journal.StatusPartial
-	}
-	out := journal.Outcome{Status: status, Requests: int(client.Requests())}
+	out := journal.Outcome{Status: journal.StatusFailed, Requests: int(client.Requests())}
 	if res != nil {
 		out.Applied, out.Failed = len(res.Created), len(res.Failed)
+		out.Status = journal.StatusOf(out.Applied, out.Failed)
 	}
 	if runErr != nil {
 		out.Error = runErr.Error()
@@ -194,6 +207,8 @@ func apply(ctx context.Context, opts *Options, p *catalogplan.ImportPlan) error 
 		for _, fl := range res.Failed {
 			ios.Errorf("import: %s%s not created: %s", fl.SKU, fl.Path, fl.Error)
 		}
+		p.DryRun = false
+		p.Result = result(j.RunID, out, res)
 		if err := show(ios.Out, p, res, f.Global.Output); err != nil {
 			return err
 		}
@@ -208,17 +223,103 @@ func apply(ctx context.Context, opts *Options, p *catalogplan.ImportPlan) error 
 	return nil
 }
 
+// result is the plan's result: the run's counts and what it created, by id.
+func result(runID string, out journal.Outcome, res *importer.Result) *catalogplan.ImportResult {
+	r := &catalogplan.ImportResult{Result: plan.Result{RunID: runID, Applied: out.Applied, Failed: out.Failed, Requests: out.Requests},
+		Categories: []catalogplan.CreatedCategory{}, Created: []catalogplan.CreatedOffer{}}
+	for _, c := range res.Categories {
+		r.Categories = append(r.Categories, catalogplan.CreatedCategory{Path: c.Path, ID: c.ID})
+	}
+	for _, c := range res.Created {
+		r.Created = append(r.Created, catalogplan.CreatedOffer{SKU: c.SKU, OfferID: c.OfferID, ProductID: c.ProductID})
+	}
+	return r
+}
+
 // entries are the journal entries of one request: a SKU per offer sent, or the
-// category path or product key with the id it got.
+// category path or product key, with the id it got once answered (before, the
+// key itself).
 func entries(e importer.Event) []plan.Change {
 	var out []plan.Change
 	for _, sku := range e.SKUs {
-		out = append(out, plan.Change{SKU: sku, Field: "sku", To: plan.TextValue(sku)})
+		out = append(out, plan.Change{SKU: sku, Field: fieldSKU, To: plan.TextValue(sku)})
 	}
-	if e.ID != 0 && (e.Kind == "category" || e.Kind == "product") {
-		out = append(out, plan.Change{SKU: e.Key, Field: e.Kind, To: plan.NumberValue(decimal.FromInt(e.ID))})
+	if e.Kind == "category" || e.Kind == "product" {
+		to := plan.TextValue(e.Key)
+		if e.ID != 0 {
+			to = plan.NumberValue(decimal.FromInt(e.ID))
+		}
+		out = append(out, plan.Change{SKU: e.Key, Field: e.Kind, To: to})
 	}
 	return out
+}
+
+// fieldSKU marks a journal entry that is one new offer, named by its SKU.
+const fieldSKU = "sku"
+
+// settleKilled settles earlier import runs that were killed after journaling a
+// request and before learning its answer: their offers are read back by SKU, and
+// each such journal gets the read-back and an outcome, so `runs` and `revert` tell
+// what exists. A card or category whose answer was lost cannot be read back by
+// SKU: the operator is told to look for it.
+func settleKilled(ctx context.Context, f *cmdutil.Factory) error {
+	stateDir, err := f.StateDir()
+	if err != nil {
+		return err
+	}
+	runs, err := journal.List(stateDir)
+	if err != nil {
+		return err
+	}
+	client, err := f.KeyCRM()
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		if r.Command != catalogplan.CmdImport || r.Outcome != nil || r.Checked() || r.Plan == nil {
+			continue
+		}
+		// A run against another KeyCRM account cannot be read back here.
+		if u := r.Plan.Target.APIURL; u == nil || *u != client.BaseURL() {
+			continue
+		}
+		var skus []string
+		var notTaken []plan.Change
+		for _, c := range r.Unconfirmed() {
+			if c.Field == fieldSKU {
+				skus = append(skus, c.SKU)
+			} else if _, ok := c.To.Number(); !ok {
+				notTaken = append(notTaken, c)
+				f.IO.Errorf("import: run %s was killed while creating %s %s; if KeyCRM shows it twice, delete the copy without offers", r.RunID, c.Field, c.SKU)
+			}
+		}
+		held, err := importer.Lookup(ctx, client, skus)
+		if err != nil {
+			return fmt.Errorf("settle killed run %s: %w", r.RunID, err)
+		}
+		for _, c := range r.Unconfirmed() {
+			if _, ok := held[c.SKU]; c.Field == fieldSKU && !ok {
+				notTaken = append(notTaken, c)
+			}
+		}
+		if err := closeKilled(f, stateDir, r.RunID, len(held), len(skus)-len(held), notTaken); err != nil {
+			return err
+		}
+		f.IO.Logf("import: settled run %s, killed while writing: %d of its %d unanswered offers exist in KeyCRM", r.RunID, len(held), len(skus))
+	}
+	return nil
+}
+
+// closeKilled appends the read-back and an outcome to a killed run's journal.
+func closeKilled(f *cmdutil.Factory, stateDir, runID string, applied, failed int, notTaken []plan.Change) error {
+	j, err := journal.Reopen(stateDir, runID, f.Now)
+	if err != nil {
+		return err
+	}
+	if err := j.ReadBack(notTaken, nil); err != nil {
+		return err
+	}
+	return j.Finish(journal.Outcome{Status: journal.StatusOf(applied, failed), Applied: applied, Failed: failed})
 }
 
 // journaledCards collects the product cards earlier import runs created, by product
@@ -254,9 +355,12 @@ func settle(j *journal.Journal, sent []journal.Batch, res *importer.Result) erro
 	}
 	var notTaken []plan.Change
 	for _, b := range sent {
+		if b.Status != journal.BatchSent {
+			continue // a category or card, settled by its answer
+		}
 		b.Status = journal.BatchApplied
 		for i, c := range b.Entries {
-			if c.Field != "sku" {
+			if c.Field != fieldSKU {
 				continue
 			}
 			if id, ok := ids[c.SKU]; ok {
@@ -294,23 +398,16 @@ func savePlan(path string, p *catalogplan.ImportPlan) error {
 func summary(p *catalogplan.ImportPlan, status string) string {
 	s := p.Summary
 	return fmt.Sprintf("import: %d products (%d offers) to create, %d categories to create, %d in KeyCRM already, %d duplicates, %d problems (%s)",
-		s.Products, s.Variants, s.Categories, s.Existing, s.Duplicates, s.Problems, status)
+		s.Products, s.Variants, s.Categories, s.Matched, s.Duplicates, s.Problems, status)
 }
 
 // show prints the plan (and, after a run, what was created) in the -o format.
 func show(w io.Writer, p *catalogplan.ImportPlan, res *importer.Result, format string) error {
 	switch format {
 	case "json":
-		v := any(p)
-		if res != nil {
-			v = struct {
-				*catalogplan.ImportPlan
-				Result *importer.Result `json:"result"`
-			}{p, res}
-		}
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
-		return enc.Encode(v)
+		return enc.Encode(p)
 	case "csv":
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"kind", "sku", "offer_id", "warehouse_id", "field", "from", "to", "row", "column", "error"})

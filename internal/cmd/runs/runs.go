@@ -143,14 +143,7 @@ func check(ctx context.Context, opts *Options) error {
 	}
 	done := len(applied) + len(elsewhere)
 	failed := len(r.Plan.Changes) - done
-	status := journal.StatusApplied
-	switch {
-	case failed > 0 && done > 0:
-		status = journal.StatusPartial
-	case failed > 0:
-		status = journal.StatusFailed
-	}
-	if err := j.Finish(journal.Outcome{Status: status, Applied: done, Failed: failed, Requests: requests}); err != nil {
+	if err := j.Finish(journal.Outcome{Status: journal.StatusOf(done, failed), Applied: done, Failed: failed, Requests: requests}); err != nil {
 		return err
 	}
 	f.IO.Logf("runs: checked %d entries of run %s in KeyCRM: %d hold what it wrote, %d changed since, %d did not take",
