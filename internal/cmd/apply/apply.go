@@ -67,6 +67,12 @@ func Read(path string) (*plan.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
+	// An import plan has keys of its own; name it before the strict decoding
+	// below calls it no plan at all.
+	var head struct{ Command string }
+	if json.Unmarshal(data, &head) == nil && head.Command == catalogplan.CmdImport {
+		return nil, fmt.Errorf("plan %s was made by import, which is not applied from a file: rerun import, which plans again against KeyCRM and creates only what is still missing", path)
+	}
 	var p plan.Plan
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

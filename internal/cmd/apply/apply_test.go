@@ -94,3 +94,17 @@ func TestRun(t *testing.T) {
 		}
 	})
 }
+
+// An import plan carries keys a stock plan lacks; it is named as an import plan,
+// with what to do instead, not refused as no plan at all.
+func TestReadNamesAnImportPlan(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "import.json")
+	doc := `{"version": 1, "command": "import", "dry_run": true, "create": [], "result": null}`
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Read(path)
+	if err == nil || !strings.Contains(err.Error(), "rerun import") {
+		t.Fatalf("error %v, want the import plan named with 'rerun import'", err)
+	}
+}
