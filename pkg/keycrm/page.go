@@ -187,6 +187,7 @@ func walk[T any](ctx context.Context, c *Client, path string, q url.Values, star
 		start = 1
 	}
 	var guard pageGuard
+	rows := 0
 	for page := start; ; page++ {
 		p, err := getPage[T](ctx, c, path, q, page)
 		if err != nil {
@@ -196,6 +197,14 @@ func walk[T any](ctx context.Context, c *Client, path string, q url.Values, star
 			return fmt.Errorf("%s %s: %w", http.MethodGet, path, err)
 		}
 		more := p.HasNext()
+		rows += len(p.Data)
+		// A walk from the first page that ends with fewer rows than the server
+		// counts has lost some on the way (a proxy cutting pages, a broken
+		// page): a file written from it would drop offers, so it is refused
+		// before fn sees the last page.
+		if !more && start == 1 && rows < p.Total {
+			return fmt.Errorf("%s %s: %w: %d rows received, the last page counts %d; nothing was written, run again", http.MethodGet, path, ErrShortRead, rows, p.Total)
+		}
 		if keep != nil {
 			kept := p.Data[:0]
 			for i := range p.Data {
@@ -213,6 +222,9 @@ func walk[T any](ctx context.Context, c *Client, path string, q url.Values, star
 		}
 	}
 }
+
+// ErrShortRead matches a walk whose pages held fewer rows than their total.
+var ErrShortRead = errors.New("KeyCRM sent fewer rows than it counts")
 
 // ErrEndlessPages matches a walk stopped because the server kept sending pages:
 // one it had sent already, or more than its first page announced.
