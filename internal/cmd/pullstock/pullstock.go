@@ -16,9 +16,11 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/filetarget"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/shopdb"
 	"github.com/keycrm-sync/keycrm-sync/internal/target"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/file"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/shop"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
@@ -198,6 +200,9 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.To == "-" {
 		return filetarget.Write(ctx, "-", f.IO.Out, rows, opts.fileOptions())
 	}
+	if shop.Is(opts.To) {
+		return opts.toShop(ctx, src, client.Requests)
+	}
 	dst := file.New(opts.To, opts.Format, opts.fileOptions(), f.IO.Out, rows)
 	if opts.Update {
 		dst = dst.Updating()
@@ -222,6 +227,41 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	flow := &writeflow.Flow{F: f, Opts: &opts.Write, Target: dst, Requests: client.Requests, Checks: plan.Checks{Empty: true}}
 	return flow.Run(ctx, p)
+}
+
+// toShop plans and writes the stock into a shop's database: only rows the shop
+// holds are written (never inserted), in one transaction that a row changed since
+// the plan refuses whole (exit 3).
+func (o *Options) toShop(ctx context.Context, src *plan.Index, requests func() int64) error {
+	round, err := shopdb.ParseRound(o.Round)
+	if err != nil {
+		return cmdutil.UsageErrorf("%s", err)
+	}
+	dst, err := shop.Open(ctx, o.To, shopdb.WriteOptions{Round: round})
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	current, err := dst.Snapshot(ctx, target.Need{Full: true})
+	if err != nil {
+		return err
+	}
+	p, err := plan.Compute(src, current, plan.Options{
+		Command: plan.CmdPullStock,
+		Source:  plan.Source{Location: plan.KeyCRM, Format: "keycrm"},
+		Target:  dst.Describe(),
+		DryRun:  o.Write.DryRun,
+		Fields:  dst.Fields(),
+	})
+	if err != nil {
+		return err
+	}
+	flow := &writeflow.Flow{F: o.F, Opts: &o.Write, Target: dst, Requests: requests, Checks: plan.Checks{Empty: true}}
+	err = flow.Run(ctx, p)
+	if st := dst.Stale(); st != nil {
+		return fmt.Errorf("nothing was written to %s: %w", dst.Describe().Location, st)
+	}
+	return err
 }
 
 // source turns KeyCRM's offers into the plan's source and the file's rows. Offers
