@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -48,11 +49,21 @@ func TestMain(m *testing.M) {
 // the emulator over real HTTP.
 func TestScripts(t *testing.T) {
 	root := testenv.ModuleRoot(t)
+	fixtures := os.Getenv(testenv.FixturesEnv)
+	if fixtures == "" {
+		fixtures = filepath.Join(root, "..", "shared", "fixtures")
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join(root, "testdata", "script"),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       *update,
+		Condition: func(cond string) (bool, error) {
+			if cond == "mariadb" {
+				return mariaDBReachable(fixtures), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(e *testscript.Env) error {
 			// No real KeyCRM settings may leak into a script.
 			for _, k := range []string{"KEYCRM_API_URL", "KEYCRM_API_KEY", "KEYCRM_SYNC_PROFILE", "NO_COLOR"} {
@@ -63,8 +74,9 @@ func TestScripts(t *testing.T) {
 			e.Setenv("XDG_STATE_HOME", filepath.Join(e.WorkDir, "home", ".state"))
 			e.Setenv("DEMO", filepath.Join(root, "testdata", "demo"))
 			e.Setenv("ROOT", root)
-			e.Setenv("FIXTURES", os.Getenv(testenv.FixturesEnv))
+			e.Setenv("FIXTURES", fixtures)
 			e.Values[mockKey{}] = &mockHolder{}
+			e.Values[shopDBKey{}] = map[string]*sql.DB{}
 			e.Defer(func() {
 				if s := e.Values[mockKey{}].(*mockHolder).server; s != nil {
 					s.Close()
@@ -86,6 +98,8 @@ func TestScripts(t *testing.T) {
 			"lastrun":   cmdLastRun,
 			"killedrun": cmdKilledRun,
 			"genwide":   cmdGenWide,
+			"shopdb":    cmdShopDB,
+			"sql":       cmdSQL,
 		},
 	})
 }

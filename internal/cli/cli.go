@@ -29,8 +29,8 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
-	"github.com/keycrm-sync/keycrm-sync/internal/shopdb"
 	"github.com/keycrm-sync/keycrm-sync/internal/render"
+	"github.com/keycrm-sync/keycrm-sync/internal/shopdb"
 )
 
 // Main runs keycrm-sync with args and returns the process exit code. It never calls

@@ -201,7 +201,7 @@ func run(ctx context.Context, opts *Options) error {
 		return filetarget.Write(ctx, "-", f.IO.Out, rows, opts.fileOptions())
 	}
 	if shop.Is(opts.To) {
-		return opts.toShop(ctx, src, client.Requests)
+		return opts.toShop(ctx, src, rows, client.Requests)
 	}
 	dst := file.New(opts.To, opts.Format, opts.fileOptions(), f.IO.Out, rows)
 	if opts.Update {
@@ -230,9 +230,9 @@ func run(ctx context.Context, opts *Options) error {
 }
 
 // toShop plans and writes the stock into a shop's database: only rows the shop
-// holds are written (never inserted), in one transaction that a row changed since
+// holds are written (never inserted), and only rows of KeyCRM's SKUs are read, in one transaction that a row changed since
 // the plan refuses whole (exit 3).
-func (o *Options) toShop(ctx context.Context, src *plan.Index, requests func() int64) error {
+func (o *Options) toShop(ctx context.Context, src *plan.Index, rows []filetarget.Row, requests func() int64) error {
 	round, err := shopdb.ParseRound(o.Round)
 	if err != nil {
 		return cmdutil.UsageErrorf("%s", err)
@@ -242,7 +242,11 @@ func (o *Options) toShop(ctx context.Context, src *plan.Index, requests func() i
 		return err
 	}
 	defer dst.Close()
-	current, err := dst.Snapshot(ctx, target.Need{Full: true})
+	skus := make([]string, len(rows))
+	for i, r := range rows {
+		skus[i] = r.SKU
+	}
+	current, err := dst.Snapshot(ctx, target.Need{SKUs: skus})
 	if err != nil {
 		return err
 	}
