@@ -29,6 +29,8 @@ type Flags struct {
 	Key        string
 	PriceTypes []string
 	Strict     bool
+	// Query is the SQL a mysql:// or postgres:// source runs.
+	Query string
 }
 
 // AddFlags registers the reader flags for --from.
@@ -41,6 +43,7 @@ func AddFlags(cmd *cobra.Command, fl *Flags) {
 	f.BoolVar(&fl.NoHeader, "no-header", false, "the CSV has no header row; columns are mapped by number with --map FIELD=N")
 	f.StringVar(&fl.Key, "key", "", "where the SKU comes from in formats with several identifiers: `KEY` is article, code, barcode, id, vendorCode, param:NAME, ...")
 	f.StringArrayVar(&fl.PriceTypes, "price-type", nil, "CommerceML price type per field, `FIELD=NAME` (price=Роздрібна); repeatable")
+	f.StringVar(&fl.Query, "query", "", "for a mysql:// or postgres:// source: the `SQL` to run, its column names canonical fields (sku, quantity, price, ...)")
 	f.BoolVar(&fl.Strict, "strict", false, "treat duplicates and problem rows as an error (exit 2) instead of leaving them out")
 }
 
@@ -49,7 +52,7 @@ func AddFlags(cmd *cobra.Command, fl *Flags) {
 func (fl *Flags) Options(f *cmdutil.Factory) (connector.ReadOptions, error) {
 	opt := connector.ReadOptions{
 		Format: fl.Format, Encoding: fl.Encoding, Sheet: fl.Sheet, NoHeader: fl.NoHeader, Key: fl.Key,
-		Stdin: f.IO.In,
+		Query: fl.Query, Stdin: f.IO.In,
 	}
 	if fl.Encoding != "" {
 		if _, err := textenc.FlagValue(fl.Encoding); err != nil {

@@ -26,6 +26,7 @@ type Options struct {
 	From          string
 	Against       string
 	AgainstFormat string
+	AgainstQuery  string
 	Fields        []string
 	Warehouse     int64
 	WarehouseMap  []string
@@ -71,6 +72,7 @@ takes no lock; --against LOCATION needs no API key. Exit status: 0 in sync,
 	fl.StringVar(&opts.From, "from", "", "source `LOCATION`: a file, a folder or zip package, - for stdin, or a database URL")
 	fl.StringVar(&opts.Against, "against", "keycrm", "compare with KeyCRM, or with another source `LOCATION`")
 	fl.StringVar(&opts.AgainstFormat, "against-format", "", "read --against as `FORMAT` instead of detecting it")
+	fl.StringVar(&opts.AgainstQuery, "against-query", "", "for a mysql:// or postgres:// --against: the `SQL` to run")
 	fl.StringSliceVar(&opts.Fields, "fields", []string{catalog.FieldQuantity}, "fields to compare: quantity, available, price, purchased_price")
 	fl.Int64Var(&opts.Warehouse, "warehouse", 0, "compare stock in this KeyCRM warehouse `ID` (default: the total over all warehouses)")
 	fl.StringArrayVar(&opts.WarehouseMap, "warehouse-map", nil, "route source warehouse `NAME=ID` to a KeyCRM warehouse; repeatable")
@@ -159,7 +161,7 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		popt.Target = stock.Describe()
 	} else {
-		againstOpt := readflow.Flags{Format: opts.AgainstFormat}
+		againstOpt := readflow.Flags{Format: opts.AgainstFormat, Query: opts.AgainstQuery}
 		aopt, err := againstOpt.Options(f)
 		if err != nil {
 			return err
