@@ -32,7 +32,75 @@ type Options struct {
 	WarehouseMap  []string
 	Stock         string
 	Ignore        []string
-	Read          readflow.Flags
+	// WithKeyCRM compares --from, --against and KeyCRM at once.
+	WithKeyCRM bool
+	Read       readflow.Flags
+}
+
+// readKeyCRM reads KeyCRM's whole stock, with a progress bar.
+func readKeyCRM(ctx context.Context, f *cmdutil.Factory) (plan.Snapshot, plan.Target, error) {
+	client, err := f.KeyCRM()
+	if err != nil {
+		return plan.Snapshot{}, plan.Target{}, err
+	}
+	stock := keycrmstock.New(client)
+	bar := f.IO.Progress("reading KeyCRM", -1, false)
+	snap, err := stock.Snapshot(ctx, target.Need{Full: true, Progress: func(done, total int) {
+		bar.SetTotal(int64(total))
+		bar.Set(done)
+	}})
+	bar.Finish()
+	return snap, stock.Describe(), err
+}
+
+// readAgainst reads the --against location as the target side.
+func (o *Options) readAgainst(ctx context.Context, idx plan.IndexOptions) (plan.Snapshot, plan.Target, error) {
+	againstOpt := readflow.Flags{Format: o.AgainstFormat, Query: o.AgainstQuery}
+	aopt, err := againstOpt.Options(o.F)
+	if err != nil {
+		return plan.Snapshot{}, plan.Target{}, err
+	}
+	// The config mapping describes the --from source; the other side's
+	// headers are recognised by their synonyms.
+	aopt.Mapping = nil
+	other, err := readflow.Read(ctx, o.F, o.Against, aopt, idx)
+	if err == nil {
+		need := o.Fields
+		if slices.Contains(other.Info.Fields, catalog.FieldQuantity) {
+			// As the target, its stock tells availability when it
+			// has no in-stock flag of its own.
+			need = slices.DeleteFunc(slices.Clone(need), func(f string) bool { return f == catalog.FieldAvailable })
+		}
+		err = other.Require(need)
+	}
+	if err != nil {
+		return plan.Snapshot{}, plan.Target{}, fmt.Errorf("--against: %w", err)
+	}
+	snap, err := other.Index.AsTarget()
+	return snap, plan.Target{Location: other.Location.String()}, err
+}
+
+// threeWay prints diff --with-keycrm's report: one verdict per SKU of --from,
+// --against and KeyCRM, exit 1 unless every SKU is the same everywhere.
+func (o *Options) threeWay(src *readflow.Source, againstName string, against, crm plan.Snapshot) error {
+	from, err := src.Index.AsTarget()
+	if err != nil {
+		return err
+	}
+	available := o.Stock == string(plan.Available)
+	r := compareSides([]side{
+		newSide(src.Location.String(), from, 0, false),
+		newSide(againstName, against, 0, false),
+		newSide(plan.KeyCRM, crm, o.Warehouse, available),
+	})
+	if err := render.Write(o.F.IO.Out, o.F.Global.Output, r.view()); err != nil {
+		return err
+	}
+	o.F.IO.Logf("%s", r.summary())
+	if !r.InSync {
+		return cmdutil.ErrDifferences
+	}
+	return nil
 }
 
 // comparable are the fields diff can compare with KeyCRM's stock rows.
@@ -72,6 +140,7 @@ takes no lock; --against LOCATION needs no API key. Exit status: 0 in sync,
 	fl.StringVar(&opts.From, "from", "", "source `LOCATION`: a file, a folder or zip package, - for stdin, or a database URL")
 	fl.StringVar(&opts.Against, "against", "keycrm", "compare with KeyCRM, or with another source `LOCATION`")
 	fl.StringVar(&opts.AgainstFormat, "against-format", "", "read --against as `FORMAT` instead of detecting it")
+	fl.BoolVar(&opts.WithKeyCRM, "with-keycrm", false, "with --against LOCATION: compare --from, --against and KeyCRM, one verdict per SKU")
 	fl.StringVar(&opts.AgainstQuery, "against-query", "", "for a mysql:// or postgres:// --against: the `SQL` to run")
 	fl.StringSliceVar(&opts.Fields, "fields", []string{catalog.FieldQuantity}, "fields to compare: quantity, available, price, purchased_price")
 	fl.Int64Var(&opts.Warehouse, "warehouse", 0, "compare stock in this KeyCRM warehouse `ID` (default: the total over all warehouses)")
@@ -96,6 +165,12 @@ func (o *Options) validate() error {
 	}
 	if o.Stock != string(plan.OnHand) && o.Stock != string(plan.Available) {
 		return cmdutil.UsageErrorf("--stock is on-hand or available, not %q", o.Stock)
+	}
+	if o.WithKeyCRM && o.Against == "keycrm" {
+		return cmdutil.UsageErrorf("--with-keycrm needs --against LOCATION, the third location to compare")
+	}
+	if o.WithKeyCRM && !slices.Equal(o.Fields, []string{catalog.FieldQuantity}) {
+		return cmdutil.UsageErrorf("--with-keycrm compares quantity only, not --fields %s", strings.Join(o.Fields, ","))
 	}
 	for _, class := range o.Ignore {
 		if class != ignoreMissingInSource && class != ignoreMissingInTarget {
@@ -124,7 +199,7 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	toKeyCRM := opts.Against == "keycrm"
+	toKeyCRM := opts.Against == "keycrm" || opts.WithKeyCRM
 	if toKeyCRM {
 		// Fail on a missing key before reading a large file.
 		if _, err := f.KeyCRM(); err != nil {
@@ -146,46 +221,20 @@ func run(ctx context.Context, opts *Options) error {
 		Fields:  opts.Fields,
 		Stock:   plan.StockMode(opts.Stock),
 	}
-	var snap plan.Snapshot
+	var snap, crm plan.Snapshot
 	if toKeyCRM {
-		client, _ := f.KeyCRM()
-		stock := keycrmstock.New(client)
-		bar := f.IO.Progress("reading KeyCRM", -1, false)
-		snap, err = stock.Snapshot(ctx, target.Need{Full: true, Progress: func(done, total int) {
-			bar.SetTotal(int64(total))
-			bar.Set(done)
-		}})
-		bar.Finish()
-		if err != nil {
+		if crm, popt.Target, err = readKeyCRM(ctx, f); err != nil {
 			return err
 		}
-		popt.Target = stock.Describe()
-	} else {
-		againstOpt := readflow.Flags{Format: opts.AgainstFormat, Query: opts.AgainstQuery}
-		aopt, err := againstOpt.Options(f)
-		if err != nil {
+		snap = crm
+	}
+	if opts.Against != "keycrm" {
+		if snap, popt.Target, err = opts.readAgainst(ctx, idx); err != nil {
 			return err
 		}
-		// The config mapping describes the --from source; the other side's
-		// headers are recognised by their synonyms.
-		aopt.Mapping = nil
-		other, err := readflow.Read(ctx, f, opts.Against, aopt, idx)
-		if err == nil {
-			need := opts.Fields
-			if slices.Contains(other.Info.Fields, catalog.FieldQuantity) {
-				// As the target, its stock tells availability when it
-				// has no in-stock flag of its own.
-				need = slices.DeleteFunc(slices.Clone(need), func(f string) bool { return f == catalog.FieldAvailable })
-			}
-			err = other.Require(need)
-		}
-		if err != nil {
-			return fmt.Errorf("--against: %w", err)
-		}
-		if snap, err = other.Index.AsTarget(); err != nil {
-			return err
-		}
-		popt.Target = plan.Target{Location: other.Location.String()}
+	}
+	if opts.WithKeyCRM {
+		return opts.threeWay(src, popt.Target.Location, snap, crm)
 	}
 	p, err := plan.Compute(src.Index, snap, popt)
 	if err != nil {
