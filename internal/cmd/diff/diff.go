@@ -92,7 +92,7 @@ func (o *Options) threeWay(src *readflow.Source, againstName string, against, cr
 		newSide(src.Location.String(), from, 0, false),
 		newSide(againstName, against, 0, false),
 		newSide(plan.KeyCRM, crm, o.Warehouse, available),
-	})
+	}, slices.Contains(o.Ignore, ignoreMissingInSource), slices.Contains(o.Ignore, ignoreMissingInTarget))
 	if err := render.Write(o.F.IO.Out, o.F.Global.Output, r.view()); err != nil {
 		return err
 	}

@@ -55,6 +55,9 @@ type skuVerdict struct {
 	SKU     string    `json:"sku"`
 	Values  []*string `json:"quantities"`
 	Verdict string    `json:"verdict"`
+	// Ignored is set when the verdict is listed but, by --ignore or because a
+	// side left the SKU out, is no difference.
+	Ignored bool `json:"ignored,omitempty"`
 }
 
 // threeWayReport is diff --with-keycrm's output.
@@ -67,7 +70,9 @@ type threeWayReport struct {
 // compareSides gives every SKU of any side one verdict: the same quantity
 // everywhere, a quantity that differs, or held only by some of the sides. A SKU a
 // side left out (a duplicate or a problem row there) is listed but not compared.
-func compareSides(sides []side) threeWayReport {
+// The first side is the source: with ignoreSource a SKU it lacks, and with
+// ignoreTarget a SKU only some of the others lack, is listed but no difference.
+func compareSides(sides []side, ignoreSource, ignoreTarget bool) threeWayReport {
 	r := threeWayReport{InSync: true}
 	all := map[string]bool{}
 	for _, s := range sides {
@@ -115,7 +120,12 @@ func compareSides(sides []side) threeWayReport {
 		default:
 			v.Verdict = verdictDiffers
 		}
-		if v.Verdict != verdictSame && len(leftOut) == 0 {
+		_, inSource := sides[0].stock[sku]
+		ignored := len(leftOut) > 0 || !inSource && ignoreSource || inSource && ignoreTarget
+		if v.Verdict != verdictSame && v.Verdict != verdictDiffers && ignored {
+			v.Ignored = true
+		}
+		if v.Verdict != verdictSame && !v.Ignored {
 			r.InSync = false
 		}
 		r.SKUs = append(r.SKUs, v)

@@ -30,7 +30,7 @@ func TestCompareSides(t *testing.T) {
 		newSide("erp.csv", snap(map[string]string{"A": "1", "B": "2", "C": "3", "D": "4", "E": ""}), 0, false),
 		newSide("shop", snap(map[string]string{"A": "1.0", "B": "2", "C": "3", "E": ""}, "F"), 0, false),
 		newSide("keycrm", snap(map[string]string{"A": "1", "B": "5", "E": "", "F": "1"}), 0, false),
-	})
+	}, false, false)
 	want := map[string]string{
 		"A": "same everywhere",
 		"B": "differs",
@@ -68,9 +68,25 @@ func TestCompareSides(t *testing.T) {
 
 func TestCompareSidesInSync(t *testing.T) {
 	s := map[string]string{"A": "1", "B": "0"}
-	r := compareSides([]side{newSide("a", snap(s), 0, false), newSide("b", snap(s), 0, false), newSide("c", snap(s), 0, false)})
+	r := compareSides([]side{newSide("a", snap(s), 0, false), newSide("b", snap(s), 0, false), newSide("c", snap(s), 0, false)}, false, false)
 	if !r.InSync || r.summary() != "diff: 2 SKUs: 2 same everywhere, 0 differ, 0 only in some locations, 0 left out" {
 		t.Errorf("in sync %v, %s", r.InSync, r.summary())
+	}
+}
+
+func TestCompareSidesIgnore(t *testing.T) {
+	sides := []side{
+		newSide("from", snap(map[string]string{"A": "1", "B": "2"}), 0, false),
+		newSide("against", snap(map[string]string{"A": "1", "C": "2"}), 0, false),
+		newSide("keycrm", snap(map[string]string{"A": "1", "C": "2"}), 0, false),
+	}
+	for _, tt := range []struct {
+		source, target, inSync bool
+	}{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, true}} {
+		r := compareSides(sides, tt.source, tt.target)
+		if r.InSync != tt.inSync || r.SKUs[1].Ignored != tt.target || r.SKUs[2].Ignored != tt.source {
+			t.Errorf("ignore source %v target %v: in sync %v, verdicts %+v", tt.source, tt.target, r.InSync, r.SKUs)
+		}
 	}
 }
 
