@@ -59,7 +59,7 @@ func NewCmdPullStock(f *cmdutil.Factory, runF func(context.Context, *Options) er
 	opts := &Options{F: f}
 	cmd := &cobra.Command{
 		Use:   "pull-stock --to DST [--warehouse ID[,ID...]] [--stock available|on-hand] [--round down|nearest|none]",
-		Short: "Write KeyCRM's stock into a file or marketplace feed",
+		Short: "Write KeyCRM's stock into a file, marketplace feed or shop database",
 		Long: `pull-stock reads KeyCRM's stock (залишки) with the fewest requests (full pages of 50
 offers with their per-warehouse breakdown), and writes it into a file: CSV, XLSX,
 JSON lines, a YML feed for Prom.ua or Rozetka, or a Google Merchant feed. The
@@ -68,10 +68,17 @@ summed over the --warehouse ids (default all), rounded per --round. The file is
 planned against its current values, guarded, confirmed (or --yes), journaled and
 written whole and atomically: a failed run leaves the old file. With --to - the
 rows go to stdout and no plan is printed. Offers without a SKU, and SKUs held by
-two offers, are reported and never written.`,
+two offers, are reported and never written.
+
+With --to woocommerce://, opencart:// or prestashop:// the stock goes into the
+shop's own database: planned against the rows the shop holds for KeyCRM's SKUs,
+only their stock columns updated, in one transaction (never an INSERT or DELETE);
+a row changed since the plan refuses the whole write (exit 3). The password may
+be kept in KEYCRM_SYNC_DB_PASSWORD and is shown as **** everywhere.`,
 		Example: `  keycrm-sync pull-stock --to stock.csv --dry-run
   keycrm-sync pull-stock --to /var/www/feed/prom.xml --feed-dialect prom --yes
-  keycrm-sync pull-stock --to - --warehouse 1,3 --stock on-hand`,
+  keycrm-sync pull-stock --to - --warehouse 1,3 --stock on-hand
+  keycrm-sync pull-stock --to 'woocommerce://keycrm@127.0.0.1/wordpress' --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.validate(); err != nil {
@@ -84,7 +91,7 @@ two offers, are reported and never written.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.To, "to", "", "destination `FILE` (.csv, .tsv, .xlsx, .jsonl, .xml feed), or - for stdout")
+	fl.StringVar(&opts.To, "to", "", "destination `DST`: a file (.csv, .tsv, .xlsx, .jsonl, .xml feed), - for stdout, or a woocommerce://, opencart:// or prestashop:// database")
 	fl.Int64SliceVar(&opts.Warehouses, "warehouse", nil, "sum the stock of these KeyCRM warehouse `ID`s (default: all)")
 	fl.StringVar(&opts.Stock, "stock", string(plan.Available), "stock to write: available (quantity minus reserve, at least 0) or on-hand")
 	fl.StringVar(&opts.Round, "round", roundDown, "round quantities: down, nearest or none")
