@@ -48,7 +48,8 @@ func mariaDBReachable(fixtures string) bool {
 // shopdb VAR [-r OLD=NEW]... FILE... creates a uniquely named MariaDB database,
 // runs the schema FILEs in it as the CMS installers do (lines starting with "--"
 // dropped, each OLD replaced by NEW: PrestaShop's PREFIX_ placeholders), sets
-// $VAR to HOST:PORT/NAME and drops the database when the script ends. Scripts
+// $VAR to HOST:PORT/NAME and $VAR_NAME to NAME, and drops the database when the
+// script ends, with the user of that NAME a script may create for its grants. Scripts
 // guard it with [!mariadb] skip.
 func cmdShopDB(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
@@ -78,6 +79,7 @@ func cmdShopDB(ts *testscript.TestScript, neg bool, args []string) {
 		admin := rootDB(ts, addr, "")
 		defer admin.Close()
 		_, _ = admin.Exec("DROP DATABASE IF EXISTS `" + name + "`")
+		_, _ = admin.Exec("DROP USER IF EXISTS '" + name + "'@'%'")
 	})
 	db := rootDB(ts, addr, name)
 	ts.Defer(func() { db.Close() })
@@ -95,6 +97,7 @@ func cmdShopDB(ts *testscript.TestScript, neg bool, args []string) {
 	dbs, _ := ts.Value(shopDBKey{}).(map[string]*sql.DB)
 	dbs[args[0]] = db
 	ts.Setenv(args[0], addr+"/"+name)
+	ts.Setenv(args[0]+"_NAME", name)
 }
 
 func rootDB(ts *testscript.TestScript, addr, name string) *sql.DB {
