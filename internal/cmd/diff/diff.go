@@ -126,15 +126,7 @@ takes no lock; --against LOCATION needs no API key. Exit status: 0 in sync,
   keycrm-sync diff --from stock.csv --warehouse 1 --fields quantity,price -o json
   keycrm-sync diff --from shop.csv --against erp.xlsx --ignore missing-in-source`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return run(cmd.Context(), opts)
-		},
+		RunE: cmdutil.RunE(opts, opts.validate, runF, run),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.From, "from", "", "source `LOCATION`: a file, a folder or zip package, - for stdin, or a database URL")

@@ -80,15 +80,7 @@ be kept in KEYCRM_SYNC_DB_PASSWORD and is shown as **** everywhere.`,
   keycrm-sync pull-stock --to - --warehouse 1,3 --stock on-hand
   keycrm-sync pull-stock --to 'woocommerce://keycrm@127.0.0.1/wordpress' --dry-run`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return run(cmd.Context(), opts)
-		},
+		RunE: cmdutil.RunE(opts, opts.validate, runF, run),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.To, "to", "", "destination `DST`: a file (.csv, .tsv, .xlsx, .jsonl, .xml feed), - for stdout, or a woocommerce://, opencart:// or prestashop:// database")
