@@ -8,7 +8,9 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/shopdb"
+	"github.com/keycrm-sync/keycrm-sync/internal/shopdb/shopdbtest"
 	"github.com/keycrm-sync/keycrm-sync/internal/target"
+	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
@@ -126,5 +128,41 @@ func TestUnmask(t *testing.T) {
 		if Is(loc) != want {
 			t.Errorf("Is(%q) = %v", loc, !want)
 		}
+	}
+}
+
+// TestStaleAgainstMariaDB plans against a real WooCommerce database, lets the shop
+// sell one item before the write, and checks that the write is refused whole: no
+// row of the batch changes.
+func TestStaleAgainstMariaDB(t *testing.T) {
+	db := shopdbtest.New(t)
+	db.Load(t, testenv.Fixture(t, "woocommerce/wordpress_woocommerce_phpmyadmin_dump.sql"), nil)
+	db.Exec(t, `INSERT INTO wp_posts (ID, post_parent, post_type, post_title, post_status) VALUES (901, 0, 'product', 'A', 'publish'), (902, 0, 'product', 'B', 'publish');
+		INSERT INTO wp_postmeta (post_id, meta_key, meta_value) VALUES (901, '_sku', 'A'), (901, '_manage_stock', 'yes'), (901, '_stock', '3'), (901, '_stock_status', 'instock'),
+			(902, '_sku', 'B'), (902, '_manage_stock', 'yes'), (902, '_stock', '5'), (902, '_stock_status', 'instock');
+		INSERT INTO wp_wc_product_meta_lookup (product_id, sku, stock_quantity, stock_status) VALUES (901, 'A', 3, 'instock'), (902, 'B', 5, 'instock');`)
+	ctx := context.Background()
+	s, err := Open(ctx, db.URL("woocommerce", "root", "", ""), shopdb.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Snapshot(ctx, target.Need{SKUs: []string{"A", "B"}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Exec(t, "UPDATE wp_postmeta SET meta_value = '2' WHERE post_id = 902 AND meta_key = '_stock'")
+	change := func(sku string, from, to int64) plan.Change {
+		return plan.Change{SKU: sku, Field: catalog.FieldQuantity, From: plan.NumberValue(decimal.FromInt(from)), To: plan.NumberValue(decimal.FromInt(to))}
+	}
+	err = s.Write(ctx, target.Batch{Entries: []plan.Change{change("A", 3, 10), change("B", 5, 10)}})
+	if s.Stale() == nil || s.Stale().SKU != "B" {
+		t.Fatalf("Write = %v; want B stale", err)
+	}
+	var got string
+	if err := db.Root.QueryRow("SELECT GROUP_CONCAT(meta_value ORDER BY post_id) FROM wp_postmeta WHERE post_id IN (901, 902) AND meta_key = '_stock'").Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "3,2" {
+		t.Errorf("stock after a refused write = %s, want 3,2 (unchanged)", got)
 	}
 }
