@@ -14,6 +14,7 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/filetarget"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/shopdb"
@@ -108,6 +109,9 @@ func (o *Options) validate() error {
 	if o.Update && o.To == "-" {
 		return cmdutil.UsageErrorf("--update needs a file to update, not standard output")
 	}
+	if shop.Is(o.To) && (o.Update || o.Format != "" || o.Encoding != "" || o.Delimiter != "" || o.FeedDialect != "" || o.Headers != "" || o.Sheet != "" || o.Key != "" || len(o.Maps) > 0 || o.DecimalComma) {
+		return cmdutil.UsageErrorf("--to %s is a shop database: its stock rows are updated in place, and the file flags (--update, --format, --encoding, --delimiter, --feed-dialect, --headers, --sheet, --key, --map, --decimal-comma) do not apply", redactedTo(o.To))
+	}
 	if o.Stock != string(plan.Available) && o.Stock != string(plan.OnHand) {
 		return cmdutil.UsageErrorf("--stock is available or on-hand, not %q", o.Stock)
 	}
@@ -129,6 +133,14 @@ func (o *Options) validate() error {
 		return err
 	}
 	return nil
+}
+
+// redactedTo is --to for a message, its password masked.
+func redactedTo(to string) string {
+	if loc, err := connector.ParseLocation(to); err == nil {
+		return loc.String()
+	}
+	return "DST"
 }
 
 // mapping reads --map FIELD=HEADER.
