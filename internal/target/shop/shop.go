@@ -56,8 +56,6 @@ type Shop struct {
 	// revert puts journaled values back as they were, never rounded.
 	revert bool
 	stale  *shopdb.StaleError
-	// Replaced are the rows as they were before the last Write.
-	Replaced []shopdb.Row
 }
 
 var _ target.ReadBacker = (*Shop)(nil)
@@ -106,9 +104,6 @@ func (s *Shop) Close() error { return s.w.Close() }
 
 // Stale is the row the last Write found changed since the plan, or nil.
 func (s *Shop) Stale() *shopdb.StaleError { return s.stale }
-
-// Statements is how many statements the last Write ran.
-func (s *Shop) Statements() int { return s.w.Statements() }
 
 // Describe names the database, its password masked.
 func (s *Shop) Describe() plan.Target {
@@ -178,16 +173,14 @@ func (s *Shop) Write(ctx context.Context, b target.Batch) error {
 		}
 		changes[i] = shopdb.Change{Key: r.Key, SKU: r.SKU, Quantity: num(c.To), Expect: num(c.From), Revert: s.revert}
 	}
-	replaced, err := s.w.Write(ctx, changes)
-	if err != nil {
-		var stale *shopdb.StaleError
-		if errors.As(err, &stale) {
-			s.stale = stale
-		}
-		return err
+	// The rows Write replaced need no keeping here: the plan's From values,
+	// journaled, are the same values, checked against the rows as they were.
+	_, err := s.w.Write(ctx, changes)
+	var stale *shopdb.StaleError
+	if errors.As(err, &stale) {
+		s.stale = stale
 	}
-	s.Replaced = replaced
-	return nil
+	return err
 }
 
 // Refused says a failed Write applied nothing: it is one transaction, rolled back
