@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -56,15 +57,18 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       *update,
-		// [fixtures] holds when the shared fixtures are there, and always under
-		// KEYCRM_SYNC_NO_SKIP, so that CI fails on a missing fixture instead of
-		// skipping the script.
+		// [fixtures] holds when the shared fixtures are there, and [mariadb] when
+		// the database answers; both always hold under KEYCRM_SYNC_NO_SKIP, so
+		// that CI fails on a missing dependency instead of skipping the script.
 		Condition: func(cond string) (bool, error) {
-			if cond != "fixtures" {
-				return false, fmt.Errorf("unknown condition %q", cond)
+			switch cond {
+			case "fixtures":
+				_, err := os.Stat(fixtures)
+				return err == nil || os.Getenv(testenv.NoSkipEnv) != "", nil
+			case "mariadb":
+				return mariaDBReachable(fixtures), nil
 			}
-			_, err := os.Stat(fixtures)
-			return err == nil || os.Getenv(testenv.NoSkipEnv) != "", nil
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Setup: func(e *testscript.Env) error {
 			// No real KeyCRM settings may leak into a script.
@@ -78,6 +82,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("ROOT", root)
 			e.Setenv("FIXTURES", fixtures)
 			e.Values[mockKey{}] = &mockHolder{}
+			e.Values[shopDBKey{}] = map[string]*sql.DB{}
 			e.Defer(func() {
 				if s := e.Values[mockKey{}].(*mockHolder).server; s != nil {
 					s.Close()
@@ -100,6 +105,8 @@ func TestScripts(t *testing.T) {
 			"killedrun": cmdKilledRun,
 			"genwide":   cmdGenWide,
 			"genxlsx":   cmdGenXLSX,
+			"shopdb":    cmdShopDB,
+			"sql":       cmdSQL,
 		},
 	})
 }

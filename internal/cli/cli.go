@@ -30,6 +30,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/iostreams"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/render"
+	"github.com/keycrm-sync/keycrm-sync/internal/shopdb"
 )
 
 // Main runs keycrm-sync with args and returns the process exit code. It never calls
@@ -168,13 +169,14 @@ func exitCode(ios *iostreams.IOStreams, err error) int {
 	var silent *cmdutil.SilentError
 	var refused *plan.RefusedError
 	var stale *plan.StaleError
+	var shopStale *shopdb.StaleError
 	var partial *apply.PartialError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, cmdutil.ErrDifferences):
 		return 1
-	case errors.As(err, &refused), errors.As(err, &stale):
+	case errors.As(err, &refused), errors.As(err, &stale), errors.As(err, &shopStale):
 		// A guard or a stale saved plan refused the run: nothing was written.
 		ios.Errorf("%s", err)
 		return 3

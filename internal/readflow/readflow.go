@@ -29,6 +29,8 @@ type Flags struct {
 	Key        string
 	PriceTypes []string
 	Strict     bool
+	// Query is the SQL a mysql:// or postgres:// source runs.
+	Query string
 }
 
 // AddFlags registers the reader flags for --from.
@@ -52,6 +54,7 @@ func addFlags(cmd *cobra.Command, fl *Flags, prefix, source string) {
 	f.BoolVar(&fl.NoHeader, prefix+"no-header", false, "the "+source+" CSV has no header row; columns are mapped by number with --"+prefix+"map FIELD=N")
 	f.StringVar(&fl.Key, prefix+"key", "", "where "+source+"'s SKU comes from in formats with several identifiers: `KEY` is article, code, barcode, id, vendorCode, param:NAME, ...")
 	f.StringArrayVar(&fl.PriceTypes, prefix+"price-type", nil, "CommerceML price type per field of "+source+", `FIELD=NAME` (price=Роздрібна); repeatable")
+	f.StringVar(&fl.Query, prefix+"query", "", "for a mysql:// or postgres:// "+source+": the `SQL` to run, its column names canonical fields (sku, quantity, price, ...)")
 }
 
 // Options turns the flags into reader options, with the config file's mapping
@@ -77,7 +80,7 @@ func (fl *Flags) OtherOptions(f *cmdutil.Factory) (connector.ReadOptions, error)
 func (fl *Flags) options(f *cmdutil.Factory, cfgMapping map[string]string) (connector.ReadOptions, error) {
 	opt := connector.ReadOptions{
 		Format: fl.Format, Encoding: fl.Encoding, Sheet: fl.Sheet, NoHeader: fl.NoHeader, Key: fl.Key,
-		Stdin: f.IO.In,
+		Query: fl.Query, Stdin: f.IO.In,
 	}
 	if fl.Encoding != "" {
 		if _, err := textenc.FlagValue(fl.Encoding); err != nil {

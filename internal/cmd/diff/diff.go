@@ -34,6 +34,71 @@ type Options struct {
 	// AgainstRead are the reader flags of --against LOCATION, each the
 	// --against-… twin of a --from flag, so both sides can be read alike.
 	AgainstRead readflow.Flags
+	// WithKeyCRM compares --from, --against and KeyCRM at once.
+	WithKeyCRM bool
+}
+
+// readKeyCRM reads KeyCRM's whole stock, with a progress bar.
+func readKeyCRM(ctx context.Context, f *cmdutil.Factory) (plan.Snapshot, plan.Target, error) {
+	client, err := f.KeyCRM()
+	if err != nil {
+		return plan.Snapshot{}, plan.Target{}, err
+	}
+	stock := keycrmstock.New(client)
+	bar := f.IO.Progress("reading KeyCRM", -1, false)
+	snap, err := stock.Snapshot(ctx, target.Need{Full: true, Progress: func(done, total int) {
+		bar.SetTotal(int64(total))
+		bar.Set(done)
+	}})
+	bar.Finish()
+	return snap, stock.Describe(), err
+}
+
+// readAgainst reads the --against location as the target side, with its own
+// --against-… reader flags.
+func (o *Options) readAgainst(ctx context.Context, idx plan.IndexOptions) (plan.Snapshot, plan.Target, error) {
+	aopt, err := o.AgainstRead.OtherOptions(o.F)
+	if err != nil {
+		return plan.Snapshot{}, plan.Target{}, err
+	}
+	other, err := readflow.Read(ctx, o.F, o.Against, aopt, idx)
+	if err == nil {
+		need := o.Fields
+		if slices.Contains(other.Info.Fields, catalog.FieldQuantity) {
+			// As the target, its stock tells availability when it
+			// has no in-stock flag of its own.
+			need = slices.DeleteFunc(slices.Clone(need), func(f string) bool { return f == catalog.FieldAvailable })
+		}
+		err = other.Require(need)
+	}
+	if err != nil {
+		return plan.Snapshot{}, plan.Target{}, fmt.Errorf("--against: %w", err)
+	}
+	snap, err := other.Index.AsTarget()
+	return snap, plan.Target{Location: other.Location.String()}, err
+}
+
+// threeWay prints diff --with-keycrm's report: one verdict per SKU of --from,
+// --against and KeyCRM, exit 1 unless every SKU is the same everywhere.
+func (o *Options) threeWay(src *readflow.Source, againstName string, against, crm plan.Snapshot) error {
+	from, err := src.Index.AsTarget()
+	if err != nil {
+		return err
+	}
+	available := o.Stock == string(plan.Available)
+	r := compareSides([]side{
+		newSide(src.Location.String(), from, 0, false),
+		newSide(againstName, against, 0, false),
+		newSide(plan.KeyCRM, crm, o.Warehouse, available),
+	}, slices.Contains(o.Ignore, ignoreMissingInSource), slices.Contains(o.Ignore, ignoreMissingInTarget))
+	if err := render.Write(o.F.IO.Out, o.F.Global.Output, r.view()); err != nil {
+		return err
+	}
+	o.F.IO.Logf("%s", r.summary())
+	if !r.InSync {
+		return cmdutil.ErrDifferences
+	}
+	return nil
 }
 
 // comparable are the fields diff can compare with KeyCRM's stock rows.
@@ -68,6 +133,7 @@ takes no lock; --against LOCATION needs no API key. Exit status: 0 in sync,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.From, "from", "", "source `LOCATION`: a file, a folder or zip package, - for stdin, or a database URL")
 	fl.StringVar(&opts.Against, "against", "keycrm", "compare with KeyCRM, or with another source `LOCATION`")
+	fl.BoolVar(&opts.WithKeyCRM, "with-keycrm", false, "with --against LOCATION: compare --from, --against and KeyCRM, one verdict per SKU")
 	fl.StringSliceVar(&opts.Fields, "fields", []string{catalog.FieldQuantity}, "fields to compare: quantity, available, price, purchased_price")
 	fl.Int64Var(&opts.Warehouse, "warehouse", 0, "compare stock in this KeyCRM warehouse `ID` (default: the total over all warehouses)")
 	fl.StringArrayVar(&opts.WarehouseMap, "warehouse-map", nil, "route source warehouse `NAME=ID` to a KeyCRM warehouse; repeatable")
@@ -92,6 +158,12 @@ func (o *Options) validate() error {
 	}
 	if o.Stock != string(plan.OnHand) && o.Stock != string(plan.Available) {
 		return cmdutil.UsageErrorf("--stock is on-hand or available, not %q", o.Stock)
+	}
+	if o.WithKeyCRM && o.Against == "keycrm" {
+		return cmdutil.UsageErrorf("--with-keycrm needs --against LOCATION, the third location to compare")
+	}
+	if o.WithKeyCRM && !slices.Equal(o.Fields, []string{catalog.FieldQuantity}) {
+		return cmdutil.UsageErrorf("--with-keycrm compares quantity only, not --fields %s", strings.Join(o.Fields, ","))
 	}
 	for _, class := range o.Ignore {
 		if !slices.Contains(ignorable, class) {
@@ -120,7 +192,7 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	toKeyCRM := opts.Against == "keycrm"
+	toKeyCRM := opts.Against == "keycrm" || opts.WithKeyCRM
 	if toKeyCRM {
 		// Fail on a missing key before reading a large file.
 		if _, err := f.KeyCRM(); err != nil {
@@ -146,42 +218,20 @@ func run(ctx context.Context, opts *Options) error {
 		Fields:  opts.Fields,
 		Stock:   plan.StockMode(opts.Stock),
 	}
-	var snap plan.Snapshot
+	var snap, crm plan.Snapshot
 	if toKeyCRM {
-		client, _ := f.KeyCRM()
-		stock := keycrmstock.New(client)
-		bar := f.IO.Progress("reading KeyCRM", -1, false)
-		snap, err = stock.Snapshot(ctx, target.Need{Full: true, Progress: func(done, total int) {
-			bar.SetTotal(int64(total))
-			bar.Set(done)
-		}})
-		bar.Finish()
-		if err != nil {
+		if crm, popt.Target, err = readKeyCRM(ctx, f); err != nil {
 			return err
 		}
-		popt.Target = stock.Describe()
-	} else {
-		aopt, err := opts.AgainstRead.OtherOptions(f)
-		if err != nil {
+		snap = crm
+	}
+	if opts.Against != "keycrm" {
+		if snap, popt.Target, err = opts.readAgainst(ctx, idx); err != nil {
 			return err
 		}
-		other, err := readflow.Read(ctx, f, opts.Against, aopt, idx)
-		if err == nil {
-			need := opts.Fields
-			if slices.Contains(other.Info.Fields, catalog.FieldQuantity) {
-				// As the target, its stock tells availability when it
-				// has no in-stock flag of its own.
-				need = slices.DeleteFunc(slices.Clone(need), func(f string) bool { return f == catalog.FieldAvailable })
-			}
-			err = other.Require(need)
-		}
-		if err != nil {
-			return fmt.Errorf("--against: %w", err)
-		}
-		if snap, err = other.Index.AsTarget(); err != nil {
-			return err
-		}
-		popt.Target = plan.Target{Location: other.Location.String()}
+	}
+	if opts.WithKeyCRM {
+		return opts.threeWay(src, popt.Target.Location, snap, crm)
 	}
 	p, err := plan.Compute(src.Index, snap, popt)
 	if err != nil {

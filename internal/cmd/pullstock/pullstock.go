@@ -14,11 +14,14 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/filetarget"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/shopdb"
 	"github.com/keycrm-sync/keycrm-sync/internal/target"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/file"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/shop"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
@@ -57,7 +60,7 @@ func NewCmdPullStock(f *cmdutil.Factory, runF func(context.Context, *Options) er
 	opts := &Options{F: f}
 	cmd := &cobra.Command{
 		Use:   "pull-stock --to DST [--warehouse ID[,ID...]] [--stock available|on-hand] [--round down|nearest|none]",
-		Short: "Write KeyCRM's stock into a file or marketplace feed",
+		Short: "Write KeyCRM's stock into a file, marketplace feed or shop database",
 		Long: `pull-stock reads KeyCRM's stock (залишки) with the fewest requests (full pages of 50
 offers with their per-warehouse breakdown; with --update, the file's SKUs 50 a request
 when that is cheaper), says the cost first, and writes it into a file: CSV, XLSX,
@@ -67,15 +70,22 @@ summed over the --warehouse ids (default all), rounded per --round. The file is
 planned against its current values, guarded, confirmed (or --yes), journaled and
 written whole and atomically: a failed run leaves the old file. With --to - the
 rows go to stdout and no plan is printed. Offers without a SKU, and SKUs held by
-two offers, are reported and never written.`,
+two offers, are reported and never written.
+
+With --to woocommerce://, opencart:// or prestashop:// the stock goes into the
+shop's own database: planned against the rows the shop holds for KeyCRM's SKUs,
+only their stock columns updated, in one transaction (never an INSERT or DELETE);
+a row changed since the plan refuses the whole write (exit 3). The password may
+be kept in KEYCRM_SYNC_DB_PASSWORD and is shown as **** everywhere.`,
 		Example: `  keycrm-sync pull-stock --to stock.csv --dry-run
   keycrm-sync pull-stock --to /var/www/feed/prom.xml --feed-dialect prom --yes
-  keycrm-sync pull-stock --to - --warehouse 1,3 --stock on-hand`,
+  keycrm-sync pull-stock --to - --warehouse 1,3 --stock on-hand
+  keycrm-sync pull-stock --to 'woocommerce://keycrm@127.0.0.1/wordpress' --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: cmdutil.RunE(opts, opts.validate, runF, run),
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.To, "to", "", "destination `FILE` (.csv, .tsv, .xlsx, .jsonl, .xml feed), or - for stdout")
+	fl.StringVar(&opts.To, "to", "", "destination `DST`: a file (.csv, .tsv, .xlsx, .jsonl, .xml feed), - for stdout, or a woocommerce://, opencart:// or prestashop:// database")
 	fl.Int64SliceVar(&opts.Warehouses, "warehouse", nil, "sum the stock of these KeyCRM warehouse `ID`s (default: all)")
 	fl.StringVar(&opts.Stock, "stock", string(plan.Available), "stock to write: available (quantity minus reserve, at least 0) or on-hand")
 	fl.StringVar(&opts.Round, "round", roundDown, "round quantities: down, nearest or none")
@@ -100,6 +110,9 @@ func (o *Options) validate() error {
 	if o.Update && o.To == "-" {
 		return cmdutil.UsageErrorf("--update needs a file to update, not standard output")
 	}
+	if shop.Is(o.To) && (o.Update || o.Format != "" || o.Encoding != "" || o.Delimiter != "" || o.FeedDialect != "" || o.Headers != "" || o.Sheet != "" || o.Key != "" || len(o.Maps) > 0 || o.DecimalComma) {
+		return cmdutil.UsageErrorf("--to %s is a shop database: its stock rows are updated in place, and the file flags (--update, --format, --encoding, --delimiter, --feed-dialect, --headers, --sheet, --key, --map, --decimal-comma) do not apply", redactedTo(o.To))
+	}
 	if o.Stock != string(plan.Available) && o.Stock != string(plan.OnHand) {
 		return cmdutil.UsageErrorf("--stock is available or on-hand, not %q", o.Stock)
 	}
@@ -121,6 +134,14 @@ func (o *Options) validate() error {
 		return err
 	}
 	return nil
+}
+
+// redactedTo is --to for a message, its password masked.
+func redactedTo(to string) string {
+	if loc, err := connector.ParseLocation(to); err == nil {
+		return loc.String()
+	}
+	return "DST"
 }
 
 // mapping reads --map FIELD=HEADER.
@@ -197,6 +218,9 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.To == "-" {
 		return filetarget.Write(ctx, "-", f.IO.Out, rows, opts.fileOptions())
 	}
+	if shop.Is(opts.To) {
+		return opts.toShop(ctx, src, rows, client.Requests)
+	}
 	dst = dst.WithRows(rows)
 	if !opts.Update {
 		if current, err = dst.Snapshot(ctx, target.Need{}); err != nil {
@@ -259,6 +283,45 @@ func fileSKUs(s plan.Snapshot) []string {
 		skus = append(skus, d.SKU)
 	}
 	return skus
+}
+
+// toShop plans and writes the stock into a shop's database: only rows the shop
+// holds are written (never inserted), and only rows of KeyCRM's SKUs are read, in one transaction that a row changed since
+// the plan refuses whole (exit 3).
+func (o *Options) toShop(ctx context.Context, src *plan.Index, rows []filetarget.Row, requests func() int64) error {
+	round, err := shopdb.ParseRound(o.Round)
+	if err != nil {
+		return cmdutil.UsageErrorf("%s", err)
+	}
+	dst, err := shop.Open(ctx, o.To, shopdb.WriteOptions{Round: round})
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	skus := make([]string, len(rows))
+	for i, r := range rows {
+		skus[i] = r.SKU
+	}
+	current, err := dst.Snapshot(ctx, target.Need{SKUs: skus})
+	if err != nil {
+		return err
+	}
+	p, err := plan.Compute(src, current, plan.Options{
+		Command: plan.CmdPullStock,
+		Source:  plan.Source{Location: plan.KeyCRM, Format: "keycrm"},
+		Target:  dst.Describe(),
+		DryRun:  o.Write.DryRun,
+		Fields:  dst.Fields(),
+	})
+	if err != nil {
+		return err
+	}
+	flow := &writeflow.Flow{F: o.F, Opts: &o.Write, Target: dst, Requests: requests, Checks: plan.Checks{Empty: true}}
+	err = flow.Run(ctx, p)
+	if st := dst.Stale(); st != nil {
+		return fmt.Errorf("nothing was written to %s: %w", dst.Describe().Location, st)
+	}
+	return err
 }
 
 // source turns KeyCRM's offers into the plan's source and the file's rows. Offers

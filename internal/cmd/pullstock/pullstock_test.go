@@ -24,6 +24,8 @@ func TestNewCmdPullStock(t *testing.T) {
 		{args: []string{"--to", "s.csv", "--delimiter", "#"}, usage: "--delimiter"},
 		{args: []string{"--to", "s.csv", "--map", "price=Ціна"}, usage: "--map"},
 		{args: []string{"--to", "-", "--update"}, usage: "--update needs a file"},
+		{args: []string{"--to", "woocommerce://shop:s3cret@db/wp", "--update"}, usage: "woocommerce://shop:****@db/wp is a shop database"},
+		{args: []string{"--to", "opencart://db/oc", "--format", "csv"}, usage: "file flags"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -15,8 +15,10 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/journal"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/shopdb"
 	"github.com/keycrm-sync/keycrm-sync/internal/target"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/registry"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/shop"
 	"github.com/keycrm-sync/keycrm-sync/internal/writeflow"
 )
 
@@ -72,6 +74,9 @@ func run(ctx context.Context, opts *Options) error {
 	if r.RevertedBy != "" {
 		return fmt.Errorf("run %s was already reverted by run %s; see keycrm-sync runs %s", r.RunID, r.RevertedBy, r.RevertedBy)
 	}
+	if shop.Is(r.Plan.Target.Location) {
+		return revertShop(ctx, opts, stateDir, r)
+	}
 	built, err := registry.For(f, r.Plan)
 	if err != nil {
 		return fmt.Errorf("run %s: %w", r.RunID, err)
@@ -86,15 +91,12 @@ func run(ctx context.Context, opts *Options) error {
 	if u, now := r.Plan.Target.APIURL, stock.Describe().APIURL; u == nil || now == nil || *u != *now {
 		return fmt.Errorf("run %s wrote to %s, not %s", r.RunID, deref(u), deref(now))
 	}
-	applied, unconfirmed := r.Applied(), r.Unconfirmed()
-	if len(applied)+len(unconfirmed) == 0 {
-		return fmt.Errorf("run %s applied nothing, so there is nothing to revert", r.RunID)
-	}
 	release, err := opts.Write.Lock(f)
 	if err != nil {
 		return err
 	}
 	defer release()
+	applied, unconfirmed := r.Applied(), r.Unconfirmed()
 	if r.Command == catalogplan.CmdEdit {
 		var skipped []plan.Change
 		applied, skipped = catalogplan.Revertible(applied)
@@ -102,19 +104,51 @@ func run(ctx context.Context, opts *Options) error {
 			f.IO.Logf("revert: %s of %s had no value before run %s; the API cannot empty it again, so it stays %s", c.Field, c.SKU, r.RunID, c.To)
 		}
 	}
-	live, err := stock.Current(ctx, slices.Concat(applied, unconfirmed))
+	return revertOn(ctx, opts, stateDir, r, stock, built.Requests, applied, unconfirmed)
+}
+
+// revertShop puts back the stock a pull-stock run replaced in a shop's database.
+// The journal shows the location with its password masked, so the password comes
+// from KEYCRM_SYNC_DB_PASSWORD.
+func revertShop(ctx context.Context, opts *Options, stateDir string, r *journal.Run) error {
+	release, err := opts.Write.Lock(opts.F)
+	if err != nil {
+		return err
+	}
+	defer release()
+	dst, err := shop.Open(ctx, r.Plan.Target.Location, shopdb.WriteOptions{})
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	rev := dst.Reverting()
+	err = revertOn(ctx, opts, stateDir, r, rev, func() int64 { return 0 }, r.Applied(), r.Unconfirmed())
+	if st := rev.Stale(); st != nil {
+		return fmt.Errorf("nothing was reverted: %w", st)
+	}
+	return err
+}
+
+// revertOn plans putting back on t the values the run replaced: entries changed
+// since by someone else are stale (exit 3 unless --force).
+func revertOn(ctx context.Context, opts *Options, stateDir string, r *journal.Run, t target.ReadBacker, requests func() int64, applied, unconfirmed []plan.Change) error {
+	f := opts.F
+	if len(applied)+len(unconfirmed) == 0 {
+		return fmt.Errorf("run %s applied nothing, so there is nothing to revert", r.RunID)
+	}
+	live, err := t.Current(ctx, slices.Concat(applied, unconfirmed))
 	if err != nil {
 		return err
 	}
 	p, stale := plan.Revert(applied, unconfirmed, live)
-	desc := stock.Describe()
-	p.Target.Location, p.Target.APIURL = desc.Location, desc.APIURL
+	desc := t.Describe()
+	p.Target.Location, p.Target.APIURL, p.Target.Format = desc.Location, desc.APIURL, desc.Format
 	p.Source = plan.Source{Location: "run " + r.RunID, Format: "journal", Items: p.Source.Items}
 	flow := &writeflow.Flow{
 		F:        f,
 		Opts:     &opts.Write,
-		Target:   stock,
-		Requests: built.Requests,
+		Target:   t,
+		Requests: requests,
 		Stale:    stale,
 		Applied: func(runID string) error {
 			return journal.MarkReverted(stateDir, r.RunID, runID, f.Now)

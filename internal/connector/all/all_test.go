@@ -114,3 +114,32 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("database: err = %v", err)
 	}
 }
+
+// TestDeclaredSchemes checks that every database scheme a location may have is
+// declared by exactly one format, so the registry finds it by scheme alone.
+func TestDeclaredSchemes(t *testing.T) {
+	want := map[string]string{"woocommerce": "woocommerce", "opencart": "opencart", "prestashop": "prestashop",
+		"mysql": "sql", "postgres": "sql", "postgresql": "sql"}
+	got := map[string]string{}
+	for _, f := range Registry().Formats() {
+		sf, ok := f.(connector.SchemeFormat)
+		if !ok {
+			continue
+		}
+		for _, s := range sf.Schemes() {
+			if prev, dup := got[s]; dup {
+				t.Errorf("scheme %s declared by %s and %s", s, prev, f.Name())
+			}
+			got[s] = f.Name()
+			loc, err := connector.ParseLocation(s + "://user@127.0.0.1/db")
+			if err != nil {
+				t.Errorf("%s: %v", s, err)
+			} else if f.Detect(loc, nil) {
+				t.Errorf("%s detects %s:// by itself; the registry finds it by its declared scheme", f.Name(), s)
+			}
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("declared schemes = %v, want %v", got, want)
+	}
+}

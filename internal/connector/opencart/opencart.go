@@ -27,10 +27,14 @@ type Format struct{}
 // Name is the --format value.
 func (Format) Name() string { return "opencart" }
 
-// Detect accepts opencart:// URLs.
-func (Format) Detect(loc connector.Location, _ []byte) bool {
-	return loc.Kind == connector.KindURL && loc.Scheme == "opencart"
-}
+// Schemes are the URL schemes the registry gives this format.
+func (Format) Schemes() []string { return []string{"opencart"} }
+
+// Detect accepts nothing else: only opencart:// URLs are this format's, and the
+// registry finds them by Schemes.
+func (Format) Detect(connector.Location, []byte) bool { return false }
+
+var _ connector.SchemeFormat = Format{}
 
 // Open connects and learns the schema version.
 func (Format) Open(ctx context.Context, loc connector.Location, opt connector.ReadOptions) (connector.Reader, error) {

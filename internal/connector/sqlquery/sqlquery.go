@@ -28,10 +28,13 @@ type Format struct{}
 // Name is the --format value.
 func (Format) Name() string { return "sql" }
 
-// Detect accepts mysql:// and postgres:// (postgresql://) URLs.
-func (Format) Detect(loc connector.Location, _ []byte) bool {
-	return loc.Kind == connector.KindURL && (loc.Scheme == "mysql" || loc.Scheme == "postgres" || loc.Scheme == "postgresql")
-}
+// Schemes are mysql:// and postgres:// (postgresql://, libpq's spelling).
+func (Format) Schemes() []string { return []string{"mysql", "postgres", "postgresql"} }
+
+// Detect accepts nothing else: the registry finds this format's URLs by Schemes.
+func (Format) Detect(connector.Location, []byte) bool { return false }
+
+var _ connector.SchemeFormat = Format{}
 
 // Open connects; the query runs in Read.
 func (Format) Open(ctx context.Context, loc connector.Location, opt connector.ReadOptions) (connector.Reader, error) {

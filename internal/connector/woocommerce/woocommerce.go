@@ -23,10 +23,14 @@ type Format struct{}
 // Name is the --format value.
 func (Format) Name() string { return "woocommerce" }
 
-// Detect accepts woocommerce:// URLs.
-func (Format) Detect(loc connector.Location, _ []byte) bool {
-	return loc.Kind == connector.KindURL && loc.Scheme == "woocommerce"
-}
+// Schemes are the URL schemes the registry gives this format.
+func (Format) Schemes() []string { return []string{"woocommerce"} }
+
+// Detect accepts nothing else: only woocommerce:// URLs are this format's, and the
+// registry finds them by Schemes.
+func (Format) Detect(connector.Location, []byte) bool { return false }
+
+var _ connector.SchemeFormat = Format{}
 
 // Open connects and checks that the product tables are there.
 func (Format) Open(ctx context.Context, loc connector.Location, opt connector.ReadOptions) (connector.Reader, error) {
