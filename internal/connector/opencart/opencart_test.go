@@ -139,11 +139,7 @@ func TestWrite(t *testing.T) {
 	db := oc3(t)
 	db.Exec(t, "ALTER TABLE oc_product_option_value ADD `sku` varchar(64) NOT NULL DEFAULT ''; UPDATE oc_product_option_value SET sku = CONCAT('OPT-', product_option_value_id)")
 	loc := func(user, pass string) connector.Location {
-		l, err := connector.ParseLocation(db.URL("opencart", user, pass, "option_sku=sku"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
+		return db.Location(t, "opencart", user, pass, "option_sku=sku")
 	}
 	ctx := context.Background()
 	// The installer's MyISAM tables cannot roll back.
@@ -215,12 +211,8 @@ func TestWrite(t *testing.T) {
 // TestWriteOpenCart4 writes variants found by their product_code SKU.
 func TestWriteOpenCart4(t *testing.T) {
 	db := oc4(t)
-	loc, err := connector.ParseLocation(db.URL("opencart", "root", "", "key=sku"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	w, err := NewWriter(ctx, loc, shopdb.WriteOptions{})
+	w, err := NewWriter(ctx, db.Location(t, "opencart", "root", "", "key=sku"), shopdb.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

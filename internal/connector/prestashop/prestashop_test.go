@@ -136,12 +136,8 @@ func TestWriteAndRevert(t *testing.T) {
 		INSERT INTO ps_stock_available (id_product, id_product_attribute, id_shop, id_shop_group, quantity, physical_quantity)
 		SELECT id_product, id_product_attribute, 2, 0, 5, 5 FROM ps_stock_available WHERE id_product = 1`)
 	user, pass := db.User(t, [2]string{"SELECT", "*"}, [2]string{"UPDATE", "ps_stock_available"})
-	loc, err := connector.ParseLocation(db.URL("prestashop", user, pass, "shop=1"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	w, err := NewWriter(ctx, loc, shopdb.WriteOptions{})
+	w, err := NewWriter(ctx, db.Location(t, "prestashop", user, pass, "shop=1"), shopdb.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,12 +208,8 @@ func TestOpenErrors(t *testing.T) {
 // physical or reserved quantity yet.
 func TestWrite16(t *testing.T) {
 	db := shop(t, "ps16", "ps_")
-	loc, err := connector.ParseLocation(db.URL("prestashop", "root", "", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	w, err := NewWriter(ctx, loc, shopdb.WriteOptions{Round: shopdb.RoundNone})
+	w, err := NewWriter(ctx, db.Location(t, "prestashop", "root", "", ""), shopdb.WriteOptions{Round: shopdb.RoundNone})
 	if err != nil {
 		t.Fatal(err)
 	}

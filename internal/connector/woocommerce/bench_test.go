@@ -47,7 +47,7 @@ func BenchmarkRead100k(b *testing.B) {
 	db := bigShop(b)
 	for b.Loop() {
 		var d kittest.Discard
-		loc, _ := connector.ParseLocation(db.URL("woocommerce", "root", "", ""))
+		loc := db.Location(b, "woocommerce", "root", "", "")
 		r, err := Format{}.Open(context.Background(), loc, connector.ReadOptions{})
 		if err != nil {
 			b.Fatal(err)
@@ -65,7 +65,7 @@ func BenchmarkRead100k(b *testing.B) {
 func BenchmarkWrite10k(b *testing.B) {
 	db := bigShop(b)
 	ctx := context.Background()
-	w := newWriter(b, location(db, "root", "", ""), shopdb.WriteOptions{})
+	w := newWriter(b, db.Location(b, "woocommerce", "root", "", ""), shopdb.WriteOptions{})
 	rows, err := w.Snapshot(ctx, nil)
 	if err != nil {
 		b.Fatal(err)

@@ -80,14 +80,6 @@ func lookupDDL(t testing.TB, prefix string) string {
 	return strings.ReplaceAll(ddl, "{$wpdb->prefix}", prefix)
 }
 
-func location(db *shopdbtest.DB, user, pass, query string) connector.Location {
-	loc, err := connector.ParseLocation(db.URL("woocommerce", user, pass, query))
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
 func TestRead(t *testing.T) {
 	for _, prefix := range []string{"wp_", "FzNj9tB_"} {
 		t.Run(prefix, func(t *testing.T) {
@@ -226,7 +218,7 @@ func TestWriteAndRevert(t *testing.T) {
 	db := shop(t, "wp_", true)
 	// The grants docs/setup-shop-master.md asks for, and no more.
 	user, pass := db.User(t, [2]string{"SELECT", "wp_posts"}, [2]string{"SELECT, UPDATE", "wp_postmeta"}, [2]string{"SELECT, UPDATE", "wp_wc_product_meta_lookup"})
-	w := newWriter(t, location(db, user, pass, ""), shopdb.WriteOptions{})
+	w := newWriter(t, db.Location(t, "woocommerce", user, pass, ""), shopdb.WriteOptions{})
 	ctx := context.Background()
 	rows, err := w.Snapshot(ctx, []string{"CUP-1", "BTL 2", "HOOD-L", "TEE-S", "HOOD", "cup-1"})
 	if err != nil {
@@ -268,7 +260,7 @@ func TestWriteAndRevert(t *testing.T) {
 func TestWriteRefusals(t *testing.T) {
 	db := shop(t, "wp_", false)
 	ctx := context.Background()
-	w := newWriter(t, location(db, "root", "", ""), shopdb.WriteOptions{Round: shopdb.RoundNone})
+	w := newWriter(t, db.Location(t, "woocommerce", "root", "", ""), shopdb.WriteOptions{Round: shopdb.RoundNone})
 	rows, err := w.Snapshot(ctx, []string{"CUP-1", "TEE-S", "HOOD-M"})
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +306,7 @@ func TestWriteRefusals(t *testing.T) {
 func TestWriteWithoutUpdateGrant(t *testing.T) {
 	db := shop(t, "wp_", false)
 	user, pass := db.User(t, [2]string{"SELECT", "*"})
-	w := newWriter(t, location(db, user, pass, ""), shopdb.WriteOptions{})
+	w := newWriter(t, db.Location(t, "woocommerce", user, pass, ""), shopdb.WriteOptions{})
 	ctx := context.Background()
 	rows, err := w.Snapshot(ctx, []string{"CUP-1"})
 	if err != nil {
@@ -331,7 +323,7 @@ func TestWriteWithoutUpdateGrant(t *testing.T) {
 func TestLostConnection(t *testing.T) {
 	db := shop(t, "wp_", false)
 	ctx := context.Background()
-	loc := location(db, "root", "", "")
+	loc := db.Location(t, "woocommerce", "root", "", "")
 	probe := newWriter(t, loc, shopdb.WriteOptions{})
 	rows, err := probe.Snapshot(ctx, nil)
 	if err != nil {
@@ -353,7 +345,7 @@ func TestLostConnection(t *testing.T) {
 	// of that user in the process list.
 	user, pass := db.User(t, [2]string{"SELECT, UPDATE", "*"})
 	killed := false
-	w := newWriter(t, location(db, user, pass, ""), shopdb.WriteOptions{BatchSize: 1, Progress: func(n int) {
+	w := newWriter(t, db.Location(t, "woocommerce", user, pass, ""), shopdb.WriteOptions{BatchSize: 1, Progress: func(n int) {
 		// One locking read per row, then two of the _stock updates have run.
 		if n == len(ids)+2 {
 			var id int64

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/testenv"
 )
 
@@ -212,4 +213,14 @@ func (p *Postgres) Exec(t testing.TB, query string, args ...any) {
 	if _, err := p.Conn.Exec(query, args...); err != nil {
 		t.Fatalf("%v\nin: %.300s", err, query)
 	}
+}
+
+// Location is URL parsed as a --from or --to value.
+func (d *DB) Location(t testing.TB, scheme, user, password, query string) connector.Location {
+	t.Helper()
+	loc, err := connector.ParseLocation(d.URL(scheme, user, password, query))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
