@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"cmp"
+	"iter"
 	"slices"
 	"strings"
 )
@@ -18,6 +19,21 @@ type offerSeq interface {
 	// next returns the offers sharing the next SKU (several: a duplicate SKU in
 	// KeyCRM). They are valid until the following call.
 	next() []*Offer
+}
+
+// All yields the snapshot's comparable offers in SKU order, whether it holds them
+// (KeyCRM, a shop) or builds them one at a time from an index (a source read as the
+// target, whose Offers stay empty). A yielded offer is valid until the next one.
+func (t *Snapshot) All() iter.Seq[*Offer] {
+	return func(yield func(*Offer) bool) {
+		for s := newOfferSeq(t); !s.done(); {
+			for _, o := range s.next() {
+				if !yield(o) {
+					return
+				}
+			}
+		}
+	}
 }
 
 func newOfferSeq(t *Snapshot) offerSeq {

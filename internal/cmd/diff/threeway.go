@@ -21,8 +21,8 @@ type side struct {
 // newSide indexes a snapshot's stock in warehouse wh (the total for 0); with
 // available, KeyCRM's reserve is taken off, as diff --stock available does.
 func newSide(name string, snap plan.Snapshot, wh int64, available bool) side {
-	s := side{name: name, stock: make(map[string]plan.Stock, len(snap.Offers)), excluded: snap.Excluded}
-	for _, o := range snap.Offers {
+	s := side{name: name, stock: make(map[string]plan.Stock), excluded: snap.Excluded}
+	for o := range snap.All() {
 		st := o.Total
 		if wh != 0 {
 			st = o.Stock[wh]
