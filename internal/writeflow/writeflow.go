@@ -431,8 +431,9 @@ func question(p *plan.Plan) string {
 	default:
 		where += " warehouses " + strings.Join(whs, ", ")
 	}
-	// Summary.Changes counts every item with an entry, zeroed ones included.
-	n := p.Summary.Changes
+	// Summary.Changes counts every matched item with an entry, zeroed ones
+	// included; a file's new rows are not matched items, and are written too.
+	n := p.Summary.Changes + len(p.Added())
 	if n == 0 {
 		n = len(p.Changes)
 	}
