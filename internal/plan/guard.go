@@ -116,6 +116,10 @@ type Checks struct {
 	Empty bool
 	// Coverage adds min-coverage, for plans that set what the source lacks to 0.
 	Coverage bool
+	// Dropped counts, in max-zeroed, the target's items the source lacks: a file
+	// written whole loses their rows, and a row gone from a feed sells nothing,
+	// as a row at 0 does. A short read of the source cannot empty it unguarded.
+	Dropped bool
 	// Prices adds max-price-change even to a plan without a price entry, so the
 	// guard list of a command that writes prices keeps one shape. Any plan with a
 	// price entry gets the guard anyway.
@@ -142,7 +146,11 @@ func (p *Plan) CheckGuards(l Limits, checks Checks) (tripped []Guard) {
 	case checks.Empty:
 		p.Guards = append(p.Guards, emptySource(p.Source.Items))
 	}
-	p.Guards = append(p.Guards, ratio{p.zeroed(), matched + missing}.above(GuardMaxZeroed, l.MaxZeroed))
+	zeroed := p.zeroed()
+	if checks.Dropped {
+		zeroed += missing
+	}
+	p.Guards = append(p.Guards, ratio{zeroed, matched + missing}.above(GuardMaxZeroed, l.MaxZeroed))
 	if checks.Coverage {
 		p.Guards = append(p.Guards, ratio{matched, matched + missing}.below(GuardMinCoverage, l.MinCoverage))
 	}

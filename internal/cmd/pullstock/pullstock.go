@@ -245,7 +245,10 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		f.IO.Logf("pull-stock: %s", what)
 	}
-	flow := &writeflow.Flow{F: f, Opts: &opts.Write, Target: dst, Requests: client.Requests, Checks: plan.Checks{Empty: true}}
+	if n := p.Summary.MissingInSource; n != nil && *n > 0 && !opts.Update {
+		f.IO.Logf("pull-stock: %d row(s) of %s whose SKU KeyCRM lacks will be dropped: the file is written whole (--update keeps them)", *n, opts.To)
+	}
+	flow := &writeflow.Flow{F: f, Opts: &opts.Write, Target: dst, Requests: client.Requests, Checks: plan.Checks{Empty: true, Dropped: !opts.Update}}
 	return flow.Run(ctx, p)
 }
 
