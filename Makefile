@@ -40,9 +40,11 @@ bench:
 	done
 	RUNS=$(BENCH_COUNT) sh bench/diff.sh
 	COUNT=$(BENCH_COUNT) sh bench/xml.sh
+	ROUNDS=$(BENCH_COUNT) sh bench/xlsx.sh
+	$(GO) run ./bench -startup 200
 
-man: build
-	$(BIN)/keycrm-sync man manpages
+man:
+	$(GO) run ./internal/tools/manpages manpages
 
 completions: build
 	mkdir -p completions

@@ -39,6 +39,7 @@ func main() {
 	maxCatalogue := flag.Int("catalogue", 100000, "most offers in the emulator's catalogue")
 	maxXLSX := flag.Int("xlsx", 100000, "largest XLSX file to generate (XLSX writing is slow)")
 	writers := flag.Int("writers", 0, "instead, write this many rows with each file writer and report rows/s and peak RSS")
+	startup := flag.Int("startup", 0, "instead, time this many starts of `keycrm-sync version` against /bin/true and bare Go binaries")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
@@ -54,6 +55,10 @@ func main() {
 	}
 	if *writers > 0 {
 		runWriters(*out, *writers, *runs)
+		return
+	}
+	if *startup > 0 {
+		runStartup(*out, *startup)
 		return
 	}
 	bin := filepath.Join(*out, "bin")

@@ -20,7 +20,6 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/doctor"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/editproducts"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/importcmd"
-	"github.com/keycrm-sync/keycrm-sync/internal/cmd/man"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/pullstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/pushstock"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmd/revert"
@@ -94,7 +93,6 @@ refuses suspicious plans, journals what it replaced and can revert it.`,
 		revert.NewCmdRevert(f, nil),
 		doctor.NewCmdDoctor(f, nil),
 		version.NewCmdVersion(f),
-		man.NewCmdMan(f),
 	)
 	// cobra's completion command, not being runnable, prints its help and exits
 	// 0 for a shell it does not know (tcsh). Runnable, it has cobra refuse the

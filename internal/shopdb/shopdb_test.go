@@ -113,3 +113,15 @@ func FuzzRound(f *testing.F) {
 		}
 	})
 }
+
+func TestIsName(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	for s, want := range map[string]bool{
+		"wp_": true, "oc_2": true, "ps_": true, "Sku": true, long: true,
+		"": false, long + "a": false, "wp-1": false, "a;b": false, "a`b": false, "sku ": false, "ціна": false,
+	} {
+		if got := IsName(s); got != want {
+			t.Errorf("IsName(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

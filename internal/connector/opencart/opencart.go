@@ -12,7 +12,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"regexp"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
@@ -63,8 +62,6 @@ type schema struct {
 	variants bool
 }
 
-var columnRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
-
 func open(ctx context.Context, loc connector.Location) (*schema, error) {
 	return shopdb.Connect(ctx, loc, "oc_", []string{"key", "option_sku"}, inspect)
 }
@@ -95,7 +92,7 @@ func inspect(ctx context.Context, c *shopdb.Conn) (*schema, error) {
 		return nil, fmt.Errorf("%s: key=sku, but %sproduct has no sku column and there is no %sproduct_code table", c.Loc, c.Prefix, c.Prefix)
 	}
 	if s.optionSKU != "" {
-		ok := columnRE.MatchString(s.optionSKU)
+		ok := shopdb.IsName(s.optionSKU)
 		if ok {
 			if ok, err = c.HasColumn(ctx, c.DB, "product_option_value", s.optionSKU); err != nil {
 				return nil, err
