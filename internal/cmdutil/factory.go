@@ -111,16 +111,21 @@ func (f *Factory) changed(flag string) bool {
 // does not load leaves the defaults: every command that reads a source loads
 // the config first and reports its error there.
 func (f *Factory) Formats() *connector.Registry {
-	f.formatsOnce.Do(func() {
-		var lim xlsx.Limits
-		if c, err := f.Config(); err == nil {
-			l := c.Limits
-			lim = xlsx.Limits{PartRatio: int64(l.XLSXPartRatio), PartBytes: int64(l.XLSXPartBytes), CellBytes: int(l.XLSXCellBytes),
-				SharedStringBytes: int(l.XLSXSharedStringsBytes), StdinBytes: int64(l.XLSXStdinBytes)}
-		}
-		f.formats = all.WithLimits(lim)
-	})
+	f.formatsOnce.Do(func() { f.formats = all.WithLimits(f.XLSXLimits()) })
 	return f.formats
+}
+
+// XLSXLimits are the config file's bounds on what a workbook may unpack to,
+// for every XLSX file keycrm-sync reads, sources and pulled files alike; a
+// config that does not load leaves the defaults (see Formats).
+func (f *Factory) XLSXLimits() xlsx.Limits {
+	c, err := f.Config()
+	if err != nil {
+		return xlsx.Limits{}
+	}
+	l := c.Limits
+	return xlsx.Limits{PartRatio: int64(l.XLSXPartRatio), PartBytes: int64(l.XLSXPartBytes), CellBytes: int(l.XLSXCellBytes),
+		SharedStringBytes: int(l.XLSXSharedStringsBytes), StdinBytes: int64(l.XLSXStdinBytes)}
 }
 
 // APIURL resolves the base URL: flag > KEYCRM_API_URL > config api.url > default.

@@ -60,7 +60,7 @@ func Current(ctx context.Context, dst string, opt Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := reader(format).Open(ctx, loc, readOptions(format, opt))
+	r, err := reader(format, opt).Open(ctx, loc, readOptions(format, opt))
 	if err != nil {
 		return nil, err
 	}
@@ -83,12 +83,12 @@ func Current(ctx context.Context, dst string, opt Options) (*Snapshot, error) {
 }
 
 // reader is the connector format that reads what format writes.
-func reader(format string) connector.Format {
+func reader(format string, opt Options) connector.Format {
 	switch format {
 	case FormatCSV:
 		return csv.Format{}
 	case FormatXLSX:
-		return xlsx.Format{}
+		return xlsx.Format{Limits: opt.XLSXLimits}
 	case FormatJSONL:
 		return jsonl.Format{}
 	case FormatYML:

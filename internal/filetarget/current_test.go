@@ -3,10 +3,12 @@ package filetarget
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"reflect"
 	"testing"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/xlsx"
 )
 
 func TestCurrent(t *testing.T) {
@@ -50,4 +52,21 @@ func TestCurrentOfWrittenFeed(t *testing.T) {
 			t.Errorf("%s: %+v, want %s", r.SKU, v, r.Quantity)
 		}
 	}
+}
+
+// A pulled XLSX file is read under the configuration's limits, as a source
+// is: a workbook over them is refused, not unpacked.
+func TestCurrentXLSXLimits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shop.xlsx")
+	if err := Write(context.Background(), path, nil, demoRows, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Current(context.Background(), path, Options{}); err != nil {
+		t.Fatalf("default limits: %v", err)
+	}
+	_, err := Current(context.Background(), path, Options{XLSXLimits: xlsx.Limits{PartBytes: 100}})
+	if err == nil || !strings.Contains(err.Error(), "shop.xlsx") {
+		t.Fatalf("a 100-byte part limit: %v, want the file refused", err)
+	}
+	t.Log(err)
 }

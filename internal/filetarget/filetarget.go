@@ -48,6 +48,7 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/xlsx"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
@@ -123,6 +124,9 @@ type Options struct {
 	Mapping map[string]string
 	// DryRun makes Update compute its result without writing anything.
 	DryRun bool
+	// XLSXLimits bound what Current may unpack from an XLSX file: the
+	// configuration's limits, as for a source (zero fields take the defaults).
+	XLSXLimits xlsx.Limits
 
 	// wrap, set by tests, wraps the temporary file's writer (a disk that fills
 	// up after N bytes).

@@ -176,7 +176,7 @@ func (o *Options) fileOptions() filetarget.Options {
 	d, _ := o.delimiter() // validated
 	m, _ := o.mapping()   // validated
 	return filetarget.Options{Format: o.Format, Encoding: o.Encoding, Delimiter: d, Dialect: o.FeedDialect, DecimalComma: o.DecimalComma,
-		Headers: o.Headers, Sheet: o.Sheet, Key: o.Key, Mapping: m}
+		Headers: o.Headers, Sheet: o.Sheet, Key: o.Key, Mapping: m, XLSXLimits: o.F.XLSXLimits()}
 }
 
 func run(ctx context.Context, opts *Options) error {

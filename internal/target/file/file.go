@@ -15,6 +15,7 @@ import (
 	"slices"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector/xlsx"
 	"github.com/keycrm-sync/keycrm-sync/internal/filetarget"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/target"
@@ -64,14 +65,14 @@ func (f *File) Updating() *File {
 // options that shaped it, so the file is updated as --update does: the stock cells
 // of the rows the plan changes, every other byte kept. Restore puts a kept copy back
 // whatever the format.
-func FromPlan(p *plan.Plan, stdout io.Writer) *File {
+func FromPlan(p *plan.Plan, stdout io.Writer, lim xlsx.Limits) *File {
 	rows := make([]filetarget.Row, 0, len(p.Changes))
 	for _, c := range p.Changes {
 		if q, ok := c.To.Number(); ok && c.Field == catalog.FieldQuantity {
 			rows = append(rows, filetarget.Row{SKU: c.SKU, Quantity: q})
 		}
 	}
-	return New(p.Target.Location, p.Target.Format, filetarget.Options{}, stdout, rows).Updating()
+	return New(p.Target.Location, p.Target.Format, filetarget.Options{XLSXLimits: lim}, stdout, rows).Updating()
 }
 
 var _ target.PlanChecker = (*File)(nil)

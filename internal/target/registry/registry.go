@@ -89,7 +89,7 @@ func keycrmStockTarget(f *cmdutil.Factory, _ *plan.Plan) (Built, error) {
 }
 
 func fileTargetFor(f *cmdutil.Factory, p *plan.Plan) (Built, error) {
-	return Built{Target: file.FromPlan(p, f.IO.Out), Requests: func() int64 { return 0 }}, nil
+	return Built{Target: file.FromPlan(p, f.IO.Out, f.XLSXLimits()), Requests: func() int64 { return 0 }}, nil
 }
 
 // Current reads what t holds now for the entries: by the entries' own keys where the
