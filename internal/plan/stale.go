@@ -144,6 +144,9 @@ func (l liveOffers) value(c Change) (Value, bool) {
 // StaleError refuses a plan whose entries no longer hold (exit 3 unless --force).
 type StaleError struct {
 	Entries []StaleEntry
+	// Target names where the entries changed, as Target.Name does: KeyCRM
+	// when empty.
+	Target string
 }
 
 // staleShown is how many entries the message spells out; the rest are counted.
@@ -151,7 +154,11 @@ const staleShown = 5
 
 func (e *StaleError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "stale plan: %d %s changed in KeyCRM since", len(e.Entries), plural(len(e.Entries), "entry has", "entries have"))
+	where := e.Target
+	if where == "" {
+		where = "KeyCRM"
+	}
+	fmt.Fprintf(&b, "stale plan: %d %s changed in %s since", len(e.Entries), plural(len(e.Entries), "entry has", "entries have"), where)
 	for i, s := range e.Entries {
 		if i == staleShown {
 			fmt.Fprintf(&b, "; and %d more", len(e.Entries)-staleShown)

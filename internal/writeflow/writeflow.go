@@ -371,7 +371,7 @@ func guardNames(gs []plan.Guard) string {
 // --force): the refusal is journaled like a guard's, so `runs` shows what cron
 // tried, unless it was a dry run. It returns the refusal (exit 3).
 func (fl *Flow) RefuseStale(p *plan.Plan, stale []plan.StaleEntry) error {
-	refusal := &plan.StaleError{Entries: stale}
+	refusal := &plan.StaleError{Entries: stale, Target: p.Target.Name()}
 	if fl.Opts.DryRun {
 		return refusal
 	}
