@@ -217,10 +217,11 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	built, err := registry.For(f, p)
+	built, err := registry.For(ctx, f, p)
 	if err != nil {
 		return fmt.Errorf("plan %s: %w", opts.Path, err)
 	}
+	defer built.Close()
 	if err := fits(opts.Path, p, built.Target); err != nil {
 		return err
 	}

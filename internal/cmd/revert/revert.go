@@ -77,10 +77,11 @@ func run(ctx context.Context, opts *Options) error {
 	if shop.Is(r.Plan.Target.Location) {
 		return revertShop(ctx, opts, stateDir, r)
 	}
-	built, err := registry.For(f, r.Plan)
+	built, err := registry.For(ctx, f, r.Plan)
 	if err != nil {
 		return fmt.Errorf("run %s: %w", r.RunID, err)
 	}
+	defer built.Close()
 	if k, ok := built.Target.(target.Keeper); ok {
 		return revertFile(ctx, opts, stateDir, r, k)
 	}

@@ -13,10 +13,12 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
 	"github.com/keycrm-sync/keycrm-sync/internal/filetarget"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
+	"github.com/keycrm-sync/keycrm-sync/internal/shopdb"
 	"github.com/keycrm-sync/keycrm-sync/internal/target"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/file"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmproducts"
 	"github.com/keycrm-sync/keycrm-sync/internal/target/keycrmstock"
+	"github.com/keycrm-sync/keycrm-sync/internal/target/shop"
 )
 
 // Built is a target with the request counter of the client it sends through (for the
@@ -24,26 +26,37 @@ import (
 type Built struct {
 	Target   target.Target
 	Requests func() int64
+	// closer releases what the target holds open (a database connection).
+	closer func() error
+}
+
+// Close releases the target's connection, if it holds one.
+func (b Built) Close() error {
+	if b.closer == nil {
+		return nil
+	}
+	return b.closer()
 }
 
 type builder struct {
 	// handles says whether the plan was made for this target.
 	handles func(p *plan.Plan) bool
-	build   func(f *cmdutil.Factory, p *plan.Plan) (Built, error)
+	build   func(ctx context.Context, f *cmdutil.Factory, p *plan.Plan) (Built, error)
 }
 
 // builders are tried in order; the first that handles a plan builds its target.
 var builders = []builder{
 	{handles: keycrmFields, build: keycrmProducts},
 	{handles: keycrmStock, build: keycrmStockTarget},
+	{handles: shopTarget, build: shopTargetFor},
 	{handles: fileTarget, build: fileTargetFor},
 }
 
-// For builds the target p was made for.
-func For(f *cmdutil.Factory, p *plan.Plan) (Built, error) {
+// For builds the target p was made for; the caller closes it.
+func For(ctx context.Context, f *cmdutil.Factory, p *plan.Plan) (Built, error) {
 	for _, b := range builders {
 		if b.handles(p) {
-			return b.build(f, p)
+			return b.build(ctx, f, p)
 		}
 	}
 	return Built{}, fmt.Errorf("no target of this keycrm-sync writes %s plans to %s (format %q)", p.Command, p.Target.Name(), p.Target.Format)
@@ -72,7 +85,10 @@ func fileTarget(p *plan.Plan) bool {
 	return err == nil
 }
 
-func keycrmProducts(f *cmdutil.Factory, _ *plan.Plan) (Built, error) {
+// shopTarget: a shop database pull-stock wrote into.
+func shopTarget(p *plan.Plan) bool { return shop.Is(p.Target.Location) }
+
+func keycrmProducts(_ context.Context, f *cmdutil.Factory, _ *plan.Plan) (Built, error) {
 	c, err := f.KeyCRM()
 	if err != nil {
 		return Built{}, err
@@ -80,7 +96,7 @@ func keycrmProducts(f *cmdutil.Factory, _ *plan.Plan) (Built, error) {
 	return Built{Target: keycrmproducts.New(c), Requests: c.Requests}, nil
 }
 
-func keycrmStockTarget(f *cmdutil.Factory, _ *plan.Plan) (Built, error) {
+func keycrmStockTarget(_ context.Context, f *cmdutil.Factory, _ *plan.Plan) (Built, error) {
 	c, err := f.KeyCRM()
 	if err != nil {
 		return Built{}, err
@@ -88,7 +104,23 @@ func keycrmStockTarget(f *cmdutil.Factory, _ *plan.Plan) (Built, error) {
 	return Built{Target: keycrmstock.New(c), Requests: c.Requests}, nil
 }
 
-func fileTargetFor(f *cmdutil.Factory, p *plan.Plan) (Built, error) {
+// shopTargetFor connects to the shop database (its password from
+// KEYCRM_SYNC_DB_PASSWORD, as plans and journals mask it). The plan's values were
+// rounded by pull-stock's --round already, and a revert puts journaled values
+// back exactly.
+func shopTargetFor(ctx context.Context, _ *cmdutil.Factory, p *plan.Plan) (Built, error) {
+	s, err := shop.Open(ctx, p.Target.Location, shopdb.WriteOptions{})
+	if err != nil {
+		return Built{}, err
+	}
+	t := s
+	if p.Command == plan.CmdRevert {
+		t = s.Reverting()
+	}
+	return Built{Target: t, Requests: func() int64 { return 0 }, closer: s.Close}, nil
+}
+
+func fileTargetFor(_ context.Context, f *cmdutil.Factory, p *plan.Plan) (Built, error) {
 	return Built{Target: file.FromPlan(p, f.IO.Out, f.XLSXLimits()), Requests: func() int64 { return 0 }}, nil
 }
 

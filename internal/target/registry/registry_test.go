@@ -40,7 +40,7 @@ func TestFor(t *testing.T) {
 		{"pull-stock with a format", plan.Plan{Command: plan.CmdPullStock, Target: plan.Target{Location: "feed.dat", Format: "yml"}}, "*file.File"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := For(env.F, &tt.p)
+			b, err := For(context.Background(), env.F, &tt.p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,9 +52,15 @@ func TestFor(t *testing.T) {
 			}
 		})
 	}
-	_, err := For(env.F, &plan.Plan{Command: plan.CmdPullStock, Target: plan.Target{Location: "mystery.bin"}})
+	_, err := For(context.Background(), env.F, &plan.Plan{Command: plan.CmdPullStock, Target: plan.Target{Location: "mystery.bin"}})
 	if err == nil || !strings.Contains(err.Error(), "mystery.bin") {
 		t.Fatalf("unknown target: %v", err)
+	}
+	// A shop database plan connects to the shop (testdata/script/shop_*.txtar
+	// apply such plans); one that cannot be reached says where.
+	_, err = For(context.Background(), env.F, &plan.Plan{Command: plan.CmdPullStock, Target: plan.Target{Location: "woocommerce://shop:****@127.0.0.1:1/wp"}})
+	if err == nil || !strings.Contains(err.Error(), "woocommerce://shop@127.0.0.1:1/wp") {
+		t.Fatalf("an unreachable shop: %v", err)
 	}
 }
 
@@ -66,7 +72,7 @@ func TestCurrentOfAFile(t *testing.T) {
 	}
 	p := &plan.Plan{Command: plan.CmdPullStock, Target: plan.Target{Location: dst}}
 	env := cmdtest.New(t, cmdtest.Seed(map[string]int64{"A-1": 5}))
-	b, err := For(env.F, p)
+	b, err := For(context.Background(), env.F, p)
 	if err != nil {
 		t.Fatal(err)
 	}
