@@ -3,8 +3,8 @@ package filetarget
 import (
 	"context"
 	"path/filepath"
-	"strings"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
