@@ -24,6 +24,7 @@ package xmlscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -93,6 +94,9 @@ type Options struct {
 	// MaxDepth is the deepest element nesting.
 	MaxDepth int
 }
+
+// highBits are the top bits of eight bytes read at once.
+const highBits = 0x8080808080808080
 
 // minBuf is the buffer's size while tokens are small, and what one read asks
 // for at least.
@@ -316,6 +320,10 @@ var nameByte = func() (t [256]bool) {
 // is none), or errMore when the buffer ends inside it.
 func readName(b []byte, i int) (int, error) {
 	j := i
+	// Eight bytes outside ASCII (four Cyrillic letters) are name bytes all.
+	for j+8 <= len(b) && binary.LittleEndian.Uint64(b[j:])&highBits == highBits {
+		j += 8
+	}
 	for j < len(b) && nameByte[b[j]] {
 		j++
 	}
@@ -473,13 +481,21 @@ func (s *Scanner) attr(b []byte, i int) (int, error) {
 }
 
 func (s *Scanner) endTag(b []byte) (Kind, int, error) {
-	end, err := readName(b, 2)
-	if err != nil {
-		return 0, 0, err
+	// Most end tags close the open element: its name is compared in place,
+	// and a name equal to it was checked when it opened.
+	end, closes := 0, false
+	if len(s.stack) > 0 {
+		top := s.stack[len(s.stack)-1].Full
+		end = 2 + len(top)
+		closes = end < len(b) && !nameByte[b[end]] && string(b[2:end]) == top
+	}
+	if !closes {
+		var err error
+		if end, err = readName(b, 2); err != nil {
+			return 0, 0, err
+		}
 	}
 	n := b[2:end]
-	// A name equal to the open element's was checked when it opened.
-	closes := len(s.stack) > 0 && s.stack[len(s.stack)-1].Full == string(n)
 	if !closes && !validName(n) {
 		return 0, 0, s.syntax(2, "expected element name after </")
 	}
