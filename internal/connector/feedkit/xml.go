@@ -57,12 +57,19 @@ type Element struct {
 // Attr returns the value of the attribute with the given local name and no
 // prefix, and whether it is there.
 func (e Element) Attr(local string) (string, bool) {
+	v, ok := e.RawAttr(local)
+	return string(v), ok
+}
+
+// RawAttr is Attr as bytes, valid until the element ends: for a value that
+// is compared or looked up rather than kept.
+func (e Element) RawAttr(local string) ([]byte, bool) {
 	for _, a := range e.attrs {
 		if a.Name.Local == local && a.Name.Prefix == "" {
-			return string(a.Value), true
+			return a.Value, true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // Attrs are the element's attributes as written.
