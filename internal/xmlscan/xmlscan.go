@@ -278,6 +278,16 @@ func (s *Scanner) token(b []byte) (Kind, int, error) {
 		return 0, 0, errMore
 	}
 	if b[0] != '<' {
+		// A short run (the indentation between tags, a value) that needs
+		// nothing resolved is found in one pass.
+		j, n := 0, min(len(b), shortText)
+		for j < n && !textStop[b[j]] {
+			j++
+		}
+		if j < n && b[j] == '<' {
+			s.text = b[:j]
+			return Text, j, nil
+		}
 		end := bytes.IndexByte(b, '<')
 		if end < 0 {
 			if !s.eof {
@@ -609,6 +619,17 @@ var special = func() (t [256]bool) {
 	t['&'], t[']'], t[0xEF] = true, true, true
 	return t
 }()
+
+// textStop marks where a run of text ends or needs resolving.
+var textStop = func() [256]bool {
+	t := special
+	t['<'] = true
+	return t
+}()
+
+// shortText is how far a text run is scanned byte by byte before
+// bytes.IndexByte takes over.
+const shortText = 32
 
 // resolve returns raw with entities resolved and line ends normalised,
 // checking its characters; off is raw's index in the current token, for
