@@ -580,11 +580,15 @@ func (s *Scanner) bang(b []byte) (Kind, int, error) {
 	return s.directive(b)
 }
 
-// directive skips <!DOCTYPE ...> (or another declaration) up to its '>'
-// outside quotes, refusing an internal subset.
+// directive skips <!DOCTYPE ...> (or another declaration) up to its '>',
+// refusing an internal subset. It ends where encoding/xml ends it: the byte
+// after "<!" belongs to the declaration whatever it is ("<!>" does not end
+// there), and outside quotes a '<' opens a level its own '>' closes, unless
+// it starts a comment.
 func (s *Scanner) directive(b []byte) (Kind, int, error) {
 	var quote byte
-	for i := 2; i < len(b); i++ {
+	depth := 0
+	for i := 3; i < len(b); i++ {
 		c := b[i]
 		switch {
 		case quote != 0:
@@ -595,8 +599,24 @@ func (s *Scanner) directive(b []byte) (Kind, int, error) {
 			quote = c
 		case c == '[':
 			return 0, 0, s.errAt(s.start+i, ErrDTD, "keycrm-sync does not process DTDs; remove the [...] part of the DOCTYPE")
-		case c == '>':
+		case c == '>' && depth == 0:
 			return 0, i + 1, nil
+		case c == '>':
+			depth--
+		case c == '<':
+			rest := b[i+1:]
+			if len(rest) < 3 && bytes.HasPrefix([]byte("!--"), rest) {
+				return 0, 0, errMore
+			}
+			if !bytes.HasPrefix(rest, []byte("!--")) {
+				depth++
+				continue
+			}
+			n := bytes.Index(rest[3:], []byte("-->"))
+			if n < 0 {
+				return 0, 0, errMore
+			}
+			i += 3 + n + 3
 		}
 	}
 	return 0, 0, errMore
