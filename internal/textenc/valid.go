@@ -2,42 +2,46 @@ package textenc
 
 import (
 	"encoding/binary"
-	"math/bits"
 	"unicode/utf8"
 )
 
 // Masks for looking at eight bytes at once (the first byte in the low bits).
 const (
-	highBits = 0x8080808080808080
-	// A run of four two-byte characters (Cyrillic, most of a Ukrainian
-	// file's non-ASCII text) is lead, continuation, lead, continuation...:
-	// leads are 110xxxxx, continuations 10xxxxxx.
-	pairMask = 0xC0E0C0E0C0E0C0E0
-	pairWant = 0x80C080C080C080C0
-	// A lead below 0xC2 is an overlong form: its bits 1-4 must not all be 0.
-	leadBits  = 0x001E001E001E001E
-	leadCarry = 0x007F007F007F007F
-	leadHigh  = 0x0080008000800080
+	highBits = 0x8080808080808080 // bit 7 of each byte
+	// leadBits are bits 1-4 of each byte: a two-byte lead without any of
+	// them (0xC0, 0xC1) starts an overlong form.
+	leadBits  = 0x1E1E1E1E1E1E1E1E
+	lowBits7  = 0x7F7F7F7F7F7F7F7F
+	lastByte7 = 0x80 << 56
 )
 
 // validPrefix returns how many bytes at the start of b are valid UTF-8 (all
 // of them when b is valid), judging as utf8.Valid does. It is the decoder's
-// inner loop over every byte of a UTF-8 file: ASCII is skipped eight bytes at
-// a time up to the next non-ASCII byte, a run of two-byte characters is
-// checked four characters at a time, anything else one character at a time.
+// inner loop over every byte of a UTF-8 file, so eight bytes of ASCII and
+// two-byte characters (Cyrillic) — nearly all of a Ukrainian file — are
+// checked at once: every continuation byte (10xxxxxx) must follow a lead
+// (110xxxxx) of 0xC2 or more, and every such lead precede one. A word with a
+// longer or a broken sequence is read one character at a time.
 func validPrefix(b []byte) int {
 	i, n := 0, len(b)
 	for i < n {
 		if i+8 <= n {
 			w := binary.LittleEndian.Uint64(b[i:])
-			if high := w & highBits; high != 0 {
-				if k := bits.TrailingZeros64(high) / 8; k > 0 {
-					i += k
-					continue
-				}
-			}
-			if w&highBits == 0 || w&pairMask == pairWant && (w&leadBits+leadCarry)&leadHigh == leadHigh {
+			high := w & highBits
+			if high == 0 {
 				i += 8
+				continue
+			}
+			bit6, bit5 := w<<1&highBits, w<<2&highBits
+			lead, cont := high&bit6&^bit5, high&^bit6
+			nonzero := (w&leadBits + lowBits7) & highBits
+			if high&bit6&bit5 == 0 && cont == lead<<8 && lead&^nonzero == 0 {
+				// A lead in the last byte is checked with the next word.
+				if lead&lastByte7 != 0 {
+					i += 7
+				} else {
+					i += 8
+				}
 				continue
 			}
 		}
