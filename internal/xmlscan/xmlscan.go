@@ -474,6 +474,15 @@ func (s *Scanner) attr(b []byte, i int) (int, error) {
 		return 0, s.syntax(i, "unquoted or missing attribute value in element")
 	}
 	i++
+	// A short value that needs nothing resolved is found in one pass.
+	j, short := i, min(len(b), i+shortText)
+	for j < short && !attrStop[b[j]] {
+		j++
+	}
+	if j < short && b[j] == q {
+		s.attrs = append(s.attrs, Attr{Name: name, Value: b[i:j]})
+		return j + 1, nil
+	}
 	n := bytes.IndexByte(b[i:], q)
 	if n < 0 {
 		return 0, errMore
@@ -647,8 +656,16 @@ var textStop = func() [256]bool {
 	return t
 }()
 
-// shortText is how far a text run is scanned byte by byte before
-// bytes.IndexByte takes over.
+// attrStop marks where an attribute value ends, is malformed or needs
+// resolving.
+var attrStop = func() [256]bool {
+	t := textStop
+	t['"'], t['\''] = true, true
+	return t
+}()
+
+// shortText is how far a text run or attribute value is scanned byte by
+// byte before bytes.IndexByte takes over.
 const shortText = 32
 
 // resolve returns raw with entities resolved and line ends normalised,
