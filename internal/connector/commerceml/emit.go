@@ -78,7 +78,7 @@ type run struct {
 	priceBuf   []byte
 	typeBuf    []byte
 	currencies interner // as offers' prices write them
-	ticks    int
+	ticks      int
 
 	// Counts for the notes.
 	items, empty, deleted, orphans, lost, noKey, sumDiffers, unknownQty, otherCurrency int
