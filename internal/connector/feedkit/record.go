@@ -26,7 +26,7 @@ func (v *Value) Set(text string, line int, col string) {
 }
 
 // Blank reports an absent or white-space value: unknown.
-func (v Value) Blank() bool { return strings.TrimSpace(v.Text) == "" }
+func (v Value) Blank() bool { return TrimSpace(v.Text) == "" }
 
 // Builder turns one record's values (an offer, an item) into a catalog.Item
 // and the problems that keep it out of the plan, with the contract's texts

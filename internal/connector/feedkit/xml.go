@@ -113,6 +113,10 @@ type attrStore struct {
 
 // keep copies attrs into the store and returns the copies.
 func (st *attrStore) keep(attrs []xmlscan.Attr) []xmlscan.Attr {
+	if len(attrs) == 0 { // most elements
+		st.attrs = st.attrs[:0]
+		return st.attrs
+	}
 	size := 0
 	for _, a := range attrs {
 		size += len(a.Value)

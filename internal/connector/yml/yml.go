@@ -35,7 +35,6 @@
 package yml
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -192,7 +191,7 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 				return err
 			}
 			if len(p.categories) < maxCategories {
-				p.categories[strings.TrimSpace(id)] = strings.TrimSpace(text)
+				p.categories[feedkit.TrimSpace(id)] = feedkit.TrimSpace(text)
 			}
 		}
 	}
@@ -354,7 +353,7 @@ func (p *parser) param(el feedkit.Element, line int) error {
 		return err
 	}
 	raw, _ := el.RawAttr("name")
-	name, v := p.paramName(bytes.TrimSpace(raw)), strings.TrimSpace(text)
+	name, v := p.paramName(feedkit.TrimSpaceBytes(raw)), feedkit.TrimSpace(text)
 	if p.key.elem == "param" && strings.EqualFold(name, p.key.param) {
 		o.kp.Set(text, line, `param[@name="`+name+`"]`)
 	}
@@ -410,7 +409,7 @@ func (p *parser) emit(offerPath string, sink connector.Sink) error {
 		case q.Blank():
 		case qty < 0:
 			qty = i
-		case strings.TrimSpace(q.Text) != strings.TrimSpace(o.quantities[qty].Text) && !disagree:
+		case feedkit.TrimSpace(q.Text) != feedkit.TrimSpace(o.quantities[qty].Text) && !disagree:
 			disagree = true
 			p.disagree.Add(sku)
 		}
@@ -438,7 +437,7 @@ func (p *parser) emit(offerPath string, sink connector.Sink) error {
 	}
 	if !o.category.Blank() {
 		b.Set(catalog.FieldCategory, o.category)
-	} else if id := strings.TrimSpace(o.categoryID.Text); id != "" {
+	} else if id := feedkit.TrimSpace(o.categoryID.Text); id != "" {
 		if c, ok := p.categories[id]; ok {
 			b.Item.Category = c
 		} else {
