@@ -206,6 +206,33 @@ func (s *Scanner) Next() (Kind, error) {
 	}
 }
 
+// Leaf reads the rest of the element just started when it is a leaf whose
+// text needs nothing resolved — the values that make up most of a feed —
+// and both its text and its end tag are in the buffer: it returns the text,
+// valid until the next call to Next, and leaves the scanner after the end
+// tag as Next would have (Name is the element's, Line the end tag's). For
+// any other element it reads nothing and reports false; Next goes on.
+func (s *Scanner) Leaf() (text []byte, ok bool) {
+	if s.err != nil || s.closing || len(s.stack) == 0 {
+		return nil, false
+	}
+	b := s.buf[s.r:s.w]
+	j := 0
+	for j < len(b) && !textStop[b[j]] {
+		j++
+	}
+	top := s.stack[len(s.stack)-1]
+	end := j + 2 + len(top.Full)
+	if end >= len(b) || b[j] != '<' || b[j+1] != '/' || b[end] != '>' || string(b[j+2:end]) != top.Full || j > s.opt.MaxToken {
+		return nil, false
+	}
+	s.start = s.r + j
+	s.r += end + 1
+	s.stack = s.stack[:len(s.stack)-1]
+	s.name, s.attrs, s.text = top, s.attrs[:0], nil
+	return b[:j], true
+}
+
 // errMore asks for more input: the token does not end in the buffer.
 var errMore = errors.New("more input needed")
 
