@@ -193,6 +193,12 @@ func (s *scanner) skipTo(depth int) error {
 // text inside child elements is left out. The result is valid until the next
 // call.
 func (s *scanner) text() ([]byte, error) {
+	if text, ok := s.x.Leaf(); ok { // most elements: text, then their end
+		s.rootDone = s.x.Depth() == 0
+		s.buf = append(s.buf[:0], text...)
+		s.texts += int64(len(s.buf))
+		return s.buf, nil
+	}
 	depth := s.x.Depth()
 	s.buf = s.buf[:0]
 	for {

@@ -186,6 +186,13 @@ func (d *Decoder) Next() (xmlscan.Kind, error) {
 	if err != nil {
 		return 0, d.wrap(err)
 	}
+	d.track(k)
+	return k, nil
+}
+
+// track keeps the open elements and the namespaces in scope in step with
+// the token the scanner read.
+func (d *Decoder) track(k xmlscan.Kind) {
 	switch k {
 	case xmlscan.StartElement:
 		n := d.s.Name()
@@ -212,7 +219,6 @@ func (d *Decoder) Next() (xmlscan.Kind, error) {
 			d.bindings = d.bindings[:len(d.bindings)-1]
 		}
 	}
-	return k, nil
 }
 
 // space resolves an element name's namespace as encoding/xml does: the
@@ -311,6 +317,10 @@ func (d *Decoder) Parent() string {
 // character data and CDATA, with the text of any nested elements (HTML written
 // without CDATA) run together. The text is returned as found, untrimmed.
 func (d *Decoder) Text() (string, error) {
+	if text, ok := d.s.Leaf(); ok { // most elements: text, then their end
+		d.track(xmlscan.EndElement)
+		return string(text), nil
+	}
 	d.buf = d.buf[:0]
 	for depth := 1; ; {
 		k, err := d.Next() // never io.EOF: an element is open
