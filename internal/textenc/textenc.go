@@ -434,8 +434,7 @@ func (r *Reader) readUTF8(p []byte) (int, error) {
 			}
 			chunk = chunk[:i]
 		}
-		if !utf8.Valid(chunk) {
-			i := firstInvalid(chunk)
+		if i := validPrefix(chunk); i < len(chunk) {
 			if i == 0 {
 				return 0, r.errorAt(0, ErrInvalid)
 			}
@@ -447,17 +446,6 @@ func (r *Reader) readUTF8(p []byte) (int, error) {
 	r.valid -= n
 	r.advance(n)
 	return n, nil
-}
-
-func firstInvalid(b []byte) int {
-	for i := 0; i < len(b); {
-		c, size := utf8.DecodeRune(b[i:])
-		if c == utf8.RuneError && size <= 1 {
-			return i
-		}
-		i += size
-	}
-	return len(b)
 }
 
 // readCP1251 transcodes the buffered input; text before a bad byte is returned

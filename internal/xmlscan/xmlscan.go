@@ -24,6 +24,7 @@ package xmlscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -93,6 +94,9 @@ type Options struct {
 	// MaxDepth is the deepest element nesting.
 	MaxDepth int
 }
+
+// highBits are the top bits of eight bytes read at once.
+const highBits = 0x8080808080808080
 
 // minBuf is the buffer's size while tokens are small, and what one read asks
 // for at least.
@@ -202,6 +206,33 @@ func (s *Scanner) Next() (Kind, error) {
 	}
 }
 
+// Leaf reads the rest of the element just started when it is a leaf whose
+// text needs nothing resolved — the values that make up most of a feed —
+// and both its text and its end tag are in the buffer: it returns the text,
+// valid until the next call to Next, and leaves the scanner after the end
+// tag as Next would have (Name is the element's, Line the end tag's). For
+// any other element it reads nothing and reports false; Next goes on.
+func (s *Scanner) Leaf() (text []byte, ok bool) {
+	if s.err != nil || s.closing || len(s.stack) == 0 {
+		return nil, false
+	}
+	b := s.buf[s.r:s.w]
+	j := 0
+	for j < len(b) && !textStop[b[j]] {
+		j++
+	}
+	top := s.stack[len(s.stack)-1]
+	end := j + 2 + len(top.Full)
+	if end >= len(b) || b[j] != '<' || b[j+1] != '/' || b[end] != '>' || string(b[j+2:end]) != top.Full || j > s.opt.MaxToken {
+		return nil, false
+	}
+	s.start = s.r + j
+	s.r += end + 1
+	s.stack = s.stack[:len(s.stack)-1]
+	s.name, s.attrs, s.text = top, s.attrs[:0], nil
+	return b[:j], true
+}
+
 // errMore asks for more input: the token does not end in the buffer.
 var errMore = errors.New("more input needed")
 
@@ -274,6 +305,16 @@ func (s *Scanner) token(b []byte) (Kind, int, error) {
 		return 0, 0, errMore
 	}
 	if b[0] != '<' {
+		// A short run (the indentation between tags, a value) that needs
+		// nothing resolved is found in one pass.
+		j, n := 0, min(len(b), shortText)
+		for j < n && !textStop[b[j]] {
+			j++
+		}
+		if j < n && b[j] == '<' {
+			s.text = b[:j]
+			return Text, j, nil
+		}
 		end := bytes.IndexByte(b, '<')
 		if end < 0 {
 			if !s.eof {
@@ -316,6 +357,10 @@ var nameByte = func() (t [256]bool) {
 // is none), or errMore when the buffer ends inside it.
 func readName(b []byte, i int) (int, error) {
 	j := i
+	// Eight bytes outside ASCII (four Cyrillic letters) are name bytes all.
+	for j+8 <= len(b) && binary.LittleEndian.Uint64(b[j:])&highBits == highBits {
+		j += 8
+	}
 	for j < len(b) && nameByte[b[j]] {
 		j++
 	}
@@ -456,6 +501,15 @@ func (s *Scanner) attr(b []byte, i int) (int, error) {
 		return 0, s.syntax(i, "unquoted or missing attribute value in element")
 	}
 	i++
+	// A short value that needs nothing resolved is found in one pass.
+	j, short := i, min(len(b), i+shortText)
+	for j < short && !attrStop[b[j]] {
+		j++
+	}
+	if j < short && b[j] == q {
+		s.attrs = append(s.attrs, Attr{Name: name, Value: b[i:j]})
+		return j + 1, nil
+	}
 	n := bytes.IndexByte(b[i:], q)
 	if n < 0 {
 		return 0, errMore
@@ -473,13 +527,21 @@ func (s *Scanner) attr(b []byte, i int) (int, error) {
 }
 
 func (s *Scanner) endTag(b []byte) (Kind, int, error) {
-	end, err := readName(b, 2)
-	if err != nil {
-		return 0, 0, err
+	// Most end tags close the open element: its name is compared in place,
+	// and a name equal to it was checked when it opened.
+	end, closes := 0, false
+	if len(s.stack) > 0 {
+		top := s.stack[len(s.stack)-1].Full
+		end = 2 + len(top)
+		closes = end < len(b) && !nameByte[b[end]] && string(b[2:end]) == top
+	}
+	if !closes {
+		var err error
+		if end, err = readName(b, 2); err != nil {
+			return 0, 0, err
+		}
 	}
 	n := b[2:end]
-	// A name equal to the open element's was checked when it opened.
-	closes := len(s.stack) > 0 && s.stack[len(s.stack)-1].Full == string(n)
 	if !closes && !validName(n) {
 		return 0, 0, s.syntax(2, "expected element name after </")
 	}
@@ -554,11 +616,15 @@ func (s *Scanner) bang(b []byte) (Kind, int, error) {
 	return s.directive(b)
 }
 
-// directive skips <!DOCTYPE ...> (or another declaration) up to its '>'
-// outside quotes, refusing an internal subset.
+// directive skips <!DOCTYPE ...> (or another declaration) up to its '>',
+// refusing an internal subset. It ends where encoding/xml ends it: the byte
+// after "<!" belongs to the declaration whatever it is ("<!>" does not end
+// there), and outside quotes a '<' opens a level its own '>' closes, unless
+// it starts a comment.
 func (s *Scanner) directive(b []byte) (Kind, int, error) {
 	var quote byte
-	for i := 2; i < len(b); i++ {
+	depth := 0
+	for i := 3; i < len(b); i++ {
 		c := b[i]
 		switch {
 		case quote != 0:
@@ -569,8 +635,24 @@ func (s *Scanner) directive(b []byte) (Kind, int, error) {
 			quote = c
 		case c == '[':
 			return 0, 0, s.errAt(s.start+i, ErrDTD, "keycrm-sync does not process DTDs; remove the [...] part of the DOCTYPE")
-		case c == '>':
+		case c == '>' && depth == 0:
 			return 0, i + 1, nil
+		case c == '>':
+			depth--
+		case c == '<':
+			rest := b[i+1:]
+			if len(rest) < 3 && bytes.HasPrefix([]byte("!--"), rest) {
+				return 0, 0, errMore
+			}
+			if !bytes.HasPrefix(rest, []byte("!--")) {
+				depth++
+				continue
+			}
+			n := bytes.Index(rest[3:], []byte("-->"))
+			if n < 0 {
+				return 0, 0, errMore
+			}
+			i += 3 + n + 3
 		}
 	}
 	return 0, 0, errMore
@@ -593,6 +675,25 @@ var special = func() (t [256]bool) {
 	t['&'], t[']'], t[0xEF] = true, true, true
 	return t
 }()
+
+// textStop marks where a run of text ends or needs resolving.
+var textStop = func() [256]bool {
+	t := special
+	t['<'] = true
+	return t
+}()
+
+// attrStop marks where an attribute value ends, is malformed or needs
+// resolving.
+var attrStop = func() [256]bool {
+	t := textStop
+	t['"'], t['\''] = true, true
+	return t
+}()
+
+// shortText is how far a text run or attribute value is scanned byte by
+// byte before bytes.IndexByte takes over.
+const shortText = 32
 
 // resolve returns raw with entities resolved and line ends normalised,
 // checking its characters; off is raw's index in the current token, for

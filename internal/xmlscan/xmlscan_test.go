@@ -3,6 +3,7 @@ package xmlscan
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func TestErrorsNameTheLine(t *testing.T) {
 // TestDOCTYPEWithoutSubsetIsSkipped: Rozetka feeds name shops.dtd, which is
 // never fetched.
 func TestDOCTYPEWithoutSubsetIsSkipped(t *testing.T) {
-	got, err := scannedTokens([]byte("<?xml version=\"1.0\"?>\n<!DOCTYPE yml_catalog SYSTEM \"shops.dtd\">\n<yml_catalog date='x'/>"))
+	got, err := scannedTokens([]byte("<?xml version=\"1.0\"?>\n<!DOCTYPE yml_catalog SYSTEM \"shops.dtd\">\n<yml_catalog date='x'/>"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,21 +67,51 @@ func TestDOCTYPEWithoutSubsetIsSkipped(t *testing.T) {
 // lines are counted across refills.
 func TestOneByteReads(t *testing.T) {
 	doc := "<?xml version=\"1.0\"?>\n<r xmlns:g=\"u\">\r\n<g:id a=\"1&amp;2\">A&lt;B</g:id>\n<!-- c -->\n<x><![CDATA[<y>]]></x>\n<e/></r>\n"
-	want, err := scannedTokens([]byte(doc))
+	want, err := scannedTokens([]byte(doc), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(iotest.OneByteReader(strings.NewReader(doc)), Options{})
-	lines := map[string]int{}
-	got, err := collect(s, func() { lines[s.Name().Full] = s.Line() })
-	if err != nil {
-		t.Fatal(err)
+	for _, leaf := range []bool{false, true} {
+		s := New(iotest.OneByteReader(strings.NewReader(doc)), Options{})
+		lines := map[string]int{}
+		got, err := collect(s, func() { lines[s.Name().Full] = s.Line() }, leaf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("leaf %v: tokens %q, want %q", leaf, got, want)
+		}
+		if lines["r"] != 2 || lines["g:id"] != 3 || lines["x"] != 5 || lines["e"] != 6 {
+			t.Fatalf("leaf %v: lines %v", leaf, lines)
+		}
 	}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Fatalf("tokens %q, want %q", got, want)
+}
+
+// TestLeaf: Leaf reads a plain leaf through its end tag, leaving the scanner
+// where Next would, and leaves anything else to Next.
+func TestLeaf(t *testing.T) {
+	doc := "<r>\n<a>12.50</a>\n<b>x&amp;y</b><c/><d></d><e>t<f/></e><g>\nz\n</g>\n</r>"
+	s := New(strings.NewReader(doc), Options{})
+	var got []string
+	for {
+		k, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k != StartElement {
+			continue
+		}
+		name := s.Name().Full
+		if text, ok := s.Leaf(); ok {
+			got = append(got, fmt.Sprintf("%s=%q@%d/%d", name, text, s.Line(), s.Depth()))
+		}
 	}
-	if lines["r"] != 2 || lines["g:id"] != 3 || lines["x"] != 5 || lines["e"] != 6 {
-		t.Fatalf("lines %v", lines)
+	want := []string{`a="12.50"@2/1`, `d=""@3/1`, `g="\nz\n"@5/1`}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("leaves %q, want %q", got, want)
 	}
 }
 
@@ -105,7 +136,7 @@ func TestReadErrorAfterText(t *testing.T) {
 func TestNamesAreSplitAndShared(t *testing.T) {
 	s := New(strings.NewReader(`<g:a xmlns:g="u"><g:a/></g:a>`), Options{})
 	var names []Name
-	if _, err := collect(s, func() { names = append(names, s.Name()) }); err != nil {
+	if _, err := collect(s, func() { names = append(names, s.Name()) }, false); err != nil {
 		t.Fatal(err)
 	}
 	if len(names) != 2 || names[0] != (Name{Full: "g:a", Prefix: "g", Local: "a"}) {
@@ -119,7 +150,7 @@ func TestNamesAreSplitAndShared(t *testing.T) {
 func TestLongTokensAcrossRefills(t *testing.T) {
 	text := bytes.Repeat([]byte("Килимок &amp; "), 20_000) // 300 KB, several refills
 	doc := append(append([]byte("<a>"), text...), "</a>"...)
-	got, err := scannedTokens(doc)
+	got, err := scannedTokens(doc, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -144,6 +144,7 @@ func benchOffersRead(b *testing.B, opt connector.ReadOptions, items int) {
 	data := benchData()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	cpu := kittest.StartCPU()
 	for b.Loop() {
 		d := &discard{}
 		opt.Stdin = bytes.NewReader(data)
@@ -152,6 +153,7 @@ func benchOffersRead(b *testing.B, opt connector.ReadOptions, items int) {
 			b.Fatalf("%d items, %d problems", d.items, d.problems)
 		}
 	}
+	cpu.Report(b, int64(len(data)))
 	b.ReportMetric(float64(benchOffers)*float64(b.N)/b.Elapsed().Seconds(), "offers/s")
 }
 

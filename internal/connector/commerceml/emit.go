@@ -74,12 +74,14 @@ type run struct {
 	// context's, or a --price-type that matches nothing.
 	fatal error
 
-	scratch  offer
-	priceBuf []byte
-	ticks    int
+	scratch    offer
+	priceBuf   []byte
+	typeBuf    []byte
+	currencies interner // as offers' prices write them
+	ticks      int
 
 	// Counts for the notes.
-	items, empty, deleted, orphans, lost, noKey, sumDiffers, unknownQty, currencies int
+	items, empty, deleted, orphans, lost, noKey, sumDiffers, unknownQty, otherCurrency int
 
 	seen  uint32 // the fieldBit of every field items or problems carried
 	notes []string
@@ -250,19 +252,19 @@ func (r *run) typeNames() string {
 }
 
 // priceField says which fields a price of type id fills, with the type.
-func (r *run) priceField(id string) (int, priceType) {
+func (r *run) priceField(id []byte) (int, priceType) {
 	field := noPrice
-	if id == "" {
+	if len(id) == 0 {
 		return field, priceType{}
 	}
-	if id == r.sel.price {
+	if string(id) == r.sel.price {
 		field |= fieldPrice
 	}
-	if id == r.sel.bought {
+	if string(id) == r.sel.bought {
 		field |= fieldBought
 	}
 	var pt priceType
-	if i, ok := r.typeIndex[id]; ok {
+	if i, ok := r.typeIndex[string(id)]; ok {
 		pt = r.types[i]
 	}
 	return field, pt
@@ -372,7 +374,7 @@ func (r *run) emit(o *offer) error {
 		// (УТ's "Закупочная" in USD beside a retail price in UAH) would be
 		// written as if it were in the retail currency.
 		it.PurchasedPrice = catalog.Num{}
-		r.currencies++
+		r.otherCurrency++
 		it.Currency = priceC
 	case it.Price.Known:
 		it.Currency = priceC
@@ -650,7 +652,7 @@ func (r *run) info(info *connector.SourceInfo) {
 	} else {
 		add(r.noKey, "%d offers have no %s (neither the offer nor its Товар); another identifier can be the SKU: --key %s", keyNames[r.key], r.otherKeys())
 	}
-	add(r.currencies, "%d offers have price and purchased_price in different currencies; their purchased_price was left unknown")
+	add(r.otherCurrency, "%d offers have price and purchased_price in different currencies; their purchased_price was left unknown")
 	if r.byWarehouse {
 		add(r.sumDiffers, "%d offers have a Количество that differs from the sum of their warehouses; the per-warehouse quantities were used")
 	} else {
@@ -678,4 +680,25 @@ func (r *run) otherKeys() string {
 		}
 	}
 	return strings.Join(keys, "|")
+}
+
+// maxInterned bounds an interner: past it, each value is allocated as read.
+const maxInterned = 1024
+
+// interner hands out one string per distinct value of a field that repeats
+// across offers (a currency), so that reading it allocates once.
+type interner struct{ m map[string]string }
+
+func (in *interner) get(b []byte) string {
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if in.m == nil {
+		in.m = map[string]string{}
+	}
+	if len(in.m) < maxInterned {
+		in.m[s] = s
+	}
+	return s
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"golang.org/x/text/encoding/charmap"
@@ -504,6 +505,28 @@ func TestStdin(t *testing.T) {
 	}
 	if got := r.Info().SHA256; got != sha(doc) {
 		t.Errorf("SHA256 %s", got)
+	}
+}
+
+// TestSourceFailsMidway: a source whose read fails, inside the head the
+// encoding is judged from or after it, fails the read with its error, after
+// the offers read before it.
+func TestSourceFailsMidway(t *testing.T) {
+	offer := `<Предложение><Ид>1</Ид><Артикул>A-1</Артикул><Количество>5</Количество></Предложение>`
+	doc := cmlDoc(offersSection("", strings.Repeat(offer, 100)))
+	errDisk := errors.New("disk on fire")
+	loc, _ := connector.ParseLocation("-")
+	for _, cut := range []int{100, 600, 5000} {
+		src := io.MultiReader(strings.NewReader(doc[:cut]), iotest.ErrReader(errDisk))
+		r, err := Format{}.Open(context.Background(), loc, connector.ReadOptions{PerWarehouse: true, Stdin: src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := &result{}
+		err = r.Read(context.Background(), collect{res})
+		if !errors.Is(err, errDisk) || (cut == 5000) != (len(res.items) > 0) {
+			t.Errorf("cut at %d: err %v, %d items", cut, err, len(res.items))
+		}
 	}
 }
 

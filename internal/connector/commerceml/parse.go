@@ -639,14 +639,19 @@ func (d *doc) prices(o *offer) error {
 		if t.name.Local != "Цена" || d.mode == modeSniff {
 			return nil
 		}
-		var typeID, currency string
-		var value []byte
+		// The type's Ид is only compared, the currency one of a few: neither
+		// costs an allocation per offer.
+		var currency string
+		var typeID, value []byte
 		line := d.s.line()
 		err := d.s.children(func(t element) error {
 			var err error
 			switch t.name.Local {
 			case "ИдТипаЦены":
-				typeID, err = d.s.trimmedText()
+				var b []byte
+				b, err = d.s.text()
+				typeID = append(d.r.typeBuf[:0], bytes.TrimSpace(b)...)
+				d.r.typeBuf = typeID
 			case "ЦенаЗаЕдиницу":
 				line = d.s.line()
 				var b []byte
@@ -654,7 +659,9 @@ func (d *doc) prices(o *offer) error {
 				value = append(d.r.priceBuf[:0], b...)
 				d.r.priceBuf = value
 			case "Валюта":
-				currency, err = d.s.trimmedText()
+				var b []byte
+				b, err = d.s.text()
+				currency = d.r.currencies.get(bytes.TrimSpace(b))
 			}
 			return err
 		})

@@ -1,7 +1,6 @@
 package commerceml
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -194,6 +193,12 @@ func (s *scanner) skipTo(depth int) error {
 // text inside child elements is left out. The result is valid until the next
 // call.
 func (s *scanner) text() ([]byte, error) {
+	if text, ok := s.x.Leaf(); ok { // most elements: text, then their end
+		s.rootDone = s.x.Depth() == 0
+		s.buf = append(s.buf[:0], text...)
+		s.texts += int64(len(s.buf))
+		return s.buf, nil
+	}
 	depth := s.x.Depth()
 	s.buf = s.buf[:0]
 	for {
@@ -228,8 +233,15 @@ func (s *scanner) trimmedText() (string, error) {
 // UTF-8; another declared encoding (koi8-r, utf-16) is honoured. declared is
 // the declaration's encoding, lower-case, "" when absent.
 func decodeText(src io.Reader, forced string) (dec *textenc.Reader, declared string, err error) {
-	br := bufio.NewReaderSize(src, 64<<10)
-	head, _ := br.Peek(1024)
+	// The head is read apart and put back in front of src, rather than
+	// through a bufio.Reader, so that the decoder's reads go to src itself:
+	// a buffer between them would copy every byte once more.
+	head := make([]byte, 1024)
+	n, err := io.ReadFull(src, head)
+	head = head[:n]
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		src = failedRead{err} // reported after the bytes read before it
+	}
 	declared = declaredEncoding(head)
 	enc := forced
 	if enc == "" && declared != "" {
@@ -241,9 +253,14 @@ func decodeText(src io.Reader, forced string) (dec *textenc.Reader, declared str
 			enc = c
 		}
 	}
-	dec, err = textenc.NewReader(br, enc)
+	dec, err = textenc.NewReader(io.MultiReader(bytes.NewReader(head), src), enc)
 	return dec, declared, err
 }
+
+// failedRead is a source whose read failed.
+type failedRead struct{ err error }
+
+func (f failedRead) Read([]byte) (int, error) { return 0, f.err }
 
 // declaredEncoding reads encoding="..." from an XML declaration at the start
 // of head (after a UTF-8 byte-order mark).

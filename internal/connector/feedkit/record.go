@@ -26,7 +26,7 @@ func (v *Value) Set(text string, line int, col string) {
 }
 
 // Blank reports an absent or white-space value: unknown.
-func (v Value) Blank() bool { return strings.TrimSpace(v.Text) == "" }
+func (v Value) Blank() bool { return TrimSpace(v.Text) == "" }
 
 // Builder turns one record's values (an offer, an item) into a catalog.Item
 // and the problems that keep it out of the plan, with the contract's texts
@@ -37,6 +37,34 @@ type Builder struct {
 	file     string
 	path     string
 	problems []catalog.Problem
+	flag     memo[catalog.Flag]
+	currency memo[string]
+}
+
+// memo is the last text read into a field and what it gave: feeds repeat
+// the same availability and currency on every record, and parsing them
+// (case folding, word splitting, a table lookup) costs more than comparing.
+type memo[T comparable] struct {
+	text string
+	v    T
+	err  error
+	ok   bool
+}
+
+// setCached stores text in field through m; dst is the field in b.Item,
+// which must still be unset, so that the outcome depends on text alone.
+func setCached[T comparable](b *Builder, m *memo[T], dst *T, field, text string, v Value) bool {
+	if m.ok && m.text == text {
+		*dst = m.v
+	} else {
+		err := fieldmap.SetValue(&b.Item, field, text)
+		*m = memo[T]{text: text, v: *dst, err: err, ok: true}
+	}
+	if m.err != nil {
+		b.Problem(field, v, m.err.Error())
+		return false
+	}
+	return true
 }
 
 // Reset starts a record of file at row; path is its element path, the prefix
@@ -56,6 +84,12 @@ func (b *Builder) Set(field string, v Value) bool {
 // SetText stores text, read from v (a part of it, as an amount without its
 // currency code), and reports v whole if it raises a problem.
 func (b *Builder) SetText(field, text string, v Value) bool {
+	switch {
+	case field == catalog.FieldAvailable && b.Item.Available == catalog.FlagUnknown:
+		return setCached(b, &b.flag, &b.Item.Available, field, text, v)
+	case field == catalog.FieldCurrency && b.Item.Currency == "":
+		return setCached(b, &b.currency, &b.Item.Currency, field, text, v)
+	}
 	if err := fieldmap.SetValue(&b.Item, field, text); err != nil {
 		b.Problem(field, v, err.Error())
 		return false
@@ -117,10 +151,20 @@ func (b *Builder) Emit(sink connector.Sink) error {
 	return sink.Item(b.Item)
 }
 
+// urlSeparators are the bytes fieldmap.SplitURLs may split at.
+const urlSeparators = ";| \t\n\r,"
+
 // AddImages appends the URLs in text (one or several, separated as
 // fieldmap.SplitURLs splits them) to urls, keeping at most catalog.MaxImages;
 // more reports whether any was dropped.
 func AddImages(urls []string, text string) (out []string, more bool) {
+	// One URL, as nearly every feed writes it, needs no splitting.
+	if text != "" && !strings.ContainsAny(text, urlSeparators) {
+		if len(urls) == catalog.MaxImages {
+			return urls, true
+		}
+		return append(urls, text), false
+	}
 	for _, u := range fieldmap.SplitURLs(text) {
 		if len(urls) == catalog.MaxImages {
 			return urls, true

@@ -57,12 +57,19 @@ type Element struct {
 // Attr returns the value of the attribute with the given local name and no
 // prefix, and whether it is there.
 func (e Element) Attr(local string) (string, bool) {
+	v, ok := e.RawAttr(local)
+	return string(v), ok
+}
+
+// RawAttr is Attr as bytes, valid until the element ends: for a value that
+// is compared or looked up rather than kept.
+func (e Element) RawAttr(local string) ([]byte, bool) {
 	for _, a := range e.attrs {
 		if a.Name.Local == local && a.Name.Prefix == "" {
-			return string(a.Value), true
+			return a.Value, true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // Attrs are the element's attributes as written.
@@ -106,6 +113,10 @@ type attrStore struct {
 
 // keep copies attrs into the store and returns the copies.
 func (st *attrStore) keep(attrs []xmlscan.Attr) []xmlscan.Attr {
+	if len(attrs) == 0 { // most elements
+		st.attrs = st.attrs[:0]
+		return st.attrs
+	}
 	size := 0
 	for _, a := range attrs {
 		size += len(a.Value)
@@ -175,6 +186,13 @@ func (d *Decoder) Next() (xmlscan.Kind, error) {
 	if err != nil {
 		return 0, d.wrap(err)
 	}
+	d.track(k)
+	return k, nil
+}
+
+// track keeps the open elements and the namespaces in scope in step with
+// the token the scanner read.
+func (d *Decoder) track(k xmlscan.Kind) {
 	switch k {
 	case xmlscan.StartElement:
 		n := d.s.Name()
@@ -201,7 +219,6 @@ func (d *Decoder) Next() (xmlscan.Kind, error) {
 			d.bindings = d.bindings[:len(d.bindings)-1]
 		}
 	}
-	return k, nil
 }
 
 // space resolves an element name's namespace as encoding/xml does: the
@@ -300,6 +317,10 @@ func (d *Decoder) Parent() string {
 // character data and CDATA, with the text of any nested elements (HTML written
 // without CDATA) run together. The text is returned as found, untrimmed.
 func (d *Decoder) Text() (string, error) {
+	if text, ok := d.s.Leaf(); ok { // most elements: text, then their end
+		d.track(xmlscan.EndElement)
+		return string(text), nil
+	}
 	d.buf = d.buf[:0]
 	for depth := 1; ; {
 		k, err := d.Next() // never io.EOF: an element is open

@@ -330,7 +330,7 @@ func (p *parser) detail() error {
 }
 
 func (p *parser) property(name, value string) {
-	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+	name, value = feedkit.TrimSpace(name), feedkit.TrimSpace(value)
 	if name != "" && value != "" && len(p.it.props) < connector.MaxColumns {
 		p.it.props = append(p.it.props, catalog.Property{Name: name, Value: value})
 	}

@@ -143,7 +143,7 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 	if err != nil {
 		return err
 	}
-	p := &parser{d: d, key: r.key, name: name, categories: map[string]string{}}
+	p := &parser{d: d, key: r.key, name: name, categories: map[string]string{}, paramNames: map[string]string{}}
 	defer func() {
 		r.info.Encoding = d.Encoding()
 		r.info.Fields = p.fields.List()
@@ -191,7 +191,7 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 				return err
 			}
 			if len(p.categories) < maxCategories {
-				p.categories[strings.TrimSpace(id)] = strings.TrimSpace(text)
+				p.categories[feedkit.TrimSpace(id)] = feedkit.TrimSpace(text)
 			}
 		}
 	}
@@ -231,6 +231,7 @@ type parser struct {
 	key        key
 	name       string
 	categories map[string]string
+	paramNames map[string]string
 	fields     feedkit.Fields
 	offers     int
 	o          offer
@@ -351,8 +352,8 @@ func (p *parser) param(el feedkit.Element, line int) error {
 	if err != nil {
 		return err
 	}
-	name, _ := el.Attr("name")
-	name, v := strings.TrimSpace(name), strings.TrimSpace(text)
+	raw, _ := el.RawAttr("name")
+	name, v := p.paramName(feedkit.TrimSpaceBytes(raw)), feedkit.TrimSpace(text)
 	if p.key.elem == "param" && strings.EqualFold(name, p.key.param) {
 		o.kp.Set(text, line, `param[@name="`+name+`"]`)
 	}
@@ -368,6 +369,23 @@ func (p *parser) param(el feedkit.Element, line int) error {
 	}
 	o.params = append(o.params, catalog.Property{Name: name, Value: v})
 	return nil
+}
+
+// maxParamNames bounds the param names kept for reuse: a feed has a few
+// hundred; past the bound each name is allocated as it is read.
+const maxParamNames = 4096
+
+// paramName returns name as a string, shared by every offer with a param of
+// that name.
+func (p *parser) paramName(name []byte) string {
+	if s, ok := p.paramNames[string(name)]; ok {
+		return s
+	}
+	s := string(name)
+	if len(p.paramNames) < maxParamNames {
+		p.paramNames[s] = s
+	}
+	return s
 }
 
 // emit turns the offer read into an item or its problems.
@@ -391,7 +409,7 @@ func (p *parser) emit(offerPath string, sink connector.Sink) error {
 		case q.Blank():
 		case qty < 0:
 			qty = i
-		case strings.TrimSpace(q.Text) != strings.TrimSpace(o.quantities[qty].Text) && !disagree:
+		case feedkit.TrimSpace(q.Text) != feedkit.TrimSpace(o.quantities[qty].Text) && !disagree:
 			disagree = true
 			p.disagree.Add(sku)
 		}
@@ -419,7 +437,7 @@ func (p *parser) emit(offerPath string, sink connector.Sink) error {
 	}
 	if !o.category.Blank() {
 		b.Set(catalog.FieldCategory, o.category)
-	} else if id := strings.TrimSpace(o.categoryID.Text); id != "" {
+	} else if id := feedkit.TrimSpace(o.categoryID.Text); id != "" {
 		if c, ok := p.categories[id]; ok {
 			b.Item.Category = c
 		} else {

@@ -222,12 +222,14 @@ func Bytes(header, footer string, n int, record func(b []byte, i int) []byte) []
 }
 
 // Bench runs a reader benchmark over data holding items records: it reports
-// MB/s (b.SetBytes), allocations, items per second and allocations per item.
+// MB/s (b.SetBytes), MB/s of CPU time (CPUMeter), allocations, items per
+// second and allocations per item.
 func Bench(b *testing.B, f connector.Format, opt connector.ReadOptions, data []byte, items int) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	cpu := StartCPU()
 	for b.Loop() {
 		d := &Discard{}
 		loc, _ := connector.ParseLocation("-")
@@ -244,6 +246,7 @@ func Bench(b *testing.B, f connector.Format, opt connector.ReadOptions, data []b
 			b.Fatalf("%d items, want %d (%d problems)", d.Items, items, d.Problems)
 		}
 	}
+	cpu.Report(b, int64(len(data)))
 	runtime.ReadMemStats(&after)
 	n := float64(items) * float64(b.N)
 	b.ReportMetric(n/b.Elapsed().Seconds(), "items/s")

@@ -29,6 +29,7 @@ func XMLBaselines(b *testing.B, name string, data []byte) {
 	b.Run("RawToken", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
+		cpu := StartCPU()
 		for b.Loop() {
 			d := xml.NewDecoder(bytes.NewReader(data))
 			d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
@@ -40,10 +41,12 @@ func XMLBaselines(b *testing.B, name string, data []byte) {
 				}
 			}
 		}
+		cpu.Report(b, int64(len(data)))
 	})
 	b.Run("Scan", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
+		cpu := StartCPU()
 		for b.Loop() {
 			s := xmlscan.New(bytes.NewReader(data), xmlscan.Options{})
 			for {
@@ -54,5 +57,6 @@ func XMLBaselines(b *testing.B, name string, data []byte) {
 				}
 			}
 		}
+		cpu.Report(b, int64(len(data)))
 	})
 }

@@ -1,0 +1,55 @@
+package feedkit
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+)
+
+// TrimSpace is strings.TrimSpace without its Unicode table lookups when
+// neither end of s can be white space, as in nearly every value a feed
+// holds: a Cyrillic name or value otherwise costs two table searches.
+func TrimSpace(s string) string {
+	if plain(s) {
+		return s
+	}
+	return strings.TrimSpace(s)
+}
+
+// TrimSpaceBytes is TrimSpace for bytes.TrimSpace.
+func TrimSpaceBytes(b []byte) []byte {
+	if plain(b) {
+		return b
+	}
+	return bytes.TrimSpace(b)
+}
+
+// plain reports that s is not empty and neither starts nor ends with white
+// space.
+func plain[T string | []byte](s T) bool {
+	n := len(s)
+	if n == 0 {
+		return false
+	}
+	var prev byte
+	if n >= 2 {
+		prev = s[n-2]
+	}
+	return plainEnds(s[0], prev, s[n-1])
+}
+
+// plainEnds reports that text whose first byte is first and whose last two
+// are prev and last neither starts nor ends with a white-space character
+// (unicode.IsSpace). Outside ASCII, those characters start with 0xC2
+// (U+0085, U+00A0), 0xE1 (U+1680), 0xE2 (U+2000-U+205F) or 0xE3 (U+3000), and
+// their last byte follows 0xC2, 0x80, 0x81 or 0x9A.
+func plainEnds(first, prev, last byte) bool {
+	switch first {
+	case '\t', '\n', '\v', '\f', '\r', ' ', 0xC2, 0xE1, 0xE2, 0xE3:
+		return false
+	}
+	if last < utf8.RuneSelf {
+		return !strings.ContainsRune("\t\n\v\f\r ", rune(last))
+	}
+	return prev != 0xC2 && prev != 0x80 && prev != 0x81 && prev != 0x9A
+}
