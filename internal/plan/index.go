@@ -736,13 +736,19 @@ func (x *Index) Planned() bool {
 
 // eachSKU calls fn with each SKU's entries of a finished index, in SKU order.
 func (x *Index) eachSKU(fn func(items []entry)) {
-	es := x.entries
-	for i := 0; i < len(es); {
-		j := i + 1
-		for j < len(es) && es[j].sku == es[i].sku {
-			j++
-		}
-		fn(es[i:j])
+	for i := 0; i < len(x.entries); {
+		j := x.skuEnd(i)
+		fn(x.entries[i:j])
 		i = j
 	}
+}
+
+// skuEnd returns the end of the SKU's entries that start at i, in a finished index.
+func (x *Index) skuEnd(i int) int {
+	es := x.entries
+	j := i + 1
+	for j < len(es) && es[j].sku == es[i].sku {
+		j++
+	}
+	return j
 }

@@ -1,8 +1,11 @@
 package plan
 
 import (
+	"bytes"
 	"fmt"
+	"hash/maphash"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -32,9 +35,18 @@ var hyphens = strings.NewReplacer(
 
 // nearIndex finds the source SKU a KeyCRM SKU loosely equals. It is built on first
 // use: most plans have no offer missing in the source and never pay for folding.
+//
+// It maps the hash of each loose key to the first source SKU with that key, rather
+// than the keys themselves: a million-SKU source then costs one pointer-free map of
+// fixed-size entries, not a million key strings for the collector to scan. A key
+// whose hash an earlier, different key took is kept in other, so a lookup is exact.
 type nearIndex struct {
-	fold   cases.Caser
-	bySKU  map[string]string // loose key to the first source SKU with it
+	fold cases.Caser
+	// hash hashes a key; tests replace it to force collisions.
+	hash   func([]byte) uint64
+	first  map[uint64]uint32 // loose key's hash to the entry of the first source SKU with it
+	other  map[string]string // loose key to the first source SKU with it, on a hash collision
+	kbuf   []byte            // scratch for keys
 	filled bool
 }
 
@@ -42,20 +54,67 @@ func (n *nearIndex) key(sku string) string {
 	return n.fold.String(hyphens.Replace(norm.NFC.String(strings.TrimSpace(sku))))
 }
 
+// appendKey appends sku's loose key to dst. An ASCII SKU, by far the most common,
+// needs none of the Unicode machinery: NFC and the hyphen look-alikes leave ASCII as
+// it is, and folding ASCII is lower-casing A to Z.
+func (n *nearIndex) appendKey(dst, sku []byte) []byte {
+	for _, c := range sku {
+		if c >= utf8.RuneSelf {
+			return append(dst, n.key(string(sku))...)
+		}
+	}
+	for _, c := range bytes.TrimSpace(sku) {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// fill indexes the source's SKUs, each in SKU order, so the first with a key wins.
+func (n *nearIndex) fill(x *Index) {
+	n.filled = true
+	n.fold = cases.Fold()
+	if n.hash == nil {
+		seed := maphash.MakeSeed()
+		n.hash = func(b []byte) uint64 { return maphash.Bytes(seed, b) }
+	}
+	n.first = make(map[uint64]uint32, len(x.entries))
+	var held []byte
+	for i := 0; i < len(x.entries); i = x.skuEnd(i) {
+		n.kbuf = n.appendKey(n.kbuf[:0], x.bytes(x.entries[i].sku))
+		h := n.hash(n.kbuf)
+		j, ok := n.first[h]
+		if !ok {
+			n.first[h] = uint32(i)
+			continue
+		}
+		if held = n.appendKey(held[:0], x.bytes(x.entries[j].sku)); bytes.Equal(held, n.kbuf) {
+			continue // the same key, taken by an earlier SKU
+		}
+		if n.other == nil {
+			n.other = map[string]string{}
+		}
+		if _, ok := n.other[string(n.kbuf)]; !ok {
+			n.other[string(n.kbuf)] = x.text(x.entries[i].sku)
+		}
+	}
+}
+
 // find returns the source SKU that sku loosely equals, if any.
 func (n *nearIndex) find(x *Index, sku string) (string, bool) {
 	if !n.filled {
-		n.filled = true
-		n.fold = cases.Fold()
-		n.bySKU = map[string]string{}
-		x.eachSKU(func(items []entry) {
-			s := x.text(items[0].sku)
-			if k := n.key(s); n.bySKU[k] == "" {
-				n.bySKU[k] = s
-			}
-		})
+		n.fill(x)
 	}
-	s, ok := n.bySKU[n.key(sku)]
+	k := n.appendKey(nil, []byte(sku))
+	if j, ok := n.first[n.hash(k)]; ok {
+		src := x.bytes(x.entries[j].sku)
+		if bytes.Equal(n.appendKey(n.kbuf[:0], src), k) {
+			return string(src), true
+		}
+	}
+	s, ok := n.other[string(k)]
 	return s, ok
 }
 

@@ -2,8 +2,12 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
 )
 
 // A KeyCRM SKU equal to a source SKU only after trimming, NFC, case folding or
@@ -82,4 +86,63 @@ func TestUnseenWarehouseWarning(t *testing.T) {
 	if len(p.Warnings) != 0 {
 		t.Errorf("warnings %q for a file target", p.Warnings)
 	}
+}
+
+// The ASCII shortcut of appendKey gives the key the Unicode path gives.
+func TestNearKeyASCII(t *testing.T) {
+	var n nearIndex
+	n.fold = cases.Fold()
+	var all []byte
+	for c := range utf8.RuneSelf {
+		all = append(all, byte(c))
+	}
+	for _, s := range []string{string(all), " \t\vSKU-01 Ab_z@[`{\r\n", "\f", "", "ABC ", "x-1"} {
+		if got, want := string(n.appendKey(nil, []byte(s))), n.key(s); got != want {
+			t.Errorf("appendKey(%q) = %q, key gives %q", s, got, want)
+		}
+	}
+}
+
+// find answers as a map of every loose key to its first source SKU would, also
+// when every key's hash collides.
+func TestNearFind(t *testing.T) {
+	skus := []string{"abc", "ABC", "Abc", "X-1", "x\u20111", "Café", "CAFE\u0301", "K", "q", " Q", "Zz"}
+	var rows []row
+	for _, s := range skus {
+		rows = append(rows, row{sku: s, qty: "1"})
+	}
+	x := feed(t, IndexOptions{}, rows...)
+	var ref nearIndex
+	ref.fold = cases.Fold()
+	want := map[string]string{}
+	x.eachSKU(func(items []entry) {
+		s := x.text(items[0].sku)
+		if k := ref.key(s); want[k] == "" {
+			want[k] = s
+		}
+	})
+	queries := append(slices.Clone(skus), "ABC ", "CAFÉ", "k", "Q", "X\u22121", "zZ", "nope", "")
+	for name, hash := range map[string]func([]byte) uint64{"seeded": nil, "colliding": func([]byte) uint64 { return 7 }} {
+		n := nearIndex{hash: hash}
+		for _, q := range queries {
+			w, wok := want[ref.key(q)]
+			if got, ok := n.find(x, q); got != w || ok != wok {
+				t.Errorf("%s: find(%q) = %q, %v; want %q, %v", name, q, got, ok, w, wok)
+			}
+		}
+	}
+}
+
+// FuzzNearKey holds the ASCII shortcut to the Unicode path on any input.
+func FuzzNearKey(f *testing.F) {
+	for _, s := range []string{"SKU-1", " ab\t", "Ab\u00a0", "x\u20111", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var n nearIndex
+		n.fold = cases.Fold()
+		if got, want := string(n.appendKey(nil, []byte(s))), n.key(s); got != want {
+			t.Errorf("appendKey(%q) = %q, key gives %q", s, got, want)
+		}
+	})
 }
