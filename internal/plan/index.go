@@ -60,9 +60,10 @@ type Index struct {
 	targets []int64
 
 	arena []byte
-	// chunks hold the entries while reading; Finish joins them into entries.
-	// Growing one slice instead would copy it again and again and leave each old
-	// copy as garbage, about five times its final size for a million rows.
+	// chunks hold the entries while reading, chunkSize each but the last (see
+	// push); Finish sorts them into entries. Growing one slice instead would copy
+	// it again and again and leave each old copy as garbage, about five times its
+	// final size for a million rows.
 	chunks  [][]entry
 	count   int // entries in chunks
 	entries []entry
@@ -318,31 +319,32 @@ func (x *Index) Problem(p catalog.Problem) {
 	x.push(e)
 }
 
-// Chunk sizes: small sources stay small, large ones grow in steps of 2.5 MB.
+// The entries while reading are addressed by arrival: entry i is in chunk
+// i>>chunkBits at i&chunkMask. The first chunk starts at minChunk and doubles, so
+// small sources stay small; large ones grow in steps of 2.5 MB.
 const (
-	minChunk = 256
-	maxChunk = 1 << 16
+	minChunk  = 256
+	chunkBits = 16
+	chunkSize = 1 << chunkBits
+	chunkMask = chunkSize - 1
 )
 
 func (x *Index) push(e entry) {
 	n := len(x.chunks)
-	if n == 0 || len(x.chunks[n-1]) == cap(x.chunks[n-1]) {
-		x.chunks = append(x.chunks, make([]entry, 0, min(max(x.count, minChunk), maxChunk)))
+	if n == 0 || len(x.chunks[n-1]) == chunkSize {
+		x.chunks = append(x.chunks, make([]entry, 0, min(max(x.count, minChunk), chunkSize)))
 		n++
 	}
-	x.chunks[n-1] = append(x.chunks[n-1], e)
+	c := x.chunks[n-1]
+	if len(c) == cap(c) {
+		c = append(make([]entry, 0, min(2*cap(c), chunkSize)), c...)
+	}
+	x.chunks[n-1] = append(c, e)
 	x.count++
 }
 
-// join moves the chunks into one slice for sorting, releasing each as it goes.
-func (x *Index) join() {
-	x.entries = make([]entry, 0, x.count)
-	for i, c := range x.chunks {
-		x.entries = append(x.entries, c...)
-		x.chunks[i] = nil
-	}
-	x.chunks = nil
-}
+// arrived returns the entry that arrived i-th, before Finish.
+func (x *Index) arrived(i uint32) *entry { return &x.chunks[i>>chunkBits][i&chunkMask] }
 
 func (x *Index) newEntry(sku string, pos catalog.Position) (entry, error) {
 	if int64(x.count) >= math.MaxUint32-1 {
@@ -446,8 +448,8 @@ func (x *Index) Finish() error {
 		x.err = ErrNoWarehouseField
 		return x.err
 	}
-	x.join()
 	x.sortEntries()
+	x.chunks = nil
 	x.compact()
 	slices.SortStableFunc(x.problems, func(a, b catalog.Problem) int {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Row, b.Row))

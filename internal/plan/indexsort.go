@@ -43,30 +43,28 @@ func chunk(b []byte, depth int) uint64 {
 	return k
 }
 
-// sortEntries sorts x.entries in place.
+// sortEntries sorts the entries read (x.chunks) into x.entries.
 func (x *Index) sortEntries() {
-	es := x.entries
-	keys := make([]sortKey, len(es))
-	for i := range es {
-		keys[i] = sortKey{pre: chunk(x.bytes(es[i].sku), 0), i: uint32(i)}
+	keys := make([]sortKey, 0, x.count)
+	for _, c := range x.chunks {
+		for i := range c {
+			keys = append(keys, sortKey{pre: chunk(x.bytes(c[i].sku), 0), i: uint32(len(keys))})
+		}
 	}
 	x.sortKeys(keys, make([]sortKey, len(keys)), 0)
-	x.entries = gather(es, keys)
+	// Gathered rather than permuted in place, which would follow each cycle from
+	// entry to entry, one cache miss waiting on the last: the gather's loads are
+	// independent, so the processor overlaps them.
+	x.entries = make([]entry, len(keys))
+	for k, key := range keys {
+		x.entries[k] = *x.arrived(key.i)
+	}
 }
 
 // sortKeys sorts keys whose SKUs agree before depth, using scratch (as long as
 // keys) for the radix passes.
 func (x *Index) sortKeys(keys, scratch []sortKey, depth int) {
-	if len(keys) < radixMin {
-		slices.SortFunc(keys, func(a, b sortKey) int {
-			if a.pre != b.pre {
-				return cmp.Compare(a.pre, b.pre)
-			}
-			return cmp.Compare(a.i, b.i)
-		})
-	} else {
-		radixSort(keys, scratch)
-	}
+	sortByPre(keys, scratch)
 	for i := 0; i < len(keys); {
 		j := i + 1
 		for j < len(keys) && keys[j].pre == keys[i].pre {
@@ -85,7 +83,7 @@ func (x *Index) sortKeys(keys, scratch []sortKey, depth int) {
 func (x *Index) sortTies(keys, scratch []sortKey, depth int) {
 	longest := 0
 	for k := range keys {
-		sku := x.bytes(x.entries[keys[k].i].sku)
+		sku := x.bytes(x.arrived(keys[k].i).sku)
 		longest = max(longest, len(sku))
 		keys[k].pre = chunk(sku, depth)
 	}
@@ -94,7 +92,7 @@ func (x *Index) sortTies(keys, scratch []sortKey, depth int) {
 		return
 	}
 	slices.SortFunc(keys, func(a, b sortKey) int {
-		ea, eb := &x.entries[a.i], &x.entries[b.i]
+		ea, eb := x.arrived(a.i), x.arrived(b.i)
 		// Zero padding ties "A" with "A\x00": the shorter comes first.
 		if ea.sku.n != eb.sku.n {
 			return cmp.Compare(ea.sku.n, eb.sku.n)
@@ -104,6 +102,20 @@ func (x *Index) sortTies(keys, scratch []sortKey, depth int) {
 		}
 		if ea.row != eb.row {
 			return cmp.Compare(ea.row, eb.row)
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+}
+
+// sortByPre sorts keys by pre, then i, with scratch as long as keys.
+func sortByPre(keys, scratch []sortKey) {
+	if len(keys) >= radixMin {
+		radixSort(keys, scratch) // stable: ties keep their order, which is i's
+		return
+	}
+	slices.SortFunc(keys, func(a, b sortKey) int {
+		if a.pre != b.pre {
+			return cmp.Compare(a.pre, b.pre)
 		}
 		return cmp.Compare(a.i, b.i)
 	})
@@ -141,16 +153,4 @@ func radixSort(keys, scratch []sortKey) {
 	if &src[0] != &keys[0] {
 		copy(keys, src)
 	}
-}
-
-// gather returns es in the order of keys: the entry at keys[k].i goes to k. A copy
-// rather than a permutation in place, which would follow each cycle from entry to
-// entry, one cache miss waiting on the last: the copy's loads are independent,
-// so the processor overlaps them.
-func gather(es []entry, keys []sortKey) []entry {
-	out := make([]entry, len(es))
-	for k, key := range keys {
-		out[k] = es[key.i]
-	}
-	return out
 }

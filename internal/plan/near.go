@@ -2,8 +2,10 @@ package plan
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -36,17 +38,17 @@ var hyphens = strings.NewReplacer(
 // nearIndex finds the source SKU a KeyCRM SKU loosely equals. It is built on first
 // use: most plans have no offer missing in the source and never pay for folding.
 //
-// It maps the hash of each loose key to the first source SKU with that key, rather
-// than the keys themselves: a million-SKU source then costs one pointer-free map of
-// fixed-size entries, not a million key strings for the collector to scan. A key
-// whose hash an earlier, different key took is kept in other, so a lookup is exact.
+// It holds the hash of each source SKU's loose key, sorted, rather than a map of
+// the keys: a million-SKU source then costs one radix sort of fixed-size pairs,
+// not a million strings for the collector to scan, nor a million inserts each
+// missing the cache. Pairs of one hash stay in SKU order, and a lookup compares the
+// keys behind a hash, so it is exact whatever collides.
 type nearIndex struct {
 	fold cases.Caser
 	// hash hashes a key; tests replace it to force collisions.
 	hash   func([]byte) uint64
-	first  map[uint64]uint32 // loose key's hash to the entry of the first source SKU with it
-	other  map[string]string // loose key to the first source SKU with it, on a hash collision
-	kbuf   []byte            // scratch for keys
+	keys   []sortKey // pre is the loose key's hash, i the SKU's first entry
+	kbuf   []byte    // scratch for keys
 	filled bool
 }
 
@@ -72,7 +74,7 @@ func (n *nearIndex) appendKey(dst, sku []byte) []byte {
 	return dst
 }
 
-// fill indexes the source's SKUs, each in SKU order, so the first with a key wins.
+// fill hashes the source's loose keys and sorts the hashes.
 func (n *nearIndex) fill(x *Index) {
 	n.filled = true
 	n.fold = cases.Fold()
@@ -80,42 +82,28 @@ func (n *nearIndex) fill(x *Index) {
 		seed := maphash.MakeSeed()
 		n.hash = func(b []byte) uint64 { return maphash.Bytes(seed, b) }
 	}
-	n.first = make(map[uint64]uint32, len(x.entries))
-	var held []byte
 	for i := 0; i < len(x.entries); i = x.skuEnd(i) {
 		n.kbuf = n.appendKey(n.kbuf[:0], x.bytes(x.entries[i].sku))
-		h := n.hash(n.kbuf)
-		j, ok := n.first[h]
-		if !ok {
-			n.first[h] = uint32(i)
-			continue
-		}
-		if held = n.appendKey(held[:0], x.bytes(x.entries[j].sku)); bytes.Equal(held, n.kbuf) {
-			continue // the same key, taken by an earlier SKU
-		}
-		if n.other == nil {
-			n.other = map[string]string{}
-		}
-		if _, ok := n.other[string(n.kbuf)]; !ok {
-			n.other[string(n.kbuf)] = x.text(x.entries[i].sku)
-		}
+		n.keys = append(n.keys, sortKey{pre: n.hash(n.kbuf), i: uint32(i)})
 	}
+	sortByPre(n.keys, make([]sortKey, len(n.keys)))
 }
 
-// find returns the source SKU that sku loosely equals, if any.
+// find returns the first source SKU, in SKU order, that sku loosely equals.
 func (n *nearIndex) find(x *Index, sku string) (string, bool) {
 	if !n.filled {
 		n.fill(x)
 	}
 	k := n.appendKey(nil, []byte(sku))
-	if j, ok := n.first[n.hash(k)]; ok {
-		src := x.bytes(x.entries[j].sku)
-		if bytes.Equal(n.appendKey(n.kbuf[:0], src), k) {
+	h := n.hash(k)
+	j, _ := slices.BinarySearchFunc(n.keys, h, func(e sortKey, h uint64) int { return cmp.Compare(e.pre, h) })
+	for ; j < len(n.keys) && n.keys[j].pre == h; j++ {
+		src := x.bytes(x.entries[n.keys[j].i].sku)
+		if n.kbuf = n.appendKey(n.kbuf[:0], src); bytes.Equal(n.kbuf, k) {
 			return string(src), true
 		}
 	}
-	s, ok := n.other[string(k)]
-	return s, ok
+	return "", false
 }
 
 // NearMatchNote is the stderr line about near matches, "" when there are none.
