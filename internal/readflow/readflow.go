@@ -348,9 +348,21 @@ func (s *Source) PlanSource() plan.Source {
 	return ps
 }
 
-// Read opens location, streams it into a new index built with idx options, and
-// finishes the index. Read errors name the file and position (exit 2).
+// Read opens location, streams it into a new index built with idx options,
+// finishes the index and reports what the reader noted (see Report). Read errors
+// name the file and position (exit 2).
 func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connector.ReadOptions, idx plan.IndexOptions) (*Source, error) {
+	s, err := ReadQuiet(ctx, f, location, opt, idx, true)
+	if err != nil {
+		return nil, err
+	}
+	s.Report(f)
+	return s, nil
+}
+
+// ReadQuiet is Read without the report, and without a progress bar unless bar is
+// set: for a source read alongside another, whose bar and lines come first.
+func ReadQuiet(ctx context.Context, f *cmdutil.Factory, location string, opt connector.ReadOptions, idx plan.IndexOptions, bar bool) (*Source, error) {
 	loc, err := connector.ParseLocation(location)
 	if err != nil {
 		return nil, cmdutil.UsageErrorf("%v", err)
@@ -362,35 +374,42 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 	// A source stating a total and a per-warehouse breakdown yields the
 	// breakdown only when a warehouse map routes it (CommerceML).
 	opt.PerWarehouse = len(idx.WarehouseMap) > 0
-	bar := f.IO.Progress("reading "+loc.String(), -1, true)
+	ios := *f.IO
+	ios.NoProgress = ios.NoProgress || !bar
+	progress := ios.Progress("reading "+loc.String(), -1, true)
 	known := false
 	opt.Progress = func(done, total int64) {
 		if total > 0 && !known {
-			bar.SetTotal(total)
+			progress.SetTotal(total)
 			cmdutil.GrowMemoryLimit(total)
 			known = true
 		}
-		bar.Set(int(done))
+		progress.Set(int(done))
 	}
 	r, err := f.Formats().Open(ctx, location, opt)
 	if err != nil {
-		bar.Finish()
+		progress.Finish()
 		return nil, err
 	}
 	defer r.Close()
 	values := Values{ByField: map[string]int{}}
 	err = r.Read(ctx, counter{Sink: x, v: &values})
-	bar.Finish()
+	progress.Finish()
 	if err != nil {
 		return nil, err
 	}
 	if err := x.Finish(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", loc, err)
 	}
-	info := r.Info()
-	// What the reader decided on its own (encoding, header row, columns left
-	// out) is worth a line: it explains a surprising plan.
-	for _, note := range info.Notes {
+	return &Source{Location: loc, Info: r.Info(), Index: x, Values: values}, nil
+}
+
+// Report logs what the reader decided on its own (encoding, header row, columns
+// left out), which explains a surprising plan, and the warehouses the map routes
+// nowhere.
+func (s *Source) Report(f *cmdutil.Factory) {
+	loc, x := s.Location, s.Index
+	for _, note := range s.Info.Notes {
 		f.IO.Logf("%s: %s", loc, note)
 	}
 	for _, w := range x.Unmapped() {
@@ -404,7 +423,6 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 		f.IO.Logf("%s: no warehouse named %s in the source, so --warehouse-map routes nothing there; its warehouses are %s",
 			loc, quoted(unmatched), quoted(have))
 	}
-	return &Source{Location: loc, Info: info, Index: x, Values: values}, nil
 }
 
 // Strict is the --strict rule: duplicates and problems become an error (exit 2,
