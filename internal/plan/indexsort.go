@@ -45,6 +45,23 @@ func chunk(b []byte, depth int) uint64 {
 
 // sortEntries sorts the entries read (x.chunks) into x.entries.
 func (x *Index) sortEntries() {
+	dest := x.sortedPlaces()
+	// Scattered in arrival order, rather than gathered in sorted order or
+	// permuted in place: the reads run through the chunks, and the stores, each
+	// to a random place, wait on nothing, where a permutation's next load waits
+	// on the last. Only the places (4 bytes a row) outlive the sort keys (16).
+	x.entries = make([]entry, x.count)
+	i := 0
+	for _, c := range x.chunks {
+		for _, e := range c {
+			x.entries[dest[i]] = e
+			i++
+		}
+	}
+}
+
+// sortedPlaces returns where each entry read goes, by arrival.
+func (x *Index) sortedPlaces() []uint32 {
 	keys := make([]sortKey, 0, x.count)
 	for _, c := range x.chunks {
 		for i := range c {
@@ -52,13 +69,11 @@ func (x *Index) sortEntries() {
 		}
 	}
 	x.sortKeys(keys, make([]sortKey, len(keys)), 0)
-	// Gathered rather than permuted in place, which would follow each cycle from
-	// entry to entry, one cache miss waiting on the last: the gather's loads are
-	// independent, so the processor overlaps them.
-	x.entries = make([]entry, len(keys))
+	dest := make([]uint32, len(keys))
 	for k, key := range keys {
-		x.entries[k] = *x.arrived(key.i)
+		dest[key.i] = uint32(k)
 	}
+	return dest
 }
 
 // sortKeys sorts keys whose SKUs agree before depth, using scratch (as long as

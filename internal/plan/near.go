@@ -2,10 +2,7 @@ package plan
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
-	"hash/maphash"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -35,31 +32,37 @@ var hyphens = strings.NewReplacer(
 	"\u2010", "-", "\u2011", "-", "\u2012", "-", "\u2013", "-", "\u2212", "-", "\uFE63", "-", "\uFF0D", "-",
 )
 
-// nearIndex finds the source SKU a KeyCRM SKU loosely equals. It is built on first
-// use: most plans have no offer missing in the source and never pay for folding.
-//
-// It holds the hash of each source SKU's loose key, sorted, rather than a map of
-// the keys: a million-SKU source then costs one radix sort of fixed-size pairs,
-// not a million strings for the collector to scan, nor a million inserts each
-// missing the cache. Pairs of one hash stay in SKU order, and a lookup compares the
-// keys behind a hash, so it is exact whatever collides.
-type nearIndex struct {
-	fold cases.Caser
-	// hash hashes a key; tests replace it to force collisions.
-	hash   func([]byte) uint64
-	keys   []sortKey // pre is the loose key's hash, i the SKU's first entry
-	kbuf   []byte    // scratch for keys
-	filled bool
+// nearMatches settles which offers missing in the source are near matches. The
+// merge hands it each such offer in turn (add); once the merge is done, settle
+// reads the source's SKUs once, looking each one's loose key up among the few
+// offers waiting, so a million-SKU source costs one pass and no index of its own.
+type nearMatches struct {
+	fold    cases.Caser
+	kbuf    []byte // scratch for keys
+	pending []pendingMissing
+	// first maps the loose key of each waiting offer to the first source SKU
+	// with it, in SKU order; "" while none has been found.
+	first map[string]string
 }
 
-func (n *nearIndex) key(sku string) string {
+// pendingMissing is an offer missing in the source, until settle says whether
+// it is a near match.
+type pendingMissing struct {
+	missing Missing
+	key     string
+	// zero are the changes that zero the offer (--missing zero), made only if it
+	// is no near match.
+	zero []Change
+}
+
+func (n *nearMatches) key(sku string) string {
 	return n.fold.String(hyphens.Replace(norm.NFC.String(strings.TrimSpace(sku))))
 }
 
 // appendKey appends sku's loose key to dst. An ASCII SKU, by far the most common,
 // needs none of the Unicode machinery: NFC and the hyphen look-alikes leave ASCII as
 // it is, and folding ASCII is lower-casing A to Z.
-func (n *nearIndex) appendKey(dst, sku []byte) []byte {
+func (n *nearMatches) appendKey(dst, sku []byte) []byte {
 	for _, c := range sku {
 		if c >= utf8.RuneSelf {
 			return append(dst, n.key(string(sku))...)
@@ -74,36 +77,38 @@ func (n *nearIndex) appendKey(dst, sku []byte) []byte {
 	return dst
 }
 
-// fill hashes the source's loose keys and sorts the hashes.
-func (n *nearIndex) fill(x *Index) {
-	n.filled = true
-	n.fold = cases.Fold()
-	if n.hash == nil {
-		seed := maphash.MakeSeed()
-		n.hash = func(b []byte) uint64 { return maphash.Bytes(seed, b) }
+// add holds an offer missing in the source until settle.
+func (n *nearMatches) add(p pendingMissing) {
+	if n.first == nil {
+		n.fold = cases.Fold()
+		n.first = map[string]string{}
 	}
-	for i := 0; i < len(x.entries); i = x.skuEnd(i) {
-		n.kbuf = n.appendKey(n.kbuf[:0], x.bytes(x.entries[i].sku))
-		n.keys = append(n.keys, sortKey{pre: n.hash(n.kbuf), i: uint32(i)})
-	}
-	sortByPre(n.keys, make([]sortKey, len(n.keys)))
+	p.key = string(n.appendKey(nil, []byte(p.missing.SKU)))
+	n.first[p.key] = ""
+	n.pending = append(n.pending, p)
 }
 
-// find returns the first source SKU, in SKU order, that sku loosely equals.
-func (n *nearIndex) find(x *Index, sku string) (string, bool) {
-	if !n.filled {
-		n.fill(x)
+// settle finds, for each waiting offer, the first source SKU that it loosely
+// equals, and calls near or missing for each offer, in the order they were added.
+func (n *nearMatches) settle(x *Index, near func(p *pendingMissing, src string), missing func(p *pendingMissing)) {
+	if len(n.pending) == 0 {
+		return
 	}
-	k := n.appendKey(nil, []byte(sku))
-	h := n.hash(k)
-	j, _ := slices.BinarySearchFunc(n.keys, h, func(e sortKey, h uint64) int { return cmp.Compare(e.pre, h) })
-	for ; j < len(n.keys) && n.keys[j].pre == h; j++ {
-		src := x.bytes(x.entries[n.keys[j].i].sku)
-		if n.kbuf = n.appendKey(n.kbuf[:0], src); bytes.Equal(n.kbuf, k) {
-			return string(src), true
+	x.eachSKU(func(items []entry) {
+		n.kbuf = n.appendKey(n.kbuf[:0], x.bytes(items[0].sku))
+		if src, ok := n.first[string(n.kbuf)]; ok && src == "" {
+			n.first[string(n.kbuf)] = x.text(items[0].sku)
+		}
+	})
+	for i := range n.pending {
+		p := &n.pending[i]
+		if src := n.first[p.key]; src != "" {
+			near(p, src)
+		} else {
+			missing(p)
 		}
 	}
-	return "", false
+	n.pending, n.first = nil, nil
 }
 
 // NearMatchNote is the stderr line about near matches, "" when there are none.

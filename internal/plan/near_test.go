@@ -90,7 +90,7 @@ func TestUnseenWarehouseWarning(t *testing.T) {
 
 // The ASCII shortcut of appendKey gives the key the Unicode path gives.
 func TestNearKeyASCII(t *testing.T) {
-	var n nearIndex
+	var n nearMatches
 	n.fold = cases.Fold()
 	var all []byte
 	for c := range utf8.RuneSelf {
@@ -103,16 +103,16 @@ func TestNearKeyASCII(t *testing.T) {
 	}
 }
 
-// find answers as a map of every loose key to its first source SKU would, also
-// when every key's hash collides.
-func TestNearFind(t *testing.T) {
-	skus := []string{"abc", "ABC", "Abc", "X-1", "x\u20111", "Café", "CAFE\u0301", "K", "q", " Q", "Zz"}
+// settle answers as a map of every loose key to its first source SKU would, for
+// offers sharing a key too, and calls back in the order the offers came.
+func TestNearSettle(t *testing.T) {
+	skus := []string{"abc", "ABC", "Abc", "X-1", "x\u20111", "Café", "CAFE\u0301", "K", "q", " Q", "Zz", "\u212a1"}
 	var rows []row
 	for _, s := range skus {
 		rows = append(rows, row{sku: s, qty: "1"})
 	}
 	x := feed(t, IndexOptions{}, rows...)
-	var ref nearIndex
+	var ref nearMatches
 	ref.fold = cases.Fold()
 	want := map[string]string{}
 	x.eachSKU(func(items []entry) {
@@ -121,15 +121,27 @@ func TestNearFind(t *testing.T) {
 			want[k] = s
 		}
 	})
-	queries := append(slices.Clone(skus), "ABC ", "CAFÉ", "k", "Q", "X\u22121", "zZ", "nope", "")
-	for name, hash := range map[string]func([]byte) uint64{"seeded": nil, "colliding": func([]byte) uint64 { return 7 }} {
-		n := nearIndex{hash: hash}
-		for _, q := range queries {
-			w, wok := want[ref.key(q)]
-			if got, ok := n.find(x, q); got != w || ok != wok {
-				t.Errorf("%s: find(%q) = %q, %v; want %q, %v", name, q, got, ok, w, wok)
-			}
+	queries := append(slices.Clone(skus), "ABC ", "CAFÉ", "k", "Q", "X\u22121", "zZ", "nope", "", "k1", "abc")
+	var n nearMatches
+	for i, q := range queries {
+		n.add(pendingMissing{missing: Missing{SKU: q, OfferID: int64(i)}})
+	}
+	var got []string
+	n.settle(x, func(p *pendingMissing, src string) {
+		got = append(got, fmt.Sprintf("%d %q~%q", p.missing.OfferID, p.missing.SKU, src))
+	}, func(p *pendingMissing) {
+		got = append(got, fmt.Sprintf("%d %q missing", p.missing.OfferID, p.missing.SKU))
+	})
+	var expect []string
+	for i, q := range queries {
+		if src := want[ref.key(q)]; src != "" {
+			expect = append(expect, fmt.Sprintf("%d %q~%q", i, q, src))
+		} else {
+			expect = append(expect, fmt.Sprintf("%d %q missing", i, q))
 		}
+	}
+	if !slices.Equal(got, expect) {
+		t.Errorf("settle:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(expect, "\n"))
 	}
 }
 
@@ -139,7 +151,7 @@ func FuzzNearKey(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		var n nearIndex
+		var n nearMatches
 		n.fold = cases.Fold()
 		if got, want := string(n.appendKey(nil, []byte(s))), n.key(s); got != want {
 			t.Errorf("appendKey(%q) = %q, key gives %q", s, got, want)
