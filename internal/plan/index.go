@@ -54,7 +54,7 @@ var (
 // left out whole, because the row that could not be read may have carried part of
 // its stock.
 //
-// Entries are compact and pointer-free (SKU bytes live in one arena), so a million
+// Entries are compact and pointer-free (SKU bytes live in an arena), so a million
 // rows cost tens of megabytes and no garbage-collector scanning.
 type Index struct {
 	opt   IndexOptions
@@ -64,7 +64,11 @@ type Index struct {
 	// --warehouse id, the map's distinct ids, or a single 0 meaning totals.
 	targets []int64
 
-	arena []byte
+	// arena holds the SKU and name bytes in blocks of arenaBlock bytes (the first
+	// grows up to that): a span never crosses a block, so its offset names the
+	// block and the place in it, and growing copies nothing. One slice doubled
+	// as it grew would allocate twice what it holds and copy it all once more.
+	arena [][]byte
 	// chunks hold the entries while reading, chunkSize each but the last (see
 	// push); Finish sorts them into entries. Growing one slice instead would copy
 	// it again and again and leave each old copy as garbage, about five times its
@@ -369,26 +373,57 @@ func (x *Index) newEntry(sku string, pos catalog.Position) (entry, error) {
 	return entry{sku: s, row: row, file: f}, nil
 }
 
+// Arena blocks: 1 MiB, the first starting at firstBlock; a string longer than a
+// block gets a block of its own and the numbers of as many blocks as it spans.
+const (
+	arenaBits  = 20
+	arenaBlock = 1 << arenaBits
+	arenaMask  = arenaBlock - 1
+	firstBlock = 4 << 10
+)
+
 // store copies s into the arena. Copying (rather than keeping the reader's string)
 // also avoids pinning whatever line buffer the reader sliced it from.
 func (x *Index) store(s string) (span, error) {
-	if int64(len(x.arena))+int64(len(s)) > math.MaxUint32 {
-		x.err = ErrSourceTooLarge
-		return span{}, x.err
+	if s == "" {
+		return span{}, nil
 	}
-	sp := span{off: uint32(len(x.arena)), n: uint32(len(s))}
-	if len(x.arena)+len(s) > cap(x.arena) {
-		// Doubled, where append grows a large slice by a quarter at a time and
-		// would copy a 12 MB arena some twenty times.
-		x.arena = slices.Grow(x.arena, max(len(x.arena), len(s)))
+	b := len(x.arena) - 1
+	if b == 0 && len(x.arena[0])+len(s) > cap(x.arena[0]) && len(x.arena[0])+len(s) <= arenaBlock {
+		grown := make([]byte, len(x.arena[0]), min(max(2*cap(x.arena[0]), len(x.arena[0])+len(s)), arenaBlock))
+		copy(grown, x.arena[0])
+		x.arena[0] = grown
 	}
-	x.arena = append(x.arena, s...)
+	if b < 0 || len(x.arena[b])+len(s) > cap(x.arena[b]) {
+		b = len(x.arena)
+		blocks := (len(s) + arenaMask) >> arenaBits
+		if b+blocks > 1<<(32-arenaBits) {
+			x.err = ErrSourceTooLarge
+			return span{}, x.err
+		}
+		size := arenaBlock
+		if b == 0 {
+			size = firstBlock
+		}
+		x.arena = append(x.arena, make([]byte, 0, max(size, len(s))))
+		for range blocks - 1 {
+			x.arena = append(x.arena, nil) // numbers taken by a long string
+		}
+	}
+	sp := span{off: uint32(b<<arenaBits | len(x.arena[b])), n: uint32(len(s))}
+	x.arena[b] = append(x.arena[b], s...)
 	return sp, nil
 }
 
 func (x *Index) text(s span) string { return string(x.bytes(s)) }
 
-func (x *Index) bytes(s span) []byte { return x.arena[s.off : s.off+s.n] }
+func (x *Index) bytes(s span) []byte {
+	if s.n == 0 {
+		return nil
+	}
+	o := s.off & arenaMask
+	return x.arena[s.off>>arenaBits][o : o+s.n]
+}
 
 func (x *Index) file(name string) (uint16, error) {
 	if i, ok := x.fileIdx[name]; ok {
