@@ -3,6 +3,9 @@ package plan
 import (
 	"strings"
 	"testing"
+	"unsafe"
+
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
 // Strings stored in the arena read back whole, across the first block's growth,
@@ -37,6 +40,26 @@ func TestArenaSpans(t *testing.T) {
 	for b, blk := range x.arena {
 		if cap(blk) > arenaBlock && b+(cap(blk)+arenaMask)>>arenaBits > len(x.arena) {
 			t.Errorf("block %d of %d bytes is not followed by the numbers it spans", b, cap(blk))
+		}
+	}
+}
+
+// An entry is 32 bytes: every row read and every item costs it, and the quantity
+// is kept as coefficient and scale to fit.
+func TestEntrySize(t *testing.T) {
+	if n := unsafe.Sizeof(entry{}); n > 32 {
+		t.Errorf("an entry is %d bytes; the budget is 32", n)
+	}
+}
+
+// A quantity reads back as it was set, trailing zeros and sign included.
+func TestEntryQty(t *testing.T) {
+	for _, s := range []string{"0", "5", "-7", "1.5", "0.000000000000000001", "-123456789012.345678", "-12.34"} {
+		var e entry
+		d := decimal.MustParse(s)
+		e.setQty(d)
+		if got := e.qty(); got != d || got.String() != d.String() {
+			t.Errorf("qty %s read back as %s", d, got)
 		}
 	}
 }

@@ -149,7 +149,7 @@ func (x *Index) offerInto(o *Offer, items []entry) {
 	ex := x.extraOf(&items[0])
 	o.Price, o.PurchasedPrice, o.Name, o.Available = ex.price, ex.purchasedPrice, x.text(ex.name), ex.available
 	for i, e := range items {
-		st := Stock{Quantity: e.qty, Unknown: e.flags&flagKnown == 0}
+		st := Stock{Quantity: e.qty(), Unknown: e.flags&flagKnown == 0}
 		if wh := x.targets[e.wh]; wh != 0 {
 			if stock == nil {
 				stock = make(map[int64]Stock, len(items))
