@@ -402,8 +402,10 @@ const (
 
 // store copies s into the arena. Copying (rather than keeping the reader's string)
 // also avoids pinning whatever line buffer the reader sliced it from.
-func (x *Index) store(s string) (span, error) {
-	if s == "" {
+func (x *Index) store(s string) (span, error) { return storeIn(x, s) }
+
+func storeIn[T string | []byte](x *Index, s T) (span, error) {
+	if len(s) == 0 {
 		return span{}, nil
 	}
 	b := len(x.arena) - 1
@@ -435,15 +437,21 @@ func (x *Index) store(s string) (span, error) {
 
 func (x *Index) text(s span) string { return string(x.bytes(s)) }
 
-func (x *Index) bytes(s span) []byte {
+func (x *Index) bytes(s span) []byte { return arenaBytes(x.arena, s) }
+
+func arenaBytes(arena [][]byte, s span) []byte {
 	if s.n == 0 {
 		return nil
 	}
 	o := s.off & arenaMask
-	return x.arena[s.off>>arenaBits][o : o+s.n]
+	return arena[s.off>>arenaBits][o : o+s.n]
 }
 
 func (x *Index) file(name string) (uint16, error) {
+	// Rows come a file at a time: most are of the file added last.
+	if n := len(x.files); n > 0 && x.files[n-1] == name {
+		return uint16(n - 1), nil
+	}
 	if i, ok := x.fileIdx[name]; ok {
 		return i, nil
 	}
@@ -458,6 +466,9 @@ func (x *Index) file(name string) (uint16, error) {
 }
 
 func (x *Index) warehouse(key, name string) uint32 {
+	if key == "" {
+		return 0 // a plain source's rows: NewIndex's first warehouse
+	}
 	if i, ok := x.whByKey[key]; ok {
 		return i
 	}
@@ -532,14 +543,32 @@ func (x *Index) Finish() error {
 // routed warehouse, or one seen-marker per SKU that yields none. In place is safe
 // because a SKU never yields more entries than it has rows, and its rows are read
 // before its items are written.
+//
+// When the arena holds SKUs alone (no names), each SKU is also copied, once, into a
+// new arena in SKU order: the rows were read in any order, so in the old one the
+// merge and every later pass would read the SKUs of neighbouring items from all
+// over the arena, a cache miss each.
 func (x *Index) compact() {
 	in := x.entries
 	out := in[:0]
+	old := x.arena
+	relay := x.keep&keepName == 0
+	if relay {
+		x.arena = nil
+	}
 	var sums []sum // scratch, reused: most SKUs have one sum
 	for i := 0; i < len(in); {
+		sku := arenaBytes(old, in[i].sku)
 		j := i + 1
-		for j < len(in) && in[j].sku.n == in[i].sku.n && bytes.Equal(x.bytes(in[j].sku), x.bytes(in[i].sku)) {
+		for j < len(in) && in[j].sku.n == in[i].sku.n && bytes.Equal(arenaBytes(old, in[j].sku), sku) {
 			j++
+		}
+		if relay {
+			// Cannot fail: the new arena holds no more than the old one did.
+			sp, _ := storeIn(x, sku)
+			for k := i; k < j; k++ {
+				in[k].sku = sp
+			}
 		}
 		out, sums = x.compactSKU(in[i:j], out, sums[:0])
 		i = j
