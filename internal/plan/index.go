@@ -9,7 +9,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
@@ -30,10 +29,6 @@ type IndexOptions struct {
 	// purchased_price, name). Keeping only what the command compares is what lets
 	// a million-row source fit in memory.
 	Fields []string
-	// Sorting, when set, is held while Finish sorts. Indexes read at once share
-	// it: sorting holds an index's rows twice for a moment, and two such moments
-	// together would set the peak memory of the whole run.
-	Sorting *sync.Mutex
 }
 
 // Errors of NewIndex and Finish, all usage or source errors (exit 2).
@@ -522,14 +517,8 @@ func (x *Index) Finish() error {
 		x.err = ErrNoWarehouseField
 		return x.err
 	}
-	if x.opt.Sorting != nil {
-		x.opt.Sorting.Lock()
-	}
 	x.sortEntries()
 	x.chunks = nil
-	if x.opt.Sorting != nil {
-		x.opt.Sorting.Unlock()
-	}
 	x.compact()
 	slices.SortStableFunc(x.problems, func(a, b catalog.Problem) int {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Row, b.Row))

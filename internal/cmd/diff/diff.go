@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -261,12 +260,8 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	var against *againstSide
 	if opts.Against != "keycrm" {
-		alongside := !opts.WithKeyCRM && bothFiles(opts.From, opts.Against)
-		if alongside {
-			idx.Sorting = &sync.Mutex{}
-		}
 		readCtx, cancel := context.WithCancel(ctx)
-		against = opts.startAgainst(readCtx, idx, alongside)
+		against = opts.startAgainst(readCtx, idx, !opts.WithKeyCRM && bothFiles(opts.From, opts.Against))
 		defer func() {
 			cancel() // on an early return (--from failed), stop reading --against
 			against.wait()
