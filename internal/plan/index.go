@@ -559,7 +559,14 @@ func (x *Index) compact() {
 				in[k].sku = sp
 			}
 		}
-		out, sums = x.compactSKU(in[i:j], out, sums[:0])
+		if e := in[i]; j == i+1 && e.flags&(flagProblem|flagUnmapped) == 0 && len(x.parents) == 0 {
+			// The common case, one plain row: what compactSKU makes of it.
+			e.wh = x.whs[e.wh].target
+			e.flags = e.flags&flagKnown | flagFirst
+			out = append(out, e)
+		} else {
+			out, sums = x.compactSKU(in[i:j], out, sums[:0])
+		}
 		i = j
 	}
 	x.entries = out
