@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"slices"
+	"unsafe"
 )
 
 // The index's rows are sorted by SKU bytes, then warehouse, then row, then the
@@ -43,14 +44,28 @@ func chunk(b []byte, depth int) uint64 {
 	return k
 }
 
+// The sort keys and scratch fit in the entries' memory (see sortEntries): this
+// constant does not compile if an entry were smaller than two keys.
+const _ = unsafe.Sizeof(entry{}) - 2*unsafe.Sizeof(sortKey{})
+
 // sortEntries sorts the entries read (x.chunks) into x.entries.
+//
+// The sort keys and their radix scratch, 16 bytes a row each, live in the memory
+// the sorted entries (32 bytes a row) are then scattered into: fresh memory costs
+// a page fault every 4 KB, and a million rows would otherwise fault in 32 MB more
+// of it. Both types hold no pointers, so the collector minds neither view.
 func (x *Index) sortEntries() {
-	dest := x.sortedPlaces()
+	x.entries = make([]entry, x.count)
+	var keys, scratch []sortKey
+	if x.count > 0 {
+		both := unsafe.Slice((*sortKey)(unsafe.Pointer(&x.entries[0])), 2*x.count)
+		keys, scratch = both[:0:x.count], both[x.count:]
+	}
+	dest := x.sortedPlaces(keys, scratch)
 	// Scattered in arrival order, rather than gathered in sorted order or
 	// permuted in place: the reads run through the chunks, and the stores, each
 	// to a random place, wait on nothing, where a permutation's next load waits
-	// on the last. Only the places (4 bytes a row) outlive the sort keys (16).
-	x.entries = make([]entry, x.count)
+	// on the last. Only the places (4 bytes a row) outlive the sort keys.
 	i := 0
 	for _, c := range x.chunks {
 		for _, e := range c {
@@ -60,15 +75,15 @@ func (x *Index) sortEntries() {
 	}
 }
 
-// sortedPlaces returns where each entry read goes, by arrival.
-func (x *Index) sortedPlaces() []uint32 {
-	keys := make([]sortKey, 0, x.count)
+// sortedPlaces returns where each entry read goes, by arrival, sorting keys
+// (empty, with room for every entry) with scratch (as long).
+func (x *Index) sortedPlaces(keys, scratch []sortKey) []uint32 {
 	for _, c := range x.chunks {
 		for i := range c {
 			keys = append(keys, sortKey{pre: chunk(x.bytes(c[i].sku), 0), i: uint32(len(keys))})
 		}
 	}
-	x.sortKeys(keys, make([]sortKey, len(keys)), 0)
+	x.sortKeys(keys, scratch, 0)
 	dest := make([]uint32, len(keys))
 	for k, key := range keys {
 		dest[key.i] = uint32(k)
