@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
@@ -430,7 +431,17 @@ func storeIn[T string | []byte](x *Index, s T) (span, error) {
 	return sp, nil
 }
 
-func (x *Index) text(s span) string { return string(x.bytes(s)) }
+// text returns the bytes of s as a string without copying them: bytes once in
+// the arena are never written again (blocks only grow, and the first is copied
+// when it grows), which is all unsafe.String asks. Building the target's offers
+// took a string for every SKU of a million-row side.
+func (x *Index) text(s span) string {
+	b := x.bytes(s)
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
 
 func (x *Index) bytes(s span) []byte { return arenaBytes(x.arena, s) }
 
