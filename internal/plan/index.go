@@ -355,7 +355,9 @@ const (
 func (x *Index) push(e entry) {
 	n := len(x.chunks)
 	if n == 0 || len(x.chunks[n-1]) == chunkSize {
-		x.chunks = append(x.chunks, make([]entry, 0, min(max(x.count, minChunk), chunkSize)))
+		c := make([]entry, 0, min(max(x.count, minChunk), chunkSize))
+		adviseHuge(c)
+		x.chunks = append(x.chunks, c)
 		n++
 	}
 	c := x.chunks[n-1]

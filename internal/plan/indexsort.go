@@ -56,6 +56,7 @@ const _ = unsafe.Sizeof(entry{}) - 2*unsafe.Sizeof(sortKey{})
 // of it. Both types hold no pointers, so the collector minds neither view.
 func (x *Index) sortEntries() {
 	x.entries = make([]entry, x.count)
+	adviseHuge(x.entries)
 	var keys, scratch []sortKey
 	if x.count > 0 {
 		both := unsafe.Slice((*sortKey)(unsafe.Pointer(&x.entries[0])), 2*x.count)
