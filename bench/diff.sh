@@ -2,9 +2,9 @@
 # The diff --against benchmark of docs/performance.md: two generated N-row CSVs
 # (bench/diff_gen.sh), compared by keycrm-sync and by the baselines in the same
 # rounds — Python csv+dict (bench/diff_dict.py), awk (bench/diff_awk.sh), sort
-# and join (bench/diff_join.sh) — taking turns; `keycrm-sync version` against
-# /bin/true likewise. Prints the median wall time and peak RSS of each, and the
-# ratios.
+# and join (bench/diff_join.sh) — taking turns. Prints the median wall time and
+# peak RSS of each, and the ratios. (Start-up is timed by `go run ./bench
+# -startup`.)
 #
 #   sh bench/diff.sh              # 1M rows, 5 rounds, as in the docs
 #   N=100000 RUNS=1 sh bench/diff.sh
@@ -34,21 +34,10 @@ while [ "$i" -lt "$RUNS" ]; do
 	measure python3 python3 bench/diff_dict.py "$a" "$b"
 	measure awk sh bench/diff_awk.sh "$a" "$b"
 	measure sort+join sh bench/diff_join.sh "$a" "$b"
-	j=0
-	while [ "$j" -lt 20 ]; do
-		measure version "$ks" version
-		measure true /bin/true
-		j=$((j + 1))
-	done
 	i=$((i + 1))
 done
-awk '
+awk "$(cat bench/median.awk)"'
 	{ t[$1] = t[$1] " " $2; m[$1] = m[$1] " " $3 }
-	function median(list,   a, n, i, j, x) {
-		n = split(list, a, " ")
-		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { x = a[j]; a[j] = a[j-1]; a[j-1] = x }
-		return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
-	}
 	END {
 		ks = median(t["keycrm-sync"])
 		printf "| workload | median wall | median peak RSS | keycrm-sync speed-up |\n|---|---:|---:|---:|\n"
@@ -58,6 +47,4 @@ awk '
 			x = median(t[names[k]])
 			printf "| %s | %.2f s | %d MB | %.2fx |\n", names[k], x, median(m[names[k]]) / 1024, x / ks
 		}
-		v = median(t["version"]); tr = median(t["true"])
-		printf "| keycrm-sync version | %.3f s | %d MB | %.1fx /bin/true (%.3f s) |\n", v, median(m["version"]) / 1024, (tr > 0 ? v / tr : 0), tr
 	}' "$times"

@@ -34,13 +34,8 @@ while [ "$i" -lt "$ROUNDS" ]; do
 	echo "unzip-p $(echo "$(date +%s.%N) - $start" | bc)" >> "$times"
 	i=$((i + 1))
 done
-awk '
+awk "$(cat bench/median.awk)"'
 	{ t[$1] = t[$1] " " $2 }
-	function median(list,   a, n, i, j, x) {
-		n = split(list, a, " ")
-		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { x = a[j]; a[j] = a[j-1]; a[j-1] = x }
-		return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
-	}
 	END {
 		r = median(t["reader"])
 		printf "| read of 100,000 rows | median wall | vs keycrm-sync |\n|---|---:|---:|\n"

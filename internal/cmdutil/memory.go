@@ -8,14 +8,15 @@ import (
 
 // The soft memory limit follows the data: a base for the program itself plus a
 // multiple of the bytes of every input read so far. An index costs about three
-// times its file (a 16 MB million-row CSV becomes some 50 MB of entries and SKU
-// bytes), and sorting it needs a second copy of the entries for a moment. A
-// constant limit would be too low for a big pair of files — the collector then
-// runs without pause, as it can never get under it — and needlessly high for a
-// small one, where the heap would double before a collection.
+// times its file (a 16 MB million-row CSV becomes 32 MB of entries and 12 MB of
+// SKU bytes), and sorting it needs a second copy of the entries and its sort keys
+// for a moment. A constant limit would be too low for a big pair of files — the
+// collector then runs without pause, as it can never get under it — and
+// needlessly high for a small one, where the heap would double before a
+// collection.
 const (
 	memoryBase    = 64 << 20
-	memoryPerByte = 5
+	memoryPerByte = 4
 )
 
 var memory struct {

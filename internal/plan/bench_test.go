@@ -1,7 +1,11 @@
 package plan
 
 import (
+	"bytes"
+	"cmp"
+	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -179,5 +183,49 @@ func TestAgainstMemory(t *testing.T) {
 	t.Logf("%.0f bytes allocated per SKU", perSKU)
 	if perSKU > 64 {
 		t.Errorf("%.0f bytes allocated per SKU comparing two indexes; the budget is 64", perSKU)
+	}
+}
+
+// BenchmarkFinish1M sorts the rows of a million-SKU index (the diff benchmark's
+// SKU-%08d, arriving in a scattered order) two ways in the same run: "radix" is
+// sortEntries, Finish's sort; "compare" is what it replaced, the baseline: joining
+// the chunks and a comparison sort.
+func BenchmarkFinish1M(b *testing.B) {
+	const n = 1_000_000
+	x, err := NewIndex(IndexOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		sku := fmt.Sprintf("SKU-%08d", (i*7919)%n)
+		if err := x.Item(catalog.Item{SKU: sku, Quantity: catalog.Known(decimal.FromInt(int64(i % 97))),
+			Pos: catalog.Position{File: "a.csv", Row: i + 2}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sorts := map[string]func(){
+		"radix": x.sortEntries,
+		"compare": func() {
+			x.entries = x.entries[:0]
+			for _, c := range x.chunks {
+				x.entries = append(x.entries, c...)
+			}
+			slices.SortFunc(x.entries, func(a, b entry) int {
+				if c := bytes.Compare(x.bytes(a.sku), x.bytes(b.sku)); c != 0 {
+					return c
+				}
+				if a.wh != b.wh {
+					return cmp.Compare(a.wh, b.wh)
+				}
+				return cmp.Compare(a.row, b.row)
+			})
+		},
+	}
+	for _, name := range []string{"compare", "radix"} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				sorts[name]() // both read x.chunks and leave them as they were
+			}
+		})
 	}
 }

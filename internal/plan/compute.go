@@ -65,6 +65,7 @@ func Compute(idx *Index, target Snapshot, opt Options) (*Plan, error) {
 		c.p.MissingInSource = []Missing{}
 	}
 	c.merge(newOfferSeq(c.t))
+	c.settleMissing()
 	c.finish()
 	if opt.Target.Location == KeyCRM {
 		c.unseenWarehouses()
@@ -114,7 +115,7 @@ type computer struct {
 	add         bool // items the target lacks become changes
 
 	matched, changed, zeroed int
-	near                     nearIndex
+	near                     nearMatches
 }
 
 func (c *computer) configure(opt Options) error {
@@ -235,30 +236,37 @@ func (c *computer) targetDuplicate(group []*Offer) {
 	c.p.Duplicates = append(c.p.Duplicates, d)
 }
 
+// missingInSource holds an offer the source lacks until the merge is done (see
+// settleMissing): whether it is missing or a near match takes the source's every SKU.
 func (c *computer) missingInSource(o *Offer) {
 	if !c.listMissing {
 		return // absence says nothing: a delta source, or a SKU-filtered read
 	}
-	if src, ok := c.near.find(c.x, o.SKU); ok {
-		c.p.NearMatches = append(c.p.NearMatches, NearMatch{SKU: o.SKU, OfferID: o.ID, SourceSKU: src})
-		return
-	}
-	c.p.MissingInSource = append(c.p.MissingInSource, Missing{SKU: o.SKU, OfferID: o.ID})
-	if !c.zero {
-		return
-	}
+	p := pendingMissing{missing: Missing{SKU: o.SKU, OfferID: o.ID}}
 	// With a map, every mapped KeyCRM warehouse is the source's to keep in step.
 	for _, wh := range c.x.targets {
 		st := o.Stock[wh]
-		if st.Unknown || st.Quantity.Sign() <= 0 {
+		if !c.zero || st.Unknown || st.Quantity.Sign() <= 0 {
 			continue
 		}
-		c.p.Changes = append(c.p.Changes, Change{
+		p.zero = append(p.zero, Change{
 			SKU: o.SKU, OfferID: o.ID, WarehouseID: wh, Field: catalog.FieldQuantity,
 			From: NumberValue(st.Quantity), To: NumberValue(decimal.Zero),
 		})
-		c.zeroed++
 	}
+	c.near.add(p)
+}
+
+// settleMissing lists the offers the source lacks, in SKU order, as near matches
+// or as missing (and zeroed, with --missing zero).
+func (c *computer) settleMissing() {
+	c.near.settle(c.x, func(p *pendingMissing, src string) {
+		c.p.NearMatches = append(c.p.NearMatches, NearMatch{SKU: p.missing.SKU, OfferID: p.missing.OfferID, SourceSKU: src})
+	}, func(p *pendingMissing) {
+		c.p.MissingInSource = append(c.p.MissingInSource, p.missing)
+		c.p.Changes = append(c.p.Changes, p.zero...)
+		c.zeroed += len(p.zero)
+	})
 }
 
 func (c *computer) missingInTarget(items []entry) {

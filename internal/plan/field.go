@@ -39,7 +39,7 @@ var fields = []field{
 		name:         catalog.FieldQuantity,
 		perWarehouse: true,
 		source: func(_ *Index, e *entry) (Value, bool) {
-			return NumberValue(e.qty), e.flags&flagKnown != 0
+			return NumberValue(e.qty()), e.flags&flagKnown != 0
 		},
 		target: func(o *Offer, wh int64, mode StockMode) (Value, bool, error) {
 			d, ok, err := o.stockIn(wh).value(mode)

@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
@@ -49,7 +50,7 @@ var (
 // left out whole, because the row that could not be read may have carried part of
 // its stock.
 //
-// Entries are compact and pointer-free (SKU bytes live in one arena), so a million
+// Entries are compact and pointer-free (SKU bytes live in an arena), so a million
 // rows cost tens of megabytes and no garbage-collector scanning.
 type Index struct {
 	opt   IndexOptions
@@ -59,10 +60,15 @@ type Index struct {
 	// --warehouse id, the map's distinct ids, or a single 0 meaning totals.
 	targets []int64
 
-	arena []byte
-	// chunks hold the entries while reading; Finish joins them into entries.
-	// Growing one slice instead would copy it again and again and leave each old
-	// copy as garbage, about five times its final size for a million rows.
+	// arena holds the SKU and name bytes in blocks of arenaBlock bytes (the first
+	// grows up to that): a span never crosses a block, so its offset names the
+	// block and the place in it, and growing copies nothing. One slice doubled
+	// as it grew would allocate twice what it holds and copy it all once more.
+	arena [][]byte
+	// chunks hold the entries while reading, chunkSize each but the last (see
+	// push); Finish sorts them into entries. Growing one slice instead would copy
+	// it again and again and leave each old copy as garbage, about five times its
+	// final size for a million rows.
 	chunks  [][]entry
 	count   int // entries in chunks
 	entries []entry
@@ -88,9 +94,13 @@ type span struct{ off, n uint32 }
 
 // entry is one source row while reading; after Finish, one planned item (a SKU in one
 // routed KeyCRM warehouse) or a marker for a SKU that was seen but yields no item.
+//
+// The quantity is kept as its coefficient and scale rather than as a
+// decimal.Decimal, whose padding would make an entry 40 bytes instead of 32: a
+// fifth more memory for every row read and every item.
 type entry struct {
-	sku span
-	qty decimal.Decimal
+	sku  span
+	coef int64 // the quantity is coef × 10^-scale
 	// row is the first source row of the item (1-based, header counted).
 	row int32
 	// wh indexes Index.whs while reading and Index.targets after Finish.
@@ -98,6 +108,20 @@ type entry struct {
 	ext   uint32 // index into Index.ext when optional fields are kept
 	file  uint16 // index into Index.files
 	flags entryFlags
+	scale int8
+}
+
+// qty returns the entry's quantity. New cannot fail: a Decimal's own coefficient
+// and scale, which setQty stored, are in range.
+func (e *entry) qty() decimal.Decimal {
+	d, _ := decimal.New(e.coef, int(e.scale))
+	return d
+}
+
+func (e *entry) setQty(d decimal.Decimal) {
+	scale := d.Scale()
+	coef, _ := d.Shift(scale) // an integer, which Int64 returns whole
+	e.coef, e.scale = coef.Int64(), int8(scale)
 }
 
 type entryFlags uint8
@@ -264,7 +288,7 @@ func (x *Index) Item(it catalog.Item) error {
 		return nil
 	}
 	if it.Quantity.Known {
-		e.qty = it.Quantity.V
+		e.setQty(it.Quantity.V)
 		e.flags = flagKnown
 	}
 	if x.keep != 0 {
@@ -318,31 +342,34 @@ func (x *Index) Problem(p catalog.Problem) {
 	x.push(e)
 }
 
-// Chunk sizes: small sources stay small, large ones grow in steps of 2.5 MB.
+// The entries while reading are addressed by arrival: entry i is in chunk
+// i>>chunkBits at i&chunkMask. The first chunk starts at minChunk and doubles, so
+// small sources stay small; large ones grow in steps of 2 MB.
 const (
-	minChunk = 256
-	maxChunk = 1 << 16
+	minChunk  = 256
+	chunkBits = 16
+	chunkSize = 1 << chunkBits
+	chunkMask = chunkSize - 1
 )
 
 func (x *Index) push(e entry) {
 	n := len(x.chunks)
-	if n == 0 || len(x.chunks[n-1]) == cap(x.chunks[n-1]) {
-		x.chunks = append(x.chunks, make([]entry, 0, min(max(x.count, minChunk), maxChunk)))
+	if n == 0 || len(x.chunks[n-1]) == chunkSize {
+		c := make([]entry, 0, min(max(x.count, minChunk), chunkSize))
+		adviseHuge(c)
+		x.chunks = append(x.chunks, c)
 		n++
 	}
-	x.chunks[n-1] = append(x.chunks[n-1], e)
+	c := x.chunks[n-1]
+	if len(c) == cap(c) {
+		c = append(make([]entry, 0, min(2*cap(c), chunkSize)), c...)
+	}
+	x.chunks[n-1] = append(c, e)
 	x.count++
 }
 
-// join moves the chunks into one slice for sorting, releasing each as it goes.
-func (x *Index) join() {
-	x.entries = make([]entry, 0, x.count)
-	for i, c := range x.chunks {
-		x.entries = append(x.entries, c...)
-		x.chunks[i] = nil
-	}
-	x.chunks = nil
-}
+// arrived returns the entry that arrived i-th, before Finish.
+func (x *Index) arrived(i uint32) *entry { return &x.chunks[i>>chunkBits][i&chunkMask] }
 
 func (x *Index) newEntry(sku string, pos catalog.Position) (entry, error) {
 	if int64(x.count) >= math.MaxUint32-1 {
@@ -362,23 +389,77 @@ func (x *Index) newEntry(sku string, pos catalog.Position) (entry, error) {
 	return entry{sku: s, row: row, file: f}, nil
 }
 
+// Arena blocks: 1 MiB, the first starting at firstBlock; a string longer than a
+// block gets a block of its own and the numbers of as many blocks as it spans.
+const (
+	arenaBits  = 20
+	arenaBlock = 1 << arenaBits
+	arenaMask  = arenaBlock - 1
+	firstBlock = 4 << 10
+)
+
 // store copies s into the arena. Copying (rather than keeping the reader's string)
 // also avoids pinning whatever line buffer the reader sliced it from.
-func (x *Index) store(s string) (span, error) {
-	if int64(len(x.arena))+int64(len(s)) > math.MaxUint32 {
-		x.err = ErrSourceTooLarge
-		return span{}, x.err
+func (x *Index) store(s string) (span, error) { return storeIn(x, s) }
+
+func storeIn[T string | []byte](x *Index, s T) (span, error) {
+	if len(s) == 0 {
+		return span{}, nil
 	}
-	sp := span{off: uint32(len(x.arena)), n: uint32(len(s))}
-	x.arena = append(x.arena, s...)
+	b := len(x.arena) - 1
+	if b == 0 && len(x.arena[0])+len(s) > cap(x.arena[0]) && len(x.arena[0])+len(s) <= arenaBlock {
+		grown := make([]byte, len(x.arena[0]), min(max(2*cap(x.arena[0]), len(x.arena[0])+len(s)), arenaBlock))
+		copy(grown, x.arena[0])
+		x.arena[0] = grown
+	}
+	if b < 0 || len(x.arena[b])+len(s) > cap(x.arena[b]) {
+		b = len(x.arena)
+		blocks := (len(s) + arenaMask) >> arenaBits
+		if b+blocks > 1<<(32-arenaBits) {
+			x.err = ErrSourceTooLarge
+			return span{}, x.err
+		}
+		size := arenaBlock
+		if b == 0 {
+			size = firstBlock
+		}
+		x.arena = append(x.arena, make([]byte, 0, max(size, len(s))))
+		for range blocks - 1 {
+			x.arena = append(x.arena, nil) // numbers taken by a long string
+		}
+	}
+	sp := span{off: uint32(b<<arenaBits | len(x.arena[b])), n: uint32(len(s))}
+	x.arena[b] = append(x.arena[b], s...)
 	return sp, nil
 }
 
-func (x *Index) text(s span) string { return string(x.bytes(s)) }
+// text returns the bytes of s as a string without copying them: bytes once in
+// the arena are never written again (blocks only grow, and the first is copied
+// when it grows), which is all unsafe.String asks. Building the target's offers
+// took a string for every SKU of a million-row side.
+func (x *Index) text(s span) string {
+	b := x.bytes(s)
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
 
-func (x *Index) bytes(s span) []byte { return x.arena[s.off : s.off+s.n] }
+func (x *Index) bytes(s span) []byte { return arenaBytes(x.arena, s) }
+
+func arenaBytes(arena [][]byte, s span) []byte {
+	if s.n == 0 {
+		return nil
+	}
+	o := s.off & arenaMask
+	return arena[s.off>>arenaBits][o : o+s.n]
+}
 
 func (x *Index) file(name string) (uint16, error) {
+	// Rows come a file at a time: most are of the file added last.
+	if n := len(x.files); n > 0 && x.files[n-1] == name {
+		return uint16(n - 1), nil
+	}
 	if i, ok := x.fileIdx[name]; ok {
 		return i, nil
 	}
@@ -393,6 +474,9 @@ func (x *Index) file(name string) (uint16, error) {
 }
 
 func (x *Index) warehouse(key, name string) uint32 {
+	if key == "" {
+		return 0 // a plain source's rows: NewIndex's first warehouse
+	}
 	if i, ok := x.whByKey[key]; ok {
 		return i
 	}
@@ -446,18 +530,8 @@ func (x *Index) Finish() error {
 		x.err = ErrNoWarehouseField
 		return x.err
 	}
-	x.join()
-	slices.SortFunc(x.entries, func(a, b entry) int {
-		// Spelled out rather than cmp.Or, which would compute every comparison: this
-		// runs some twenty million times for a million rows.
-		if c := bytes.Compare(x.bytes(a.sku), x.bytes(b.sku)); c != 0 {
-			return c
-		}
-		if a.wh != b.wh {
-			return cmp.Compare(a.wh, b.wh)
-		}
-		return cmp.Compare(a.row, b.row)
-	})
+	x.sortEntries()
+	x.chunks = nil
 	x.compact()
 	slices.SortStableFunc(x.problems, func(a, b catalog.Problem) int {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Row, b.Row))
@@ -471,16 +545,41 @@ func (x *Index) Finish() error {
 // routed warehouse, or one seen-marker per SKU that yields none. In place is safe
 // because a SKU never yields more entries than it has rows, and its rows are read
 // before its items are written.
+//
+// When the arena holds SKUs alone (no names), each SKU is also copied, once, into a
+// new arena in SKU order: the rows were read in any order, so in the old one the
+// merge and every later pass would read the SKUs of neighbouring items from all
+// over the arena, a cache miss each.
 func (x *Index) compact() {
 	in := x.entries
 	out := in[:0]
+	old := x.arena
+	relay := x.keep&keepName == 0
+	if relay {
+		x.arena = nil
+	}
 	var sums []sum // scratch, reused: most SKUs have one sum
 	for i := 0; i < len(in); {
+		sku := arenaBytes(old, in[i].sku)
 		j := i + 1
-		for j < len(in) && in[j].sku.n == in[i].sku.n && bytes.Equal(x.bytes(in[j].sku), x.bytes(in[i].sku)) {
+		for j < len(in) && in[j].sku.n == in[i].sku.n && bytes.Equal(arenaBytes(old, in[j].sku), sku) {
 			j++
 		}
-		out, sums = x.compactSKU(in[i:j], out, sums[:0])
+		if relay {
+			// Cannot fail: the new arena holds no more than the old one did.
+			sp, _ := storeIn(x, sku)
+			for k := i; k < j; k++ {
+				in[k].sku = sp
+			}
+		}
+		if e := in[i]; j == i+1 && e.flags&(flagProblem|flagUnmapped) == 0 && len(x.parents) == 0 {
+			// The common case, one plain row: what compactSKU makes of it.
+			e.wh = x.whs[e.wh].target
+			e.flags = e.flags&flagKnown | flagFirst
+			out = append(out, e)
+		} else {
+			out, sums = x.compactSKU(in[i:j], out, sums[:0])
+		}
 		i = j
 	}
 	x.entries = out
@@ -550,7 +649,8 @@ func (x *Index) compactSKU(rows []entry, out []entry, sums []sum) ([]entry, []su
 		if s.dup || container || held {
 			continue
 		}
-		e := entry{sku: sku, qty: s.qty, row: s.row, wh: s.target, ext: merged.slot, file: s.file}
+		e := entry{sku: sku, row: s.row, wh: s.target, ext: merged.slot, file: s.file}
+		e.setQty(s.qty)
 		if s.known && !s.overflow {
 			e.flags |= flagKnown
 		}
@@ -599,14 +699,14 @@ func addTo(sums []sum, target uint32, e entry) ([]sum, int) {
 	known := e.flags&flagKnown != 0
 	i := slices.IndexFunc(sums, func(s sum) bool { return s.target == target })
 	if i < 0 {
-		return append(sums, sum{target: target, qty: e.qty, row: e.row, file: e.file, known: known}), len(sums)
+		return append(sums, sum{target: target, qty: e.qty(), row: e.row, file: e.file, known: known}), len(sums)
 	}
 	s := &sums[i]
 	if e.row < s.row {
 		s.row, s.file = e.row, e.file
 	}
 	if s.known && known && !s.overflow {
-		q, err := s.qty.Add(e.qty)
+		q, err := s.qty.Add(e.qty())
 		s.qty, s.overflow = q, err != nil
 	}
 	s.known = s.known && known
@@ -736,13 +836,19 @@ func (x *Index) Planned() bool {
 
 // eachSKU calls fn with each SKU's entries of a finished index, in SKU order.
 func (x *Index) eachSKU(fn func(items []entry)) {
-	es := x.entries
-	for i := 0; i < len(es); {
-		j := i + 1
-		for j < len(es) && es[j].sku == es[i].sku {
-			j++
-		}
-		fn(es[i:j])
+	for i := 0; i < len(x.entries); {
+		j := x.skuEnd(i)
+		fn(x.entries[i:j])
 		i = j
 	}
+}
+
+// skuEnd returns the end of the SKU's entries that start at i, in a finished index.
+func (x *Index) skuEnd(i int) int {
+	es := x.entries
+	j := i + 1
+	for j < len(es) && es[j].sku == es[i].sku {
+		j++
+	}
+	return j
 }

@@ -2,8 +2,12 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
 )
 
 // A KeyCRM SKU equal to a source SKU only after trimming, NFC, case folding or
@@ -82,4 +86,75 @@ func TestUnseenWarehouseWarning(t *testing.T) {
 	if len(p.Warnings) != 0 {
 		t.Errorf("warnings %q for a file target", p.Warnings)
 	}
+}
+
+// The ASCII shortcut of appendKey gives the key the Unicode path gives.
+func TestNearKeyASCII(t *testing.T) {
+	var n nearMatches
+	n.fold = cases.Fold()
+	var all []byte
+	for c := range utf8.RuneSelf {
+		all = append(all, byte(c))
+	}
+	for _, s := range []string{string(all), " \t\vSKU-01 Ab_z@[`{\r\n", "\f", "", "ABC ", "x-1"} {
+		if got, want := string(n.appendKey(nil, []byte(s))), n.key(s); got != want {
+			t.Errorf("appendKey(%q) = %q, key gives %q", s, got, want)
+		}
+	}
+}
+
+// settle answers as a map of every loose key to its first source SKU would, for
+// offers sharing a key too, and calls back in the order the offers came.
+func TestNearSettle(t *testing.T) {
+	skus := []string{"abc", "ABC", "Abc", "X-1", "x\u20111", "Café", "CAFE\u0301", "K", "q", " Q", "Zz", "\u212a1"}
+	var rows []row
+	for _, s := range skus {
+		rows = append(rows, row{sku: s, qty: "1"})
+	}
+	x := feed(t, IndexOptions{}, rows...)
+	var ref nearMatches
+	ref.fold = cases.Fold()
+	want := map[string]string{}
+	x.eachSKU(func(items []entry) {
+		s := x.text(items[0].sku)
+		if k := ref.key(s); want[k] == "" {
+			want[k] = s
+		}
+	})
+	queries := append(slices.Clone(skus), "ABC ", "CAFÉ", "k", "Q", "X\u22121", "zZ", "nope", "", "k1", "abc")
+	var n nearMatches
+	for i, q := range queries {
+		n.add(pendingMissing{missing: Missing{SKU: q, OfferID: int64(i)}})
+	}
+	var got []string
+	n.settle(x, func(p *pendingMissing, src string) {
+		got = append(got, fmt.Sprintf("%d %q~%q", p.missing.OfferID, p.missing.SKU, src))
+	}, func(p *pendingMissing) {
+		got = append(got, fmt.Sprintf("%d %q missing", p.missing.OfferID, p.missing.SKU))
+	})
+	var expect []string
+	for i, q := range queries {
+		if src := want[ref.key(q)]; src != "" {
+			expect = append(expect, fmt.Sprintf("%d %q~%q", i, q, src))
+		} else {
+			expect = append(expect, fmt.Sprintf("%d %q missing", i, q))
+		}
+	}
+	if !slices.Equal(got, expect) {
+		t.Errorf("settle:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(expect, "\n"))
+	}
+}
+
+// FuzzNearKey holds the ASCII shortcut to the Unicode path on any input.
+func FuzzNearKey(f *testing.F) {
+	for _, s := range []string{"SKU-1", " ab\t", "Ab\u00a0", "x\u20111", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var n nearMatches
+		n.fold = cases.Fold()
+		if got, want := string(n.appendKey(nil, []byte(s))), n.key(s); got != want {
+			t.Errorf("appendKey(%q) = %q, key gives %q", s, got, want)
+		}
+	})
 }

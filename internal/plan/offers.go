@@ -120,16 +120,6 @@ func (s *indexOffers) compare(sku []byte) int {
 	return bytes.Compare(sku, s.x.bytes(s.x.entries[s.i].sku))
 }
 
-// end returns the end of the SKU's entries that start at i.
-func (s *indexOffers) end(i int) int {
-	es := s.x.entries
-	j := i + 1
-	for j < len(es) && es[j].sku == es[i].sku {
-		j++
-	}
-	return j
-}
-
 // skip moves past SKUs that are no offer: seen only, or excluded.
 func (s *indexOffers) skip() {
 	es := s.x.entries
@@ -138,12 +128,12 @@ func (s *indexOffers) skip() {
 		if e.flags&flagSeen == 0 && (len(s.excluded) == 0 || !s.excluded[string(s.x.bytes(e.sku))]) {
 			return
 		}
-		s.i = s.end(s.i)
+		s.i = s.x.skuEnd(s.i)
 	}
 }
 
 func (s *indexOffers) next() []*Offer {
-	j := s.end(s.i)
+	j := s.x.skuEnd(s.i)
 	s.x.offerInto(&s.o, s.x.entries[s.i:j])
 	s.i = j
 	s.skip()
@@ -159,7 +149,7 @@ func (x *Index) offerInto(o *Offer, items []entry) {
 	ex := x.extraOf(&items[0])
 	o.Price, o.PurchasedPrice, o.Name, o.Available = ex.price, ex.purchasedPrice, x.text(ex.name), ex.available
 	for i, e := range items {
-		st := Stock{Quantity: e.qty, Unknown: e.flags&flagKnown == 0}
+		st := Stock{Quantity: e.qty(), Unknown: e.flags&flagKnown == 0}
 		if wh := x.targets[e.wh]; wh != 0 {
 			if stock == nil {
 				stock = make(map[int64]Stock, len(items))

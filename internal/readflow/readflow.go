@@ -218,7 +218,21 @@ type Source struct {
 type Values struct {
 	Rows    int
 	ByField map[string]int
+	// filled counts, by position in catalog.Fields, the items giving a field a
+	// value, until settle adds them to ByField: two map updates a row took a
+	// twentieth of reading a two-column file.
+	filled  []int
 	lastRow catalog.Position
+}
+
+// settle adds the items' counts to ByField.
+func (v *Values) settle() {
+	for i, n := range v.filled {
+		if n > 0 {
+			v.ByField[catalog.Fields[i]] += n
+		}
+	}
+	v.filled = nil
 }
 
 // counter passes a reader's rows on and counts them in Values.
@@ -229,9 +243,12 @@ type counter struct {
 
 func (c counter) Item(it catalog.Item) error {
 	c.v.Rows++
-	for _, f := range catalog.Fields {
+	if c.v.filled == nil {
+		c.v.filled = make([]int, len(catalog.Fields))
+	}
+	for i, f := range catalog.Fields {
 		if hasValue(&it, f) {
-			c.v.ByField[f]++
+			c.v.filled[i]++
 		}
 	}
 	return c.Sink.Item(it)
@@ -348,9 +365,21 @@ func (s *Source) PlanSource() plan.Source {
 	return ps
 }
 
-// Read opens location, streams it into a new index built with idx options, and
-// finishes the index. Read errors name the file and position (exit 2).
+// Read opens location, streams it into a new index built with idx options,
+// finishes the index and reports what the reader noted (see Report). Read errors
+// name the file and position (exit 2).
 func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connector.ReadOptions, idx plan.IndexOptions) (*Source, error) {
+	s, err := ReadQuiet(ctx, f, location, opt, idx, true)
+	if err != nil {
+		return nil, err
+	}
+	s.Report(f)
+	return s, nil
+}
+
+// ReadQuiet is Read without the report, and without a progress bar unless bar is
+// set: for a source read alongside another, whose bar and lines come first.
+func ReadQuiet(ctx context.Context, f *cmdutil.Factory, location string, opt connector.ReadOptions, idx plan.IndexOptions, bar bool) (*Source, error) {
 	loc, err := connector.ParseLocation(location)
 	if err != nil {
 		return nil, cmdutil.UsageErrorf("%v", err)
@@ -362,35 +391,43 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 	// A source stating a total and a per-warehouse breakdown yields the
 	// breakdown only when a warehouse map routes it (CommerceML).
 	opt.PerWarehouse = len(idx.WarehouseMap) > 0
-	bar := f.IO.Progress("reading "+loc.String(), -1, true)
+	ios := *f.IO
+	ios.NoProgress = ios.NoProgress || !bar
+	progress := ios.Progress("reading "+loc.String(), -1, true)
 	known := false
 	opt.Progress = func(done, total int64) {
 		if total > 0 && !known {
-			bar.SetTotal(total)
+			progress.SetTotal(total)
 			cmdutil.GrowMemoryLimit(total)
 			known = true
 		}
-		bar.Set(int(done))
+		progress.Set(int(done))
 	}
 	r, err := f.Formats().Open(ctx, location, opt)
 	if err != nil {
-		bar.Finish()
+		progress.Finish()
 		return nil, err
 	}
 	defer r.Close()
 	values := Values{ByField: map[string]int{}}
 	err = r.Read(ctx, counter{Sink: x, v: &values})
-	bar.Finish()
+	values.settle()
+	progress.Finish()
 	if err != nil {
 		return nil, err
 	}
 	if err := x.Finish(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", loc, err)
 	}
-	info := r.Info()
-	// What the reader decided on its own (encoding, header row, columns left
-	// out) is worth a line: it explains a surprising plan.
-	for _, note := range info.Notes {
+	return &Source{Location: loc, Info: r.Info(), Index: x, Values: values}, nil
+}
+
+// Report logs what the reader decided on its own (encoding, header row, columns
+// left out), which explains a surprising plan, and the warehouses the map routes
+// nowhere.
+func (s *Source) Report(f *cmdutil.Factory) {
+	loc, x := s.Location, s.Index
+	for _, note := range s.Info.Notes {
 		f.IO.Logf("%s: %s", loc, note)
 	}
 	for _, w := range x.Unmapped() {
@@ -404,7 +441,6 @@ func Read(ctx context.Context, f *cmdutil.Factory, location string, opt connecto
 		f.IO.Logf("%s: no warehouse named %s in the source, so --warehouse-map routes nothing there; its warehouses are %s",
 			loc, quoted(unmatched), quoted(have))
 	}
-	return &Source{Location: loc, Info: info, Index: x, Values: values}, nil
 }
 
 // Strict is the --strict rule: duplicates and problems become an error (exit 2,

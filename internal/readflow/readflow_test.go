@@ -77,6 +77,7 @@ func read(t *testing.T, info connector.SourceInfo, items []catalog.Item, problem
 	for _, p := range problems {
 		c.Problem(p)
 	}
+	values.settle()
 	if err := x.Finish(); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/cmdutil"
+	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/plan"
 	"github.com/keycrm-sync/keycrm-sync/internal/readflow"
 	"github.com/keycrm-sync/keycrm-sync/internal/render"
@@ -54,28 +55,82 @@ func readKeyCRM(ctx context.Context, f *cmdutil.Factory) (plan.Snapshot, plan.Ta
 	return snap, stock.Describe(), err
 }
 
-// readAgainst reads the --against location as the target side, with its own
-// --against-… reader flags.
-func (o *Options) readAgainst(ctx context.Context, idx plan.IndexOptions) (plan.Snapshot, plan.Target, error) {
+// againstSide is the --against location, read as the target side with its own
+// --against-… reader flags. Two files are read alongside each other: a diff of
+// two large files then takes one file's time on two cores, not both in turn.
+type againstSide struct {
+	o    *Options
+	read func() // reads into src and err
+	done chan struct{}
+	src  *readflow.Source
+	err  error
+}
+
+// startAgainst starts reading --against when alongside is set; otherwise result
+// reads it.
+func (o *Options) startAgainst(ctx context.Context, idx plan.IndexOptions, alongside bool) *againstSide {
+	a := &againstSide{o: o}
 	aopt, err := o.AgainstRead.OtherOptions(o.F)
 	if err != nil {
-		return plan.Snapshot{}, plan.Target{}, err
+		a.err = err // reported by result, after --from's errors, as ever
+		return a
 	}
-	other, err := readflow.Read(ctx, o.F, o.Against, aopt, idx)
+	// Alongside --from, the bar is --from's; the lines come after its lines.
+	read := func() { a.src, a.err = readflow.ReadQuiet(ctx, o.F, o.Against, aopt, idx, !alongside) }
+	if !alongside {
+		a.read = read
+		return a
+	}
+	a.done = make(chan struct{})
+	go func() {
+		defer close(a.done)
+		read()
+	}()
+	return a
+}
+
+// wait returns once a read started alongside has ended.
+func (a *againstSide) wait() {
+	if a.done != nil {
+		<-a.done
+	}
+}
+
+// result reads --against, or waits for it, and makes it the target side.
+func (a *againstSide) result() (plan.Snapshot, plan.Target, error) {
+	if a.read != nil {
+		a.read()
+		a.read = nil
+	}
+	a.wait()
+	err := a.err
 	if err == nil {
-		need := o.Fields
-		if slices.Contains(other.Info.Fields, catalog.FieldQuantity) {
+		a.src.Report(a.o.F)
+		need := a.o.Fields
+		if slices.Contains(a.src.Info.Fields, catalog.FieldQuantity) {
 			// As the target, its stock tells availability when it
 			// has no in-stock flag of its own.
 			need = slices.DeleteFunc(slices.Clone(need), func(f string) bool { return f == catalog.FieldAvailable })
 		}
-		err = other.Require(need)
+		err = a.src.Require(need)
 	}
 	if err != nil {
 		return plan.Snapshot{}, plan.Target{}, fmt.Errorf("--against: %w", err)
 	}
-	snap, err := other.Index.AsTarget()
-	return snap, plan.Target{Location: other.Location.String()}, err
+	snap, err := a.src.Index.AsTarget()
+	return snap, plan.Target{Location: a.src.Location.String()}, err
+}
+
+// bothFiles reports whether both locations are local files or folders, which
+// may be read at once; stdin, databases and shops are read one after the other.
+func bothFiles(a, b string) bool {
+	for _, s := range []string{a, b} {
+		loc, err := connector.ParseLocation(s)
+		if err != nil || loc.Kind != connector.KindFile && loc.Kind != connector.KindDir {
+			return false
+		}
+	}
+	return true
 }
 
 // threeWay prints diff --with-keycrm's report: one verdict per SKU of --from,
@@ -203,6 +258,15 @@ func run(ctx context.Context, opts *Options) error {
 		// rather than on the next run against KeyCRM.
 		return err
 	}
+	var against *againstSide
+	if opts.Against != "keycrm" {
+		readCtx, cancel := context.WithCancel(ctx)
+		against = opts.startAgainst(readCtx, idx, !opts.WithKeyCRM && bothFiles(opts.From, opts.Against))
+		defer func() {
+			cancel() // on an early return (--from failed), stop reading --against
+			against.wait()
+		}()
+	}
 	src, err := readflow.Read(ctx, f, opts.From, readOpt, idx)
 	if err != nil {
 		return err
@@ -226,7 +290,7 @@ func run(ctx context.Context, opts *Options) error {
 		snap = crm
 	}
 	if opts.Against != "keycrm" {
-		if snap, popt.Target, err = opts.readAgainst(ctx, idx); err != nil {
+		if snap, popt.Target, err = against.result(); err != nil {
 			return err
 		}
 	}

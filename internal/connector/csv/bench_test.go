@@ -205,3 +205,52 @@ func (printSink) Item(it catalog.Item) error {
 	return nil
 }
 func (printSink) Problem(catalog.Problem) {}
+
+// stockFile is the diff benchmark's file (bench/diff_gen.sh): a sku,quantity
+// header and rows SKU-%08d,N in a scattered order.
+func stockFile(rows int) []byte {
+	b := []byte("sku,quantity\n")
+	for i := range rows {
+		b = fmt.Appendf(b, "SKU-%08d,%d\n", (i*7919)%rows, i%97)
+	}
+	return b
+}
+
+// BenchmarkReadStock1M reads the diff benchmark's million-row two-column file
+// into a sink that drops the items, with the same run's baseline: encoding/csv
+// only splitting it into fields.
+func BenchmarkReadStock1M(b *testing.B) {
+	const rows = 1_000_000
+	data := stockFile(rows)
+	b.Run("reader", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			d := &discard{}
+			readAll(b, bytes.NewReader(data), d)
+			if d.items != rows {
+				b.Fatalf("%d items", d.items)
+			}
+		}
+	})
+	b.Run("baseline-encoding-csv", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			r := stdcsv.NewReader(bytes.NewReader(data))
+			r.ReuseRecord = true
+			n := 0
+			for {
+				if _, err := r.Read(); err == io.EOF {
+					break
+				} else if err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if n != rows+1 {
+				b.Fatalf("%d records", n)
+			}
+		}
+	})
+}
