@@ -119,3 +119,18 @@ func TestRequire(t *testing.T) {
 		t.Errorf("JSON lines without quantity: %v", err)
 	}
 }
+
+// Every field a reader can fill is counted.
+func TestCountedFields(t *testing.T) {
+	if !slices.Equal(counted[:], catalog.Fields) {
+		t.Errorf("counted = %q, want catalog.Fields %q", counted, catalog.Fields)
+	}
+	it := catalog.Item{SKU: "A", Quantity: catalog.Known(decimal.FromInt(1)), Properties: []catalog.Property{{Name: "колір", Value: "синій"}}}
+	got := values(&it)
+	for i, f := range counted {
+		want := f == catalog.FieldSKU || f == catalog.FieldQuantity || f == catalog.FieldProperties
+		if got[i] != want {
+			t.Errorf("%s: %v, want %v", f, got[i], want)
+		}
+	}
+}
