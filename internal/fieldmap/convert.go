@@ -234,21 +234,11 @@ func CapImages(it *catalog.Item) bool {
 // canonical field of it; the error is the problem's text. An empty value, or a
 // name that is not a canonical field, leaves the item unchanged.
 func SetValue(it *catalog.Item, field, value string) error {
-	value = trimmed(value)
 	kind, ok := fieldIndex[field]
-	if value == "" || !ok {
+	if !ok {
 		return nil
 	}
-	switch kind {
-	case kQuantity, kPrice, kPurchasedPrice, kWeight, kLength, kWidth, kHeight:
-		_, err := setNumber(it, kind, value, false, numparse.AnyMark)
-		return err
-	case kAvailable:
-		f, err := ParseFlag(value)
-		it.Available = f
-		return err
-	}
-	return setText(it, kind, value)
+	return Set(it, Field(kind), value)
 }
 
 // setText stores a trimmed, non-empty text value in a text, list or property

@@ -2,6 +2,7 @@ package fieldmap
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -535,6 +536,26 @@ func TestConvertAmbiguousSpreadsheet(t *testing.T) {
 			t.Errorf("%s: problems %v", tt.cell, probs)
 		case tt.problem == "" && (len(probs) > 0 || it.Quantity != num(tt.want)):
 			t.Errorf("%s: item %+v problems %v", tt.cell, it, probs)
+		}
+	}
+}
+
+// TestSetBytes holds Set on bytes to SetValue on the same text, field by
+// field, errors included.
+func TestSetBytes(t *testing.T) {
+	values := []string{"", " ", "5", " 1 234,50 грн ", "-1", "12.5 USD", "1e3", "abc", "так", " out of stock ", "usd", "\u00a0X-1\u00a0",
+		"a; b|c, https://d", "Колір=синій; Розмір=42", "Колір", "\ufeff7\u200b", "1,250", "0"}
+	for f, name := range catalog.Fields {
+		if Field(f).String() != name {
+			t.Fatalf("Field(%d) = %s, want %s", f, Field(f), name)
+		}
+		for _, v := range values {
+			var want, got catalog.Item
+			wantErr := SetValue(&want, name, v)
+			gotErr := Set(&got, Field(f), []byte(v))
+			if !reflect.DeepEqual(got, want) || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+				t.Errorf("%s %q: Set gave %+v, %v; SetValue %+v, %v", name, v, got, gotErr, want, wantErr)
+			}
 		}
 	}
 }
