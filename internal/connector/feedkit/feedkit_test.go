@@ -161,22 +161,3 @@ func TestTokenLimit(t *testing.T) {
 		t.Errorf("%d tokens", n)
 	}
 }
-
-// TestAttributesOutliveText: a reader looks at an element's attributes after
-// reading its text (YML's <param name="...">), by when the scanner has
-// refilled its buffer over the start tag.
-func TestAttributesOutliveText(t *testing.T) {
-	doc := `<r><p name="Колір" unit="см">` + strings.Repeat("x", 200<<10) + `</p><q a="1"/></r>`
-	d, _ := New(strings.NewReader(doc), nil, Options{Name: "f.xml"})
-	d.Next()
-	d.Next()
-	el := d.Element()
-	if _, err := d.Text(); err != nil {
-		t.Fatal(err)
-	}
-	name, _ := el.Attr("name")
-	unit, _ := el.Attr("unit")
-	if name != "Колір" || unit != "см" {
-		t.Errorf("attributes after the text: %q %q", name, unit)
-	}
-}

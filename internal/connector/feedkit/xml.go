@@ -27,7 +27,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
@@ -40,9 +39,9 @@ import (
 // limit is an attack or a corrupted file.
 const MaxDepth = 64
 
-// Element is a start element as the readers see it. Its attributes stay
-// valid until the element ends, so that a reader may look at them after
-// reading the element's text.
+// Element is a start element as the readers see it. Its attributes are the
+// scanner's, not copies: they are valid until the decoder reads on (Next,
+// Text, Skip), so a reader looks at them before reading the element's text.
 type Element struct {
 	// Name is the name as the file writes it: with the prefix the file
 	// declared for its namespace ("g:id"), or the local name.
@@ -61,8 +60,8 @@ func (e Element) Attr(local string) (string, bool) {
 	return string(v), ok
 }
 
-// RawAttr is Attr as bytes, valid until the element ends: for a value that
-// is compared or looked up rather than kept.
+// RawAttr is Attr as bytes, valid as long as the attributes: for a value
+// that is compared or looked up rather than kept.
 func (e Element) RawAttr(local string) ([]byte, bool) {
 	for _, a := range e.attrs {
 		if a.Name.Local == local && a.Name.Prefix == "" {
@@ -85,7 +84,6 @@ type Decoder struct {
 	forced   string // --encoding, canonical
 	el       Element
 	stack    []string
-	levels   []attrStore       // per depth, the attributes of the element open there
 	bindings []binding         // namespace declarations in scope, innermost last
 	prefixes map[string]string // namespace URL → the prefix the file last declared for it
 	names    map[qname]string
@@ -102,33 +100,6 @@ type binding struct {
 }
 
 type qname struct{ space, local string }
-
-// attrStore holds one open element's attributes, copied out of the scanner's
-// buffer, which the next token overwrites; its storage is reused by the next
-// element at the same depth.
-type attrStore struct {
-	attrs []xmlscan.Attr
-	data  []byte
-}
-
-// keep copies attrs into the store and returns the copies.
-func (st *attrStore) keep(attrs []xmlscan.Attr) []xmlscan.Attr {
-	if len(attrs) == 0 { // most elements
-		st.attrs = st.attrs[:0]
-		return st.attrs
-	}
-	size := 0
-	for _, a := range attrs {
-		size += len(a.Value)
-	}
-	st.attrs, st.data = append(st.attrs[:0], attrs...), slices.Grow(st.data[:0], size)
-	for i, a := range attrs {
-		start := len(st.data)
-		st.data = append(st.data, a.Value...)
-		st.attrs[i].Value = st.data[start:len(st.data):len(st.data)]
-	}
-	return st.attrs
-}
 
 // Options configure a Decoder.
 type Options struct {
@@ -195,11 +166,7 @@ func (d *Decoder) Next() (xmlscan.Kind, error) {
 func (d *Decoder) track(k xmlscan.Kind) {
 	switch k {
 	case xmlscan.StartElement:
-		n := d.s.Name()
-		if len(d.levels) == len(d.stack) {
-			d.levels = append(d.levels, attrStore{})
-		}
-		attrs := d.levels[len(d.stack)].keep(d.s.Attrs())
+		n, attrs := d.s.Name(), d.s.Attrs()
 		for _, a := range attrs {
 			switch {
 			case a.Name.Full == "xmlns":
@@ -258,7 +225,7 @@ func (d *Decoder) written(space, local string) string {
 }
 
 // Element is the start element Next returned last; its attributes are valid
-// until the next call to Next.
+// until the decoder reads on.
 func (d *Decoder) Element() Element { return d.el }
 
 func (d *Decoder) wrap(err error) error {
@@ -317,27 +284,34 @@ func (d *Decoder) Parent() string {
 // character data and CDATA, with the text of any nested elements (HTML written
 // without CDATA) run together. The text is returned as found, untrimmed.
 func (d *Decoder) Text() (string, error) {
+	text, err := d.RawText()
+	return string(text), err
+}
+
+// RawText is Text as bytes of the decoder's buffers, valid until it reads on:
+// for a value that is parsed, compared or copied rather than kept as it is.
+func (d *Decoder) RawText() ([]byte, error) {
 	if text, ok := d.s.Leaf(); ok { // most elements: text, then their end
 		d.track(xmlscan.EndElement)
-		return string(text), nil
+		return text, nil
 	}
 	d.buf = d.buf[:0]
 	for depth := 1; ; {
 		k, err := d.Next() // never io.EOF: an element is open
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		switch k {
 		case xmlscan.StartElement:
 			depth++
 		case xmlscan.EndElement:
 			if depth--; depth == 0 {
-				return string(d.buf), nil
+				return d.buf, nil
 			}
 		case xmlscan.Text:
 			t := d.s.Text()
 			if len(d.buf)+len(t) > connector.MaxRecordBytes {
-				return "", fmt.Errorf("read %s line %d: %w: a text longer than %d bytes", d.name, d.s.Line(), connector.ErrTooLarge, connector.MaxRecordBytes)
+				return nil, fmt.Errorf("read %s line %d: %w: a text longer than %d bytes", d.name, d.s.Line(), connector.ErrTooLarge, connector.MaxRecordBytes)
 			}
 			d.buf = append(d.buf, t...)
 		}
