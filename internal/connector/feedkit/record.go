@@ -57,6 +57,32 @@ type Builder struct {
 	flag     memo[catalog.Flag]
 	currency memo[string]
 	parent   memo[string]
+	urls     slab[string]
+	props    slab[catalog.Property]
+}
+
+// slab hands out the records' lists (image URLs, properties) as pieces of
+// one larger allocation: a few lists a record would otherwise cost an
+// allocation each. Each piece is capped at its length, so that appending to
+// one never writes into the next.
+type slab[T any] struct{ free []T }
+
+// slabLen is how many elements one slab holds: small enough that an item a
+// sink keeps holds little else alive.
+const slabLen = 128
+
+// clone returns a copy of v carved from the slab.
+func (s *slab[T]) clone(v []T) []T {
+	if len(v) > len(s.free) {
+		if len(v) > slabLen/4 { // a long list: its own allocation
+			return append([]T(nil), v...)
+		}
+		s.free = make([]T, slabLen)
+	}
+	out := s.free[:len(v):len(v)]
+	copy(out, v)
+	s.free = s.free[len(v):]
+	return out
 }
 
 // memo is the last text read into a field and what it gave: feeds repeat
@@ -146,14 +172,14 @@ func (b *Builder) SKU(v Value, col string) {
 // so that a record with thousands holds no more than it keeps).
 func (b *Builder) Images(urls []string) {
 	if len(urls) > 0 {
-		b.Item.ImageURLs = append([]string(nil), urls...)
+		b.Item.ImageURLs = b.urls.clone(urls)
 	}
 }
 
 // Properties stores the properties.
 func (b *Builder) Properties(props []catalog.Property) {
 	if len(props) > 0 {
-		b.Item.Properties = append([]catalog.Property(nil), props...)
+		b.Item.Properties = b.props.clone(props)
 	}
 }
 

@@ -53,3 +53,32 @@ func plainEnds(first, prev, last byte) bool {
 	}
 	return prev != 0xC2 && prev != 0x80 && prev != 0x81 && prev != 0x9A
 }
+
+// Interner makes strings of the short texts records repeat (param names,
+// sizes, colours), one string for every record that repeats a text; the zero
+// Interner is ready to use. It holds at most maxInterned strings: past that,
+// or for a longer text, each call allocates.
+type Interner struct{ m map[string]string }
+
+const (
+	maxInterned   = 4096
+	maxInternSize = 64
+)
+
+// String returns b as a string.
+func (in *Interner) String(b []byte) string {
+	if len(b) > maxInternSize {
+		return string(b)
+	}
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if in.m == nil {
+		in.m = map[string]string{}
+	}
+	if len(in.m) < maxInterned {
+		in.m[s] = s
+	}
+	return s
+}

@@ -211,6 +211,7 @@ type parser struct {
 	b      feedkit.Builder
 	avail  availMemo
 	codes  codeMemo
+	values feedkit.Interner // property names and values
 	fields feedkit.Fields
 	stock  feedkit.Stock
 
@@ -290,7 +291,7 @@ func (p *parser) child(el feedkit.Element) error {
 			if !variantAttrs[local] {
 				return d.Skip()
 			}
-			text, err := d.Text()
+			text, err := d.RawText()
 			if err != nil {
 				return err
 			}
@@ -309,7 +310,7 @@ func (p *parser) child(el feedkit.Element) error {
 // detail reads a g:product_detail group (section_name, attribute_name,
 // attribute_value) into a property.
 func (p *parser) detail() error {
-	var name, value string
+	var name, value []byte
 	for {
 		k, err := p.d.Next()
 		if err != nil {
@@ -317,28 +318,28 @@ func (p *parser) detail() error {
 		}
 		switch k {
 		case xmlscan.EndElement:
-			p.property(name, value)
+			p.property(p.values.String(name), value)
 			return nil
 		case xmlscan.StartElement:
 			local := p.d.Element().Local
-			text, err := p.d.Text()
+			text, err := p.d.RawText()
 			if err != nil {
 				return err
 			}
 			switch local {
 			case "attribute_name":
-				name = text
+				name = p.arena.Keep(text)
 			case "attribute_value":
-				value = text
+				value = p.arena.Keep(text)
 			}
 		}
 	}
 }
 
-func (p *parser) property(name, value string) {
-	name, value = feedkit.TrimSpace(name), feedkit.TrimSpace(value)
-	if name != "" && value != "" && len(p.it.props) < connector.MaxColumns {
-		p.it.props = append(p.it.props, catalog.Property{Name: name, Value: value})
+func (p *parser) property(name string, value []byte) {
+	name, value = feedkit.TrimSpace(name), feedkit.TrimSpaceBytes(value)
+	if name != "" && len(value) > 0 && len(p.it.props) < connector.MaxColumns {
+		p.it.props = append(p.it.props, catalog.Property{Name: name, Value: p.values.String(value)})
 	}
 }
 

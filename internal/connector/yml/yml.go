@@ -145,7 +145,7 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 	if err != nil {
 		return err
 	}
-	p := &parser{d: d, key: r.key, name: name, categories: map[string]string{}, paramNames: map[string]string{}}
+	p := &parser{d: d, key: r.key, name: name, categories: map[string]string{}}
 	defer func() {
 		r.info.Encoding = d.Encoding()
 		r.info.Fields = p.fields.List()
@@ -233,7 +233,9 @@ type parser struct {
 	key        key
 	name       string
 	categories map[string]string
-	paramNames map[string]string
+	params     feedkit.Interner // param names and values
+	unit       []byte           // a param's unit, copied out of its start tag
+	value      []byte           // a param's value with its unit
 	fields     feedkit.Fields
 	offers     int
 	o          offer
@@ -354,8 +356,9 @@ func language(el feedkit.Element, local string) int {
 func (p *parser) param(el feedkit.Element, line int) error {
 	o := &p.o
 	raw, _ := el.RawAttr("name")
-	name := p.paramName(feedkit.TrimSpaceBytes(raw))
-	unit, _ := el.Attr("unit")
+	name := p.params.String(feedkit.TrimSpaceBytes(raw))
+	raw, _ = el.RawAttr("unit")
+	p.unit = append(p.unit[:0], feedkit.TrimSpaceBytes(raw)...) // the text may refill the buffer under it
 	text, err := p.d.RawText()
 	if err != nil {
 		return err
@@ -363,36 +366,20 @@ func (p *parser) param(el feedkit.Element, line int) error {
 	if p.key.elem == "param" && strings.EqualFold(name, p.key.param) {
 		o.kp.Set(&p.arena, text, line, `param[@name="`+name+`"]`)
 	}
-	v := string(feedkit.TrimSpaceBytes(text))
-	if name == "" || v == "" {
+	v := feedkit.TrimSpaceBytes(text)
+	if name == "" || len(v) == 0 {
 		return nil
-	}
-	if unit := strings.TrimSpace(unit); unit != "" {
-		v += " " + unit
 	}
 	if len(o.params) == connector.MaxColumns {
 		o.droppedParams++
 		return nil
 	}
-	o.params = append(o.params, catalog.Property{Name: name, Value: v})
+	if len(p.unit) > 0 { // "VALUE UNIT"
+		p.value = append(append(append(p.value[:0], v...), ' '), p.unit...)
+		v = p.value
+	}
+	o.params = append(o.params, catalog.Property{Name: name, Value: p.params.String(v)})
 	return nil
-}
-
-// maxParamNames bounds the param names kept for reuse: a feed has a few
-// hundred; past the bound each name is allocated as it is read.
-const maxParamNames = 4096
-
-// paramName returns name as a string, shared by every offer with a param of
-// that name.
-func (p *parser) paramName(name []byte) string {
-	if s, ok := p.paramNames[string(name)]; ok {
-		return s
-	}
-	s := string(name)
-	if len(p.paramNames) < maxParamNames {
-		p.paramNames[s] = s
-	}
-	return s
 }
 
 // emit turns the offer read into an item or its problems.
