@@ -107,13 +107,19 @@ func TestDecoder(t *testing.T) {
 
 func TestFields(t *testing.T) {
 	var f Fields
-	if len(f.seen) != len(catalog.Fields) {
-		t.Fatalf("Fields tracks %d fields, catalog has %d", len(f.seen), len(catalog.Fields))
-	}
 	f.Add(&catalog.Item{SKU: "A", Quantity: catalog.Known(decimal.Zero), ImageURLs: []string{"u"}})
 	f.Add(&catalog.Item{SKU: "B", Properties: []catalog.Property{{Name: "a", Value: "b"}}, Warehouse: "1"})
 	if got := f.List(); !reflect.DeepEqual(got, []string{"sku", "quantity", "warehouse", "image_url", "properties"}) {
 		t.Errorf("List() = %q", got)
+	}
+	// Every field Add knows, in catalog order: a field added to the catalog
+	// must be added to Add.
+	one, n := catalog.Known(decimal.Zero), "x"
+	f.Add(&catalog.Item{SKU: n, Quantity: one, Warehouse: n, Available: catalog.FlagNo, Price: one, PurchasedPrice: one, Currency: n,
+		Name: n, Description: n, Category: n, Barcode: n, Weight: one, Length: one, Width: one, Height: one,
+		ImageURLs: []string{n}, ParentSKU: n, Properties: []catalog.Property{{Name: n, Value: n}}})
+	if got := f.List(); !reflect.DeepEqual(got, catalog.Fields) {
+		t.Errorf("List() = %q, want every field %q", got, catalog.Fields)
 	}
 }
 

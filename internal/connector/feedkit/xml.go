@@ -87,6 +87,11 @@ type Decoder struct {
 	bindings []binding         // namespace declarations in scope, innermost last
 	prefixes map[string]string // namespace URL → the prefix the file last declared for it
 	names    map[qname]string
+	// resolved holds the names last resolved: feeds repeat a few dozen
+	// element names, resolved again only when a declaration comes in or
+	// goes out of scope (scope counts those changes).
+	resolved [256]resolution
+	scope    int
 	buf      []byte
 	path     string // the last Path
 	pathBuf  []byte
@@ -171,21 +176,40 @@ func (d *Decoder) track(k xmlscan.Kind) {
 			switch {
 			case a.Name.Full == "xmlns":
 				d.bindings = append(d.bindings, binding{url: string(a.Value), depth: len(d.stack)})
+				d.scope++
 			case a.Name.Prefix == "xmlns":
 				url := string(a.Value)
 				d.bindings = append(d.bindings, binding{prefix: a.Name.Local, url: url, depth: len(d.stack)})
 				d.prefixes[url] = a.Name.Local
+				d.scope++
 			}
 		}
-		d.el = Element{Local: n.Local, Space: d.space(n), attrs: attrs}
-		d.el.Name = d.written(d.el.Space, n.Local)
-		d.stack = append(d.stack, d.el.Name)
+		r := &d.resolved[nameSlot(n.Full)]
+		if r.scope != d.scope || r.full != n.Full {
+			space := d.space(n)
+			*r = resolution{full: n.Full, space: space, written: d.written(space, n.Local), scope: d.scope}
+		}
+		d.el = Element{Name: r.written, Local: n.Local, Space: r.space, attrs: attrs}
+		d.stack = append(d.stack, r.written)
 	case xmlscan.EndElement:
 		d.stack = d.stack[:len(d.stack)-1]
 		for len(d.bindings) > 0 && d.bindings[len(d.bindings)-1].depth >= len(d.stack) {
 			d.bindings = d.bindings[:len(d.bindings)-1]
+			d.scope++
 		}
 	}
+}
+
+// resolution is an element name's namespace and written form, as resolved
+// while the namespace declarations in scope were those of scope.
+type resolution struct {
+	full, space, written string
+	scope                int
+}
+
+// nameSlot picks a name's place in Decoder.resolved.
+func nameSlot(full string) byte {
+	return byte(len(full)*7) ^ full[0] ^ full[len(full)-1]<<3
 }
 
 // space resolves an element name's namespace as encoding/xml does: the
@@ -337,8 +361,9 @@ func (d *Decoder) Skip() error {
 
 // Children calls fn with each child element of the element just opened, until
 // that element ends; text and other tokens between them are passed over. fn reads
-// (or skips) the child it is given.
-func (d *Decoder) Children(fn func(Element) error) error {
+// (or skips) the child it is given, which is the decoder's Element: reading
+// on overwrites it, so fn takes what it needs of it first.
+func (d *Decoder) Children(fn func(*Element) error) error {
 	for {
 		k, err := d.Next()
 		if err != nil {
@@ -348,7 +373,7 @@ func (d *Decoder) Children(fn func(Element) error) error {
 		case xmlscan.EndElement:
 			return nil
 		case xmlscan.StartElement:
-			if err := fn(d.el); err != nil {
+			if err := fn(&d.el); err != nil {
 				return err
 			}
 		}

@@ -235,7 +235,7 @@ func (p *parser) item(sink connector.Sink) error {
 }
 
 // child reads one element inside an item.
-func (p *parser) child(el feedkit.Element) error {
+func (p *parser) child(el *feedkit.Element) error {
 	d, it := p.d, &p.it
 	line, local := d.Line(), el.Local
 	var slot *feedkit.Value
@@ -299,11 +299,12 @@ func (p *parser) child(el feedkit.Element) error {
 			return nil
 		}
 	}
+	col := el.Name // el is the decoder's, overwritten by any element inside
 	text, err := d.RawText()
 	if err != nil {
 		return err
 	}
-	slot.Set(&p.arena, text, line, el.Name)
+	slot.Set(&p.arena, text, line, col)
 	return nil
 }
 

@@ -274,7 +274,7 @@ func (p *parser) offer(start feedkit.Element, sink connector.Sink) error {
 
 // child reads one element inside an offer. Its attributes are read before
 // its text, which may refill the decoder's buffer over the start tag.
-func (p *parser) child(el feedkit.Element) error {
+func (p *parser) child(el *feedkit.Element) error {
 	d, o := p.d, &p.o
 	line := d.Line()
 	var slot *feedkit.Value
@@ -333,7 +333,7 @@ func (p *parser) child(el feedkit.Element) error {
 }
 
 // language picks the slot of a name or description element.
-func language(el feedkit.Element, local string) int {
+func language(el *feedkit.Element, local string) int {
 	lang := ""
 	if i := strings.LastIndexByte(local, '_'); i >= 0 {
 		lang = local[i+1:]
@@ -353,7 +353,7 @@ func language(el feedkit.Element, local string) int {
 
 // param reads a <param name="..." unit="...">; the key param is also kept
 // apart. An offer keeps at most connector.MaxColumns params.
-func (p *parser) param(el feedkit.Element, line int) error {
+func (p *parser) param(el *feedkit.Element, line int) error {
 	o := &p.o
 	raw, _ := el.RawAttr("name")
 	name := p.params.String(feedkit.TrimSpaceBytes(raw))
