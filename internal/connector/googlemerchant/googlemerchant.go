@@ -237,7 +237,7 @@ func (p *parser) item(sink connector.Sink) error {
 // child reads one element inside an item.
 func (p *parser) child(el *feedkit.Element) error {
 	d, it := p.d, &p.it
-	line, local := d.Line(), el.Local
+	local := el.Local
 	var slot *feedkit.Value
 	if el.Space != Namespace {
 		switch local {
@@ -299,7 +299,9 @@ func (p *parser) child(el *feedkit.Element) error {
 			return nil
 		}
 	}
-	col := el.Name // el is the decoder's, overwritten by any element inside
+	// The start tag's line, counted only for a value kept; el is the
+	// decoder's, overwritten by any element inside.
+	line, col := d.Line(), el.Name
 	text, err := d.RawText()
 	if err != nil {
 		return err

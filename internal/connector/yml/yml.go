@@ -276,7 +276,6 @@ func (p *parser) offer(start feedkit.Element, sink connector.Sink) error {
 // its text, which may refill the decoder's buffer over the start tag.
 func (p *parser) child(el *feedkit.Element) error {
 	d, o := p.d, &p.o
-	line := d.Line()
 	var slot *feedkit.Value
 	switch local := el.Local; local {
 	case "price":
@@ -309,7 +308,7 @@ func (p *parser) child(el *feedkit.Element) error {
 		o.morePictures = o.morePictures || more
 		return nil
 	case "param":
-		return p.param(el, line)
+		return p.param(el, d.Line())
 	default:
 		for i, q := range quantityElems {
 			if local == q {
@@ -320,7 +319,7 @@ func (p *parser) child(el *feedkit.Element) error {
 			return d.Skip()
 		}
 	}
-	col := el.Name
+	line, col := d.Line(), el.Name // the start tag's line: counted only for a value kept
 	if lang, ok := el.Attr("lang"); ok {
 		col += `[@lang="` + lang + `"]`
 	}
