@@ -7,6 +7,7 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/numparse"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
 // Problem texts, as they appear in the plan's problems[].error.
@@ -285,6 +286,15 @@ func setNumber[T Text](it *catalog.Item, kind int, cell T, spreadsheet bool, mar
 		}
 		return shown, ErrNegativeNo
 	}
+	putNumber(it, kind, d)
+	if cur != "" && it.Currency == "" {
+		it.Currency = cur // "14.99 USD" in a price column with no currency column
+	}
+	return shown, nil
+}
+
+// putNumber stores a number in the field of its kind.
+func putNumber(it *catalog.Item, kind int, d decimal.Decimal) {
 	n := catalog.Known(d)
 	switch kind {
 	case kQuantity:
@@ -302,10 +312,6 @@ func setNumber[T Text](it *catalog.Item, kind int, cell T, spreadsheet bool, mar
 	case kHeight:
 		it.Height = n
 	}
-	if cur != "" && it.Currency == "" {
-		it.Currency = cur // "14.99 USD" in a price column with no currency column
-	}
-	return shown, nil
 }
 
 // NormalizeCurrency turns a currency sign or word into its ISO code ("грн" →

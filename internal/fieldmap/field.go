@@ -3,6 +3,7 @@ package fieldmap
 import (
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/numparse"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
 // Field is a canonical field by its place in catalog.Fields. Readers that know
@@ -46,6 +47,10 @@ func Set[T Text](it *catalog.Item, f Field, value T) error {
 	v := value[i:j]
 	switch kind := int(f); kind {
 	case kQuantity, kPrice, kPurchasedPrice, kWeight, kLength, kWidth, kHeight:
+		if d, ok := plainNumber(v); ok {
+			putNumber(it, kind, d)
+			return nil
+		}
 		_, err := setNumber(it, kind, v, false, numparse.AnyMark)
 		return err
 	case kAvailable:
@@ -55,3 +60,41 @@ func Set[T Text](it *catalog.Item, f Field, value T) error {
 	}
 	return setText(it, int(f), string(v))
 }
+
+// plainNumber reads the numbers feeds write most ("37", "537.50"): ASCII
+// digits with at most one '.' inside them, no leading zero but that of
+// "0.5", and not three digits after the '.' (which a column's mark settles,
+// "1.250"). numparse reads them as the same decimal; anything else is
+// reported not ok and left to numparse.
+func plainNumber[T Text](v T) (decimal.Decimal, bool) {
+	if len(v) == 0 || len(v) > maxPlainDigits {
+		return decimal.Zero, false
+	}
+	var coef int64
+	dot := -1
+	for k := 0; k < len(v); k++ {
+		switch c := v[k]; {
+		case c >= '0' && c <= '9':
+			coef = coef*10 + int64(c-'0')
+		case c == '.' && dot < 0 && k > 0 && k < len(v)-1:
+			dot = k
+		default:
+			return decimal.Zero, false
+		}
+	}
+	if v[0] == '0' && len(v) > 1 && dot != 1 {
+		return decimal.Zero, false
+	}
+	scale := 0
+	if dot >= 0 {
+		if scale = len(v) - dot - 1; scale == 3 {
+			return decimal.Zero, false
+		}
+	}
+	d, err := decimal.New(coef, scale)
+	return d, err == nil
+}
+
+// maxPlainDigits keeps plainNumber within the digits numparse reads exactly
+// (a spreadsheet's 15), the '.' included.
+const maxPlainDigits = 15
