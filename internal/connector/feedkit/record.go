@@ -198,15 +198,31 @@ func (b *Builder) Emit(sink connector.Sink) error {
 	return sink.Item(b.Item)
 }
 
-// urlSeparators are the bytes fieldmap.SplitURLs may split at.
-const urlSeparators = ";| \t\n\r,"
+// urlSeparator marks the bytes fieldmap.SplitURLs may split at.
+var urlSeparator = func() (t [256]bool) {
+	for _, c := range []byte(";| \t\n\r,") {
+		t[c] = true
+	}
+	return t
+}()
+
+// oneURL reports text that fieldmap.SplitURLs would return whole: not empty
+// and without a byte it may split at.
+func oneURL(text string) bool {
+	for i := 0; i < len(text); i++ {
+		if urlSeparator[text[i]] {
+			return false
+		}
+	}
+	return text != ""
+}
 
 // AddImages appends the URLs in text (one or several, separated as
 // fieldmap.SplitURLs splits them) to urls, keeping at most catalog.MaxImages;
 // more reports whether any was dropped.
 func AddImages(urls []string, text string) (out []string, more bool) {
 	// One URL, as nearly every feed writes it, needs no splitting.
-	if text != "" && !strings.ContainsAny(text, urlSeparators) {
+	if oneURL(text) {
 		if len(urls) == catalog.MaxImages {
 			return urls, true
 		}

@@ -397,8 +397,8 @@ func (p *parser) emit(offerPath string, sink connector.Sink) error {
 	}
 	sku := b.Item.SKU
 	qty, disagree := -1, false
-	for i, q := range o.quantities {
-		switch {
+	for i := range o.quantities {
+		switch q := &o.quantities[i]; {
 		case q.Blank():
 		case qty < 0:
 			qty = i
