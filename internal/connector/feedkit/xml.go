@@ -43,6 +43,13 @@ const MaxDepth = 64
 // scanner's, not copies: they are valid until the decoder reads on (Next,
 // Text, Skip), so a reader looks at them before reading the element's text.
 type Element struct {
+	*ElementName // shared by every element of that name in the same scope
+	attrs        []xmlscan.Attr
+}
+
+// ElementName is an element's name, resolved in the namespace declarations
+// in scope.
+type ElementName struct {
 	// Name is the name as the file writes it: with the prefix the file
 	// declared for its namespace ("g:id"), or the local name.
 	Name  string
@@ -50,7 +57,6 @@ type Element struct {
 	// Space is the namespace URL the element's prefix (or the default
 	// namespace) is bound to; an undeclared prefix stands for itself.
 	Space string
-	attrs []xmlscan.Attr
 }
 
 // Attr returns the value of the attribute with the given local name and no
@@ -90,7 +96,7 @@ type Decoder struct {
 	// resolved holds the names last resolved: feeds repeat a few dozen
 	// element names, resolved again only when a declaration comes in or
 	// goes out of scope (scope counts those changes).
-	resolved [256]resolution
+	resolved [256]*resolution
 	scope    int
 	buf      []byte
 	path     string // the last Path
@@ -117,7 +123,7 @@ type Options struct {
 // New returns a Decoder reading src, whose first bytes are head (from
 // connector.Input.Head, to read the XML declaration before decoding).
 func New(src io.Reader, head []byte, opt Options) (*Decoder, error) {
-	d := &Decoder{name: opt.Name, prefixes: map[string]string{}, names: map[qname]string{}}
+	d := &Decoder{name: opt.Name, prefixes: map[string]string{}, names: map[qname]string{}, el: Element{ElementName: &ElementName{}}}
 	enc := ""
 	if opt.Encoding != "" {
 		c, err := textenc.Canonical(opt.Encoding)
@@ -184,13 +190,17 @@ func (d *Decoder) track(k xmlscan.Kind) {
 				d.scope++
 			}
 		}
-		r := &d.resolved[nameSlot(n.Full)]
-		if r.scope != d.scope || r.full != n.Full {
+		slot := &d.resolved[nameSlot(n.Full)]
+		r := *slot
+		if r == nil || r.scope != d.scope || r.full != n.Full {
+			// A new resolution, not the old one changed: elements handed out
+			// keep theirs.
 			space := d.space(n)
-			*r = resolution{full: n.Full, space: space, written: d.written(space, n.Local), scope: d.scope}
+			r = &resolution{full: n.Full, scope: d.scope, name: ElementName{Name: d.written(space, n.Local), Local: n.Local, Space: space}}
+			*slot = r
 		}
-		d.el = Element{Name: r.written, Local: n.Local, Space: r.space, attrs: attrs}
-		d.stack = append(d.stack, r.written)
+		d.el = Element{ElementName: &r.name, attrs: attrs}
+		d.stack = append(d.stack, r.name.Name)
 	case xmlscan.EndElement:
 		d.stack = d.stack[:len(d.stack)-1]
 		for len(d.bindings) > 0 && d.bindings[len(d.bindings)-1].depth >= len(d.stack) {
@@ -203,8 +213,9 @@ func (d *Decoder) track(k xmlscan.Kind) {
 // resolution is an element name's namespace and written form, as resolved
 // while the namespace declarations in scope were those of scope.
 type resolution struct {
-	full, space, written string
-	scope                int
+	full  string
+	scope int
+	name  ElementName
 }
 
 // nameSlot picks a name's place in Decoder.resolved.
