@@ -167,3 +167,38 @@ func TestTokenLimit(t *testing.T) {
 		t.Errorf("%d tokens", n)
 	}
 }
+
+// TestElementsKeepTheirNames: an element kept while the decoder reads on
+// keeps its name and namespace, through names that share a cache slot and
+// through declarations coming into and going out of scope; each element's
+// name is resolved as in the scope it is read in.
+func TestElementsKeepTheirNames(t *testing.T) {
+	doc := `<r xmlns:g="urn:a"><g:item><currencyId/><categoryId/><currencyId/>` +
+		`<x xmlns:g="urn:b"><g:item/></x><g:item/></g:item></r>`
+	d, _ := New(strings.NewReader(doc), nil, Options{Name: "f.xml"})
+	var kept []Element
+	var got []string
+	for {
+		k, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == xmlscan.StartElement {
+			el := d.Element()
+			kept = append(kept, el)
+			got = append(got, el.Name+" "+el.Space)
+		}
+	}
+	want := []string{"r ", "g:item urn:a", "currencyId ", "categoryId ", "currencyId ", "x ", "g:item urn:b", "g:item urn:a"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("read %q, want %q", got, want)
+	}
+	for i, el := range kept {
+		if s := el.Name + " " + el.Space; s != want[i] {
+			t.Errorf("element %d is now %q, was %q", i, s, want[i])
+		}
+	}
+}

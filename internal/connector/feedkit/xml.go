@@ -96,11 +96,13 @@ type Decoder struct {
 	// resolved holds the names last resolved: feeds repeat a few dozen
 	// element names, resolved again only when a declaration comes in or
 	// goes out of scope (scope counts those changes).
-	resolved [256]*resolution
-	scope    int
-	buf      []byte
-	path     string // the last Path
-	pathBuf  []byte
+	resolved    [256]*resolution
+	scope       int
+	byName      map[string]*resolution // every name resolved in byNameScope
+	byNameScope int
+	buf         []byte
+	path        string // the last Path
+	pathBuf     []byte
 }
 
 // binding is a namespace prefix ("" for the default namespace) declared on
@@ -123,7 +125,7 @@ type Options struct {
 // New returns a Decoder reading src, whose first bytes are head (from
 // connector.Input.Head, to read the XML declaration before decoding).
 func New(src io.Reader, head []byte, opt Options) (*Decoder, error) {
-	d := &Decoder{name: opt.Name, prefixes: map[string]string{}, names: map[qname]string{}, el: Element{ElementName: &ElementName{}}}
+	d := &Decoder{name: opt.Name, prefixes: map[string]string{}, names: map[qname]string{}, byName: map[string]*resolution{}, el: Element{ElementName: &ElementName{}}}
 	enc := ""
 	if opt.Encoding != "" {
 		c, err := textenc.Canonical(opt.Encoding)
@@ -193,10 +195,7 @@ func (d *Decoder) track(k xmlscan.Kind) {
 		slot := &d.resolved[nameSlot(n.Full)]
 		r := *slot
 		if r == nil || r.scope != d.scope || r.full != n.Full {
-			// A new resolution, not the old one changed: elements handed out
-			// keep theirs.
-			space := d.space(n)
-			r = &resolution{full: n.Full, scope: d.scope, name: ElementName{Name: d.written(space, n.Local), Local: n.Local, Space: space}}
+			r = d.resolve(n)
 			*slot = r
 		}
 		d.el = Element{ElementName: &r.name, attrs: attrs}
@@ -220,7 +219,30 @@ type resolution struct {
 
 // nameSlot picks a name's place in Decoder.resolved.
 func nameSlot(full string) byte {
-	return byte(len(full)*7) ^ full[0] ^ full[len(full)-1]<<3
+	n := len(full)
+	return byte(n*7) ^ full[0] ^ full[n-1]<<3 ^ full[n/2]<<1
+}
+
+// maxResolved bounds the names resolved in one scope that are kept.
+const maxResolved = 1024
+
+// resolve returns the resolution of n in the declarations in scope, made
+// once per name and scope. It is never changed once made: elements handed
+// out keep theirs.
+func (d *Decoder) resolve(n xmlscan.Name) *resolution {
+	if d.byNameScope != d.scope {
+		clear(d.byName)
+		d.byNameScope = d.scope
+	}
+	if r, ok := d.byName[n.Full]; ok {
+		return r
+	}
+	space := d.space(n)
+	r := &resolution{full: n.Full, scope: d.scope, name: ElementName{Name: d.written(space, n.Local), Local: n.Local, Space: space}}
+	if len(d.byName) < maxResolved {
+		d.byName[n.Full] = r
+	}
+	return r
 }
 
 // space resolves an element name's namespace as encoding/xml does: the
