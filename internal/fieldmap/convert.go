@@ -7,6 +7,7 @@ import (
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/numparse"
+	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
 // Problem texts, as they appear in the plan's problems[].error.
@@ -234,21 +235,11 @@ func CapImages(it *catalog.Item) bool {
 // canonical field of it; the error is the problem's text. An empty value, or a
 // name that is not a canonical field, leaves the item unchanged.
 func SetValue(it *catalog.Item, field, value string) error {
-	value = trimmed(value)
 	kind, ok := fieldIndex[field]
-	if value == "" || !ok {
+	if !ok {
 		return nil
 	}
-	switch kind {
-	case kQuantity, kPrice, kPurchasedPrice, kWeight, kLength, kWidth, kHeight:
-		_, err := setNumber(it, kind, value, false, numparse.AnyMark)
-		return err
-	case kAvailable:
-		f, err := ParseFlag(value)
-		it.Available = f
-		return err
-	}
-	return setText(it, kind, value)
+	return Set(it, Field(kind), value)
 }
 
 // setText stores a trimmed, non-empty text value in a text, list or property
@@ -295,6 +286,15 @@ func setNumber[T Text](it *catalog.Item, kind int, cell T, spreadsheet bool, mar
 		}
 		return shown, ErrNegativeNo
 	}
+	putNumber(it, kind, d)
+	if cur != "" && it.Currency == "" {
+		it.Currency = cur // "14.99 USD" in a price column with no currency column
+	}
+	return shown, nil
+}
+
+// putNumber stores a number in the field of its kind.
+func putNumber(it *catalog.Item, kind int, d decimal.Decimal) {
 	n := catalog.Known(d)
 	switch kind {
 	case kQuantity:
@@ -312,10 +312,6 @@ func setNumber[T Text](it *catalog.Item, kind int, cell T, spreadsheet bool, mar
 	case kHeight:
 		it.Height = n
 	}
-	if cur != "" && it.Currency == "" {
-		it.Currency = cur // "14.99 USD" in a price column with no currency column
-	}
-	return shown, nil
 }
 
 // NormalizeCurrency turns a currency sign or word into its ISO code ("грн" →

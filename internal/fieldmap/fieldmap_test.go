@@ -2,12 +2,14 @@ package fieldmap
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
+	"github.com/keycrm-sync/keycrm-sync/internal/numparse"
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
 
@@ -536,5 +538,64 @@ func TestConvertAmbiguousSpreadsheet(t *testing.T) {
 		case tt.problem == "" && (len(probs) > 0 || it.Quantity != num(tt.want)):
 			t.Errorf("%s: item %+v problems %v", tt.cell, it, probs)
 		}
+	}
+}
+
+// TestSetBytes holds Set on bytes to SetValue on the same text, field by
+// field, errors included.
+func TestSetBytes(t *testing.T) {
+	values := []string{"", " ", "5", " 1 234,50 грн ", "-1", "12.5 USD", "1e3", "abc", "так", " out of stock ", "usd", "\u00a0X-1\u00a0",
+		"a; b|c, https://d", "Колір=синій; Розмір=42", "Колір", "\ufeff7\u200b", "1,250", "0"}
+	for f, name := range catalog.Fields {
+		if Field(f).String() != name {
+			t.Fatalf("Field(%d) = %s, want %s", f, Field(f), name)
+		}
+		for _, v := range values {
+			var want, got catalog.Item
+			wantErr := SetValue(&want, name, v)
+			gotErr := Set(&got, Field(f), []byte(v))
+			if !reflect.DeepEqual(got, want) || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+				t.Errorf("%s %q: Set gave %+v, %v; SetValue %+v, %v", name, v, got, gotErr, want, wantErr)
+			}
+		}
+	}
+}
+
+// TestPlainNumber holds the fast path of Set to numparse: every string of up
+// to six characters from digits, '.', ',' and '-' (and longer ones) that
+// plainNumber reads, numparse reads as the same decimal, with no error and
+// no currency, as a price and as a quantity.
+func TestPlainNumber(t *testing.T) {
+	alphabet := "0123456789.,-"
+	var all []string
+	var gen func(prefix string)
+	gen = func(prefix string) {
+		all = append(all, prefix)
+		if len(prefix) < 6 {
+			for i := range alphabet {
+				if prefix == "" || i < 3 || i >= 10 || len(prefix) < 4 { // fewer long digit runs
+					gen(prefix + alphabet[i:i+1])
+				}
+			}
+		}
+	}
+	gen("")
+	all = append(all, "123456789012345", "1234567890123.5", "12345678901234.5", "9999999999999999", "0.5", "0.050", "100.10", "1.2.3")
+	read := 0
+	for _, s := range all {
+		d, ok := plainNumber([]byte(s))
+		if !ok {
+			continue
+		}
+		read++
+		for _, price := range []bool{false, true} {
+			want, cur, err := numparse.Parse(s, numparse.Options{Currency: price, Decimal: numparse.AnyMark})
+			if err != nil || cur != "" || want != d {
+				t.Fatalf("%q: plainNumber %v; numparse %v %q %v", s, d, want, cur, err)
+			}
+		}
+	}
+	if read < 1000 {
+		t.Errorf("plainNumber read only %d of %d strings", read, len(all))
 	}
 }

@@ -107,13 +107,19 @@ func TestDecoder(t *testing.T) {
 
 func TestFields(t *testing.T) {
 	var f Fields
-	if len(f.seen) != len(catalog.Fields) {
-		t.Fatalf("Fields tracks %d fields, catalog has %d", len(f.seen), len(catalog.Fields))
-	}
 	f.Add(&catalog.Item{SKU: "A", Quantity: catalog.Known(decimal.Zero), ImageURLs: []string{"u"}})
 	f.Add(&catalog.Item{SKU: "B", Properties: []catalog.Property{{Name: "a", Value: "b"}}, Warehouse: "1"})
 	if got := f.List(); !reflect.DeepEqual(got, []string{"sku", "quantity", "warehouse", "image_url", "properties"}) {
 		t.Errorf("List() = %q", got)
+	}
+	// Every field Add knows, in catalog order: a field added to the catalog
+	// must be added to Add.
+	one, n := catalog.Known(decimal.Zero), "x"
+	f.Add(&catalog.Item{SKU: n, Quantity: one, Warehouse: n, Available: catalog.FlagNo, Price: one, PurchasedPrice: one, Currency: n,
+		Name: n, Description: n, Category: n, Barcode: n, Weight: one, Length: one, Width: one, Height: one,
+		ImageURLs: []string{n}, ParentSKU: n, Properties: []catalog.Property{{Name: n, Value: n}}})
+	if got := f.List(); !reflect.DeepEqual(got, catalog.Fields) {
+		t.Errorf("List() = %q, want every field %q", got, catalog.Fields)
 	}
 }
 
@@ -162,21 +168,37 @@ func TestTokenLimit(t *testing.T) {
 	}
 }
 
-// TestAttributesOutliveText: a reader looks at an element's attributes after
-// reading its text (YML's <param name="...">), by when the scanner has
-// refilled its buffer over the start tag.
-func TestAttributesOutliveText(t *testing.T) {
-	doc := `<r><p name="Колір" unit="см">` + strings.Repeat("x", 200<<10) + `</p><q a="1"/></r>`
+// TestElementsKeepTheirNames: an element kept while the decoder reads on
+// keeps its name and namespace, through names that share a cache slot and
+// through declarations coming into and going out of scope; each element's
+// name is resolved as in the scope it is read in.
+func TestElementsKeepTheirNames(t *testing.T) {
+	doc := `<r xmlns:g="urn:a"><g:item><currencyId/><categoryId/><currencyId/>` +
+		`<x xmlns:g="urn:b"><g:item/></x><g:item/></g:item></r>`
 	d, _ := New(strings.NewReader(doc), nil, Options{Name: "f.xml"})
-	d.Next()
-	d.Next()
-	el := d.Element()
-	if _, err := d.Text(); err != nil {
-		t.Fatal(err)
+	var kept []Element
+	var got []string
+	for {
+		k, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == xmlscan.StartElement {
+			el := d.Element()
+			kept = append(kept, el)
+			got = append(got, el.Name+" "+el.Space)
+		}
 	}
-	name, _ := el.Attr("name")
-	unit, _ := el.Attr("unit")
-	if name != "Колір" || unit != "см" {
-		t.Errorf("attributes after the text: %q %q", name, unit)
+	want := []string{"r ", "g:item urn:a", "currencyId ", "categoryId ", "currencyId ", "x ", "g:item urn:b", "g:item urn:a"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("read %q, want %q", got, want)
+	}
+	for i, el := range kept {
+		if s := el.Name + " " + el.Space; s != want[i] {
+			t.Errorf("element %d is now %q, was %q", i, s, want[i])
+		}
 	}
 }

@@ -9,36 +9,42 @@ import (
 
 // Fields collects the canonical fields a feed gave a value on any item, for
 // connector.SourceInfo.Fields.
-type Fields struct{ seen [18]bool }
+type Fields struct{ seen uint32 } // bit i: catalog.Fields[i]
 
 // Add marks the fields it holds.
 func (f *Fields) Add(it *catalog.Item) {
-	s := &f.seen
-	s[0] = s[0] || it.SKU != ""
-	s[1] = s[1] || it.Quantity.Known
-	s[2] = s[2] || it.Warehouse != ""
-	s[3] = s[3] || it.Available != catalog.FlagUnknown
-	s[4] = s[4] || it.Price.Known
-	s[5] = s[5] || it.PurchasedPrice.Known
-	s[6] = s[6] || it.Currency != ""
-	s[7] = s[7] || it.Name != ""
-	s[8] = s[8] || it.Description != ""
-	s[9] = s[9] || it.Category != ""
-	s[10] = s[10] || it.Barcode != ""
-	s[11] = s[11] || it.Weight.Known
-	s[12] = s[12] || it.Length.Known
-	s[13] = s[13] || it.Width.Known
-	s[14] = s[14] || it.Height.Known
-	s[15] = s[15] || len(it.ImageURLs) > 0
-	s[16] = s[16] || it.ParentSKU != ""
-	s[17] = s[17] || len(it.Properties) > 0
+	var m uint32
+	set := func(i uint, ok bool) {
+		if ok {
+			m |= 1 << i
+		}
+	}
+	set(0, it.SKU != "")
+	set(1, it.Quantity.Known)
+	set(2, it.Warehouse != "")
+	set(3, it.Available != catalog.FlagUnknown)
+	set(4, it.Price.Known)
+	set(5, it.PurchasedPrice.Known)
+	set(6, it.Currency != "")
+	set(7, it.Name != "")
+	set(8, it.Description != "")
+	set(9, it.Category != "")
+	set(10, it.Barcode != "")
+	set(11, it.Weight.Known)
+	set(12, it.Length.Known)
+	set(13, it.Width.Known)
+	set(14, it.Height.Known)
+	set(15, len(it.ImageURLs) > 0)
+	set(16, it.ParentSKU != "")
+	set(17, len(it.Properties) > 0)
+	f.seen |= m
 }
 
 // List returns the fields seen, in catalog.Fields order.
 func (f *Fields) List() []string {
 	var list []string
 	for i, name := range catalog.Fields {
-		if f.seen[i] {
+		if f.seen&(1<<i) != 0 {
 			list = append(list, name)
 		}
 	}

@@ -53,3 +53,51 @@ func plainEnds(first, prev, last byte) bool {
 	}
 	return prev != 0xC2 && prev != 0x80 && prev != 0x81 && prev != 0x9A
 }
+
+// Interner makes strings of the short texts records repeat (param names,
+// sizes, colours), one string for every record that repeats a text; the zero
+// Interner is ready to use. It holds at most maxInterned strings: past that,
+// or for a longer text, each call allocates.
+type Interner struct {
+	m map[string]string
+	// recent holds the strings last returned, by internSlot: most texts are
+	// found here, compared without being hashed.
+	recent [256]string
+}
+
+const (
+	maxInterned   = 4096
+	maxInternSize = 64
+)
+
+// String returns b as a string.
+func (in *Interner) String(b []byte) string {
+	if len(b) == 0 || len(b) > maxInternSize {
+		return string(b)
+	}
+	slot := &in.recent[internSlot(b)]
+	if *slot == string(b) {
+		return *slot
+	}
+	s, ok := in.m[string(b)]
+	if !ok {
+		s = string(b)
+		if in.m == nil {
+			in.m = map[string]string{}
+		}
+		if len(in.m) >= maxInterned {
+			return s
+		}
+		in.m[s] = s
+	}
+	*slot = s
+	return s
+}
+
+// internSlot picks a text's place in Interner.recent from its length and
+// its last two bytes (the first byte of a Cyrillic word is nearly always
+// the same).
+func internSlot(b []byte) byte {
+	n := len(b)
+	return byte(n*31) ^ b[n-1] ^ b[max(n-2, 0)]<<2
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unsafe"
 )
 
 // trimCases put every white-space character, and the letters whose bytes
@@ -50,4 +51,31 @@ func FuzzTrimSpace(f *testing.F) {
 			t.Fatalf("TrimSpaceBytes(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// TestInterner: a text comes back equal, one string for each repeated text
+// (found in recent slots and in the map, with colliding slots), whatever
+// buffer it was read from.
+func TestInterner(t *testing.T) {
+	var in Interner
+	texts := []string{"", "36", "37", "синій", "червоний", "Розмір", "Колір", "36", strings.Repeat("x", 100), "a", "b", "синій"}
+	first := map[string]string{}
+	for round := range 3 {
+		for _, s := range texts {
+			buf := []byte(s)
+			got := in.String(buf)
+			for i := range buf { // the buffer, overwritten by the next token
+				buf[i] = 'z'
+			}
+			if got != s {
+				t.Fatalf("round %d: %q, want %q", round, got, s)
+			}
+			if f, ok := first[s]; ok && len(s) > 0 && len(s) <= maxInternSize && unsafe.StringData(f) != unsafe.StringData(got) {
+				t.Errorf("round %d: %q made again", round, s)
+			}
+			if _, ok := first[s]; !ok {
+				first[s] = got
+			}
+		}
+	}
 }

@@ -27,7 +27,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
@@ -40,10 +39,17 @@ import (
 // limit is an attack or a corrupted file.
 const MaxDepth = 64
 
-// Element is a start element as the readers see it. Its attributes stay
-// valid until the element ends, so that a reader may look at them after
-// reading the element's text.
+// Element is a start element as the readers see it. Its attributes are the
+// scanner's, not copies: they are valid until the decoder reads on (Next,
+// Text, Skip), so a reader looks at them before reading the element's text.
 type Element struct {
+	*ElementName // shared by every element of that name in the same scope
+	attrs        []xmlscan.Attr
+}
+
+// ElementName is an element's name, resolved in the namespace declarations
+// in scope.
+type ElementName struct {
 	// Name is the name as the file writes it: with the prefix the file
 	// declared for its namespace ("g:id"), or the local name.
 	Name  string
@@ -51,7 +57,6 @@ type Element struct {
 	// Space is the namespace URL the element's prefix (or the default
 	// namespace) is bound to; an undeclared prefix stands for itself.
 	Space string
-	attrs []xmlscan.Attr
 }
 
 // Attr returns the value of the attribute with the given local name and no
@@ -61,8 +66,8 @@ func (e Element) Attr(local string) (string, bool) {
 	return string(v), ok
 }
 
-// RawAttr is Attr as bytes, valid until the element ends: for a value that
-// is compared or looked up rather than kept.
+// RawAttr is Attr as bytes, valid as long as the attributes: for a value
+// that is compared or looked up rather than kept.
 func (e Element) RawAttr(local string) ([]byte, bool) {
 	for _, a := range e.attrs {
 		if a.Name.Local == local && a.Name.Prefix == "" {
@@ -85,13 +90,19 @@ type Decoder struct {
 	forced   string // --encoding, canonical
 	el       Element
 	stack    []string
-	levels   []attrStore       // per depth, the attributes of the element open there
 	bindings []binding         // namespace declarations in scope, innermost last
 	prefixes map[string]string // namespace URL → the prefix the file last declared for it
 	names    map[qname]string
-	buf      []byte
-	path     string // the last Path
-	pathBuf  []byte
+	// resolved holds the names last resolved: feeds repeat a few dozen
+	// element names, resolved again only when a declaration comes in or
+	// goes out of scope (scope counts those changes).
+	resolved    [256]*resolution
+	scope       int
+	byName      map[string]*resolution // every name resolved in byNameScope
+	byNameScope int
+	buf         []byte
+	path        string // the last Path
+	pathBuf     []byte
 }
 
 // binding is a namespace prefix ("" for the default namespace) declared on
@@ -102,33 +113,6 @@ type binding struct {
 }
 
 type qname struct{ space, local string }
-
-// attrStore holds one open element's attributes, copied out of the scanner's
-// buffer, which the next token overwrites; its storage is reused by the next
-// element at the same depth.
-type attrStore struct {
-	attrs []xmlscan.Attr
-	data  []byte
-}
-
-// keep copies attrs into the store and returns the copies.
-func (st *attrStore) keep(attrs []xmlscan.Attr) []xmlscan.Attr {
-	if len(attrs) == 0 { // most elements
-		st.attrs = st.attrs[:0]
-		return st.attrs
-	}
-	size := 0
-	for _, a := range attrs {
-		size += len(a.Value)
-	}
-	st.attrs, st.data = append(st.attrs[:0], attrs...), slices.Grow(st.data[:0], size)
-	for i, a := range attrs {
-		start := len(st.data)
-		st.data = append(st.data, a.Value...)
-		st.attrs[i].Value = st.data[start:len(st.data):len(st.data)]
-	}
-	return st.attrs
-}
 
 // Options configure a Decoder.
 type Options struct {
@@ -141,7 +125,7 @@ type Options struct {
 // New returns a Decoder reading src, whose first bytes are head (from
 // connector.Input.Head, to read the XML declaration before decoding).
 func New(src io.Reader, head []byte, opt Options) (*Decoder, error) {
-	d := &Decoder{name: opt.Name, prefixes: map[string]string{}, names: map[qname]string{}}
+	d := &Decoder{name: opt.Name, prefixes: map[string]string{}, names: map[qname]string{}, byName: map[string]*resolution{}, el: Element{ElementName: &ElementName{}}}
 	enc := ""
 	if opt.Encoding != "" {
 		c, err := textenc.Canonical(opt.Encoding)
@@ -195,30 +179,70 @@ func (d *Decoder) Next() (xmlscan.Kind, error) {
 func (d *Decoder) track(k xmlscan.Kind) {
 	switch k {
 	case xmlscan.StartElement:
-		n := d.s.Name()
-		if len(d.levels) == len(d.stack) {
-			d.levels = append(d.levels, attrStore{})
-		}
-		attrs := d.levels[len(d.stack)].keep(d.s.Attrs())
+		n, attrs := d.s.Name(), d.s.Attrs()
 		for _, a := range attrs {
 			switch {
 			case a.Name.Full == "xmlns":
 				d.bindings = append(d.bindings, binding{url: string(a.Value), depth: len(d.stack)})
+				d.scope++
 			case a.Name.Prefix == "xmlns":
 				url := string(a.Value)
 				d.bindings = append(d.bindings, binding{prefix: a.Name.Local, url: url, depth: len(d.stack)})
 				d.prefixes[url] = a.Name.Local
+				d.scope++
 			}
 		}
-		d.el = Element{Local: n.Local, Space: d.space(n), attrs: attrs}
-		d.el.Name = d.written(d.el.Space, n.Local)
-		d.stack = append(d.stack, d.el.Name)
+		slot := &d.resolved[nameSlot(n.Full)]
+		r := *slot
+		if r == nil || r.scope != d.scope || r.full != n.Full {
+			r = d.resolve(n)
+			*slot = r
+		}
+		d.el = Element{ElementName: &r.name, attrs: attrs}
+		d.stack = append(d.stack, r.name.Name)
 	case xmlscan.EndElement:
 		d.stack = d.stack[:len(d.stack)-1]
 		for len(d.bindings) > 0 && d.bindings[len(d.bindings)-1].depth >= len(d.stack) {
 			d.bindings = d.bindings[:len(d.bindings)-1]
+			d.scope++
 		}
 	}
+}
+
+// resolution is an element name's namespace and written form, as resolved
+// while the namespace declarations in scope were those of scope.
+type resolution struct {
+	full  string
+	scope int
+	name  ElementName
+}
+
+// nameSlot picks a name's place in Decoder.resolved.
+func nameSlot(full string) byte {
+	n := len(full)
+	return byte(n*7) ^ full[0] ^ full[n-1]<<3 ^ full[n/2]<<1
+}
+
+// maxResolved bounds the names resolved in one scope that are kept.
+const maxResolved = 1024
+
+// resolve returns the resolution of n in the declarations in scope, made
+// once per name and scope. It is never changed once made: elements handed
+// out keep theirs.
+func (d *Decoder) resolve(n xmlscan.Name) *resolution {
+	if d.byNameScope != d.scope {
+		clear(d.byName)
+		d.byNameScope = d.scope
+	}
+	if r, ok := d.byName[n.Full]; ok {
+		return r
+	}
+	space := d.space(n)
+	r := &resolution{full: n.Full, scope: d.scope, name: ElementName{Name: d.written(space, n.Local), Local: n.Local, Space: space}}
+	if len(d.byName) < maxResolved {
+		d.byName[n.Full] = r
+	}
+	return r
 }
 
 // space resolves an element name's namespace as encoding/xml does: the
@@ -258,7 +282,7 @@ func (d *Decoder) written(space, local string) string {
 }
 
 // Element is the start element Next returned last; its attributes are valid
-// until the next call to Next.
+// until the decoder reads on.
 func (d *Decoder) Element() Element { return d.el }
 
 func (d *Decoder) wrap(err error) error {
@@ -317,27 +341,34 @@ func (d *Decoder) Parent() string {
 // character data and CDATA, with the text of any nested elements (HTML written
 // without CDATA) run together. The text is returned as found, untrimmed.
 func (d *Decoder) Text() (string, error) {
+	text, err := d.RawText()
+	return string(text), err
+}
+
+// RawText is Text as bytes of the decoder's buffers, valid until it reads on:
+// for a value that is parsed, compared or copied rather than kept as it is.
+func (d *Decoder) RawText() ([]byte, error) {
 	if text, ok := d.s.Leaf(); ok { // most elements: text, then their end
 		d.track(xmlscan.EndElement)
-		return string(text), nil
+		return text, nil
 	}
 	d.buf = d.buf[:0]
 	for depth := 1; ; {
 		k, err := d.Next() // never io.EOF: an element is open
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		switch k {
 		case xmlscan.StartElement:
 			depth++
 		case xmlscan.EndElement:
 			if depth--; depth == 0 {
-				return string(d.buf), nil
+				return d.buf, nil
 			}
 		case xmlscan.Text:
 			t := d.s.Text()
 			if len(d.buf)+len(t) > connector.MaxRecordBytes {
-				return "", fmt.Errorf("read %s line %d: %w: a text longer than %d bytes", d.name, d.s.Line(), connector.ErrTooLarge, connector.MaxRecordBytes)
+				return nil, fmt.Errorf("read %s line %d: %w: a text longer than %d bytes", d.name, d.s.Line(), connector.ErrTooLarge, connector.MaxRecordBytes)
 			}
 			d.buf = append(d.buf, t...)
 		}
@@ -363,8 +394,9 @@ func (d *Decoder) Skip() error {
 
 // Children calls fn with each child element of the element just opened, until
 // that element ends; text and other tokens between them are passed over. fn reads
-// (or skips) the child it is given.
-func (d *Decoder) Children(fn func(Element) error) error {
+// (or skips) the child it is given, which is the decoder's Element: reading
+// on overwrites it, so fn takes what it needs of it first.
+func (d *Decoder) Children(fn func(*Element) error) error {
 	for {
 		k, err := d.Next()
 		if err != nil {
@@ -374,7 +406,7 @@ func (d *Decoder) Children(fn func(Element) error) error {
 		case xmlscan.EndElement:
 			return nil
 		case xmlscan.StartElement:
-			if err := fn(d.el); err != nil {
+			if err := fn(&d.el); err != nil {
 				return err
 			}
 		}

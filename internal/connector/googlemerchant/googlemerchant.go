@@ -31,10 +31,12 @@
 package googlemerchant
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
@@ -205,7 +207,11 @@ type parser struct {
 	name   string
 	items  int
 	it     item
+	arena  feedkit.Arena // the item's values
 	b      feedkit.Builder
+	avail  availMemo
+	codes  codeMemo
+	values feedkit.Interner // property names and values
 	fields feedkit.Fields
 	stock  feedkit.Stock
 
@@ -220,6 +226,7 @@ var variantAttrs = map[string]bool{"color": true, "size": true, "material": true
 func (p *parser) item(sink connector.Sink) error {
 	d, it := p.d, &p.it
 	*it = item{line: d.Line(), images: it.images[:0], props: it.props[:0]}
+	p.arena.Reset()
 	path := d.Path()
 	if err := d.Children(p.child); err != nil {
 		return err
@@ -228,9 +235,9 @@ func (p *parser) item(sink connector.Sink) error {
 }
 
 // child reads one element inside an item.
-func (p *parser) child(el feedkit.Element) error {
+func (p *parser) child(el *feedkit.Element) error {
 	d, it := p.d, &p.it
-	line, local := d.Line(), el.Local
+	local := el.Local
 	var slot *feedkit.Value
 	if el.Space != Namespace {
 		switch local {
@@ -284,7 +291,7 @@ func (p *parser) child(el feedkit.Element) error {
 			if !variantAttrs[local] {
 				return d.Skip()
 			}
-			text, err := d.Text()
+			text, err := d.RawText()
 			if err != nil {
 				return err
 			}
@@ -292,18 +299,21 @@ func (p *parser) child(el feedkit.Element) error {
 			return nil
 		}
 	}
-	text, err := d.Text()
+	// The start tag's line, counted only for a value kept; el is the
+	// decoder's, overwritten by any element inside.
+	line, col := d.Line(), el.Name
+	text, err := d.RawText()
 	if err != nil {
 		return err
 	}
-	slot.Set(text, line, el.Name)
+	slot.Set(&p.arena, text, line, col)
 	return nil
 }
 
 // detail reads a g:product_detail group (section_name, attribute_name,
 // attribute_value) into a property.
 func (p *parser) detail() error {
-	var name, value string
+	var name, value []byte
 	for {
 		k, err := p.d.Next()
 		if err != nil {
@@ -311,28 +321,28 @@ func (p *parser) detail() error {
 		}
 		switch k {
 		case xmlscan.EndElement:
-			p.property(name, value)
+			p.property(p.values.String(name), value)
 			return nil
 		case xmlscan.StartElement:
 			local := p.d.Element().Local
-			text, err := p.d.Text()
+			text, err := p.d.RawText()
 			if err != nil {
 				return err
 			}
 			switch local {
 			case "attribute_name":
-				name = text
+				name = p.arena.Keep(text)
 			case "attribute_value":
-				value = text
+				value = p.arena.Keep(text)
 			}
 		}
 	}
 }
 
-func (p *parser) property(name, value string) {
-	name, value = feedkit.TrimSpace(name), feedkit.TrimSpace(value)
-	if name != "" && value != "" && len(p.it.props) < connector.MaxColumns {
-		p.it.props = append(p.it.props, catalog.Property{Name: name, Value: value})
+func (p *parser) property(name string, value []byte) {
+	name, value = feedkit.TrimSpace(name), feedkit.TrimSpaceBytes(value)
+	if name != "" && len(value) > 0 && len(p.it.props) < connector.MaxColumns {
+		p.it.props = append(p.it.props, catalog.Property{Name: name, Value: p.values.String(value)})
 	}
 }
 
@@ -348,38 +358,38 @@ func (p *parser) emit(path string, sink connector.Sink) error {
 	default:
 		b.SKU(it.id, "g:id")
 	}
-	b.Set(catalog.FieldQuantity, it.quantity)
-	b.Set(catalog.FieldWarehouse, it.store)
+	b.Set(fieldmap.Quantity, it.quantity)
+	b.Set(fieldmap.Warehouse, it.store)
 	if it.availability.Found {
-		if f, ok := availability(it.availability.Text); ok {
+		if f, ok := p.avail.parse(it.availability.Text); ok {
 			b.Item.Available = f
 		} else {
-			b.Problem(catalog.FieldAvailable, it.availability, fieldmap.ErrFlag.Error())
+			b.Problem(fieldmap.Available, it.availability, fieldmap.ErrFlag.Error())
 		}
 	}
-	p.amount(catalog.FieldPrice, it.price)
-	p.amount(catalog.FieldPurchasedPrice, it.cost)
+	p.amount(fieldmap.Price, it.price)
+	p.amount(fieldmap.PurchasedPrice, it.cost)
 	if !it.salePrice.Blank() {
 		p.sale.Add(b.Item.SKU)
 	}
-	for _, v := range it.title {
-		if !v.Blank() {
-			b.Set(catalog.FieldName, v)
+	for i := range it.title {
+		if !it.title[i].Blank() {
+			b.Set(fieldmap.Name, it.title[i])
 			break
 		}
 	}
-	for _, v := range it.description {
-		if !v.Blank() {
-			b.Set(catalog.FieldDescription, v)
+	for i := range it.description {
+		if !it.description[i].Blank() {
+			b.Set(fieldmap.Description, it.description[i])
 			break
 		}
 	}
 	if !it.productType.Blank() {
-		levels := strings.Split(it.productType.Text, ">")
-		b.SetText(catalog.FieldCategory, levels[len(levels)-1], it.productType)
+		last := it.productType.Text[bytes.LastIndexByte(it.productType.Text, '>')+1:] // the deepest level
+		b.SetText(fieldmap.Category, last, it.productType)
 	}
-	b.Set(catalog.FieldBarcode, it.gtin)
-	b.Set(catalog.FieldParentSKU, it.group)
+	b.Set(fieldmap.Barcode, it.gtin)
+	b.Set(fieldmap.ParentSKU, it.group)
 	b.Images(it.images)
 	if it.moreImages {
 		p.capped.Add(b.Item.SKU)
@@ -394,33 +404,81 @@ func (p *parser) emit(path string, sink connector.Sink) error {
 
 // amount stores a Google price, "14.99 USD": the amount in field and the
 // ISO code as the item's currency (the first price's code wins).
-func (p *parser) amount(field string, v feedkit.Value) {
+func (p *parser) amount(field fieldmap.Field, v feedkit.Value) {
 	if v.Blank() {
 		return
 	}
 	text, code := splitCode(v.Text)
-	if p.b.SetText(field, text, v) && code != "" && p.b.Item.Currency == "" {
-		p.b.Item.Currency = code
+	if p.b.SetText(field, text, v) && code != nil && p.b.Item.Currency == "" {
+		p.b.Item.Currency = p.codes.upper(code)
 	}
 }
 
 // splitCode splits "14.99 USD" (or "USD 14.99") into the amount and the
 // three-letter currency code; other forms ("₴14.99", "14.99") are left to
 // the number parser whole.
-func splitCode(s string) (amount, code string) {
-	f := strings.Fields(s)
-	if len(f) == 2 {
+func splitCode(s []byte) (amount, code []byte) {
+	f, ok := twoFields(s)
+	if ok {
 		switch {
 		case isCode(f[1]):
-			return f[0], strings.ToUpper(f[1])
+			return f[0], f[1]
 		case isCode(f[0]):
-			return f[1], strings.ToUpper(f[0])
+			return f[1], f[0]
 		}
 	}
-	return s, ""
+	return s, nil
 }
 
-func isCode(s string) bool {
+// twoFields splits s at white space as bytes.Fields does, when it holds
+// exactly two fields; it allocates nothing.
+func twoFields(s []byte) (f [2][]byte, ok bool) {
+	for _, c := range s {
+		if c >= utf8.RuneSelf { // Unicode white space: bytes.Fields decides
+			all := bytes.Fields(s)
+			if len(all) != 2 {
+				return f, false
+			}
+			return [2][]byte{all[0], all[1]}, true
+		}
+	}
+	n := 0
+	for i := 0; i < len(s); {
+		for i < len(s) && asciiSpace(s[i]) {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
+		j := i
+		for j < len(s) && !asciiSpace(s[j]) {
+			j++
+		}
+		if n == 2 {
+			return f, false
+		}
+		f[n], n, i = s[i:j], n+1, j
+	}
+	return f, n == 2
+}
+
+// asciiSpace is unicode.IsSpace for ASCII bytes.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// codeMemo is the last currency code of a price, upper-cased: a feed writes
+// the same one on every item.
+type codeMemo struct{ raw, code string }
+
+func (m *codeMemo) upper(code []byte) string {
+	if m.raw != string(code) || m.code == "" {
+		m.raw, m.code = string(code), strings.ToUpper(string(code))
+	}
+	return m.code
+}
+
+func isCode(s []byte) bool {
 	if len(s) != 3 {
 		return false
 	}
@@ -432,11 +490,21 @@ func isCode(s string) bool {
 	return true
 }
 
-// availability reads g:availability ("in stock", "in_stock", "preorder", ...)
-// through the shared flag words.
-func availability(v string) (catalog.Flag, bool) {
-	f, err := fieldmap.ParseFlag(v)
-	return f, err == nil
+// availMemo reads g:availability ("in stock", "in_stock", "preorder", ...)
+// through the shared flag words, parsing again only when the text changes.
+type availMemo struct {
+	text string
+	flag catalog.Flag
+	ok   bool
+	set  bool
+}
+
+func (m *availMemo) parse(v []byte) (catalog.Flag, bool) {
+	if !m.set || m.text != string(v) {
+		f, err := fieldmap.ParseFlag(string(v))
+		*m = availMemo{text: string(v), flag: f, ok: err == nil, set: true}
+	}
+	return m.flag, m.ok
 }
 
 // notes explains what the operator should know about the feed read.

@@ -3,6 +3,7 @@ package yml
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
@@ -16,6 +17,9 @@ import (
 func FuzzRead(f *testing.F) {
 	f.Add([]byte(feed(`<offer id="A" available="true" group_id="G"><stock_quantity>1,5</stock_quantity><price>10</price><param name="Артикул">P</param><picture>u1; u2</picture></offer>`)), uint8(0))
 	f.Add([]byte("<yml_catalog><offers><offer id=\"1\"><name lang=\"ua\">x</name><vendorCode>V</vendorCode><quantity>-1</quantity></offer></offers></yml_catalog>"), uint8(1))
+	// Plain numbers and their neighbours (read without numparse or not), a
+	// param value past the interned length, a nested value copied whole.
+	f.Add([]byte(feed(`<offer id="A"><price>0.5</price><quantity>007</quantity><purchase_price>1.250</purchase_price><param name="Опис" unit="шт">`+strings.Repeat("д", 40)+`</param><description>a<b>b</b></description></offer>`)), uint8(2))
 	f.Fuzz(func(t *testing.T, data []byte, key uint8) {
 		keys := []string{"", "vendorCode", "param:Артикул", "article"}
 		loc, _ := connector.ParseLocation("-")

@@ -35,6 +35,7 @@
 package yml
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -43,6 +44,7 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector"
 	"github.com/keycrm-sync/keycrm-sync/internal/connector/feedkit"
+	"github.com/keycrm-sync/keycrm-sync/internal/fieldmap"
 	"github.com/keycrm-sync/keycrm-sync/internal/textenc"
 	"github.com/keycrm-sync/keycrm-sync/internal/xmlscan"
 )
@@ -143,7 +145,7 @@ func (r *reader) read(ctx context.Context, sink connector.Sink) error {
 	if err != nil {
 		return err
 	}
-	p := &parser{d: d, key: r.key, name: name, categories: map[string]string{}, paramNames: map[string]string{}}
+	p := &parser{d: d, key: r.key, name: name, categories: map[string]string{}}
 	defer func() {
 		r.info.Encoding = d.Encoding()
 		r.info.Fields = p.fields.List()
@@ -231,10 +233,13 @@ type parser struct {
 	key        key
 	name       string
 	categories map[string]string
-	paramNames map[string]string
+	params     feedkit.Interner // param names and values
+	unit       []byte           // a param's unit, copied out of its start tag
+	value      []byte           // a param's value with its unit
 	fields     feedkit.Fields
 	offers     int
 	o          offer
+	arena      feedkit.Arena // the offer's values
 	b          feedkit.Builder
 	stock      feedkit.Stock
 
@@ -246,6 +251,7 @@ func (p *parser) offer(start feedkit.Element, sink connector.Sink) error {
 	d := p.d
 	o := &p.o
 	*o = offer{line: d.Line(), pictures: o.pictures[:0], params: o.params[:0]}
+	p.arena.Reset()
 	offerPath := d.Path()
 	for _, a := range start.Attrs() {
 		if a.Name.Prefix != "" {
@@ -253,11 +259,11 @@ func (p *parser) offer(start feedkit.Element, sink connector.Sink) error {
 		}
 		switch a.Name.Local {
 		case "id":
-			o.id.Set(string(a.Value), o.line, "@id")
+			o.id.Set(&p.arena, a.Value, o.line, "@id")
 		case "available":
-			o.available.Set(string(a.Value), o.line, "@available")
+			o.available.Set(&p.arena, a.Value, o.line, "@available")
 		case "group_id":
-			o.groupID.Set(string(a.Value), o.line, "@group_id")
+			o.groupID.Set(&p.arena, a.Value, o.line, "@group_id")
 		}
 	}
 	if err := d.Children(p.child); err != nil {
@@ -266,10 +272,10 @@ func (p *parser) offer(start feedkit.Element, sink connector.Sink) error {
 	return p.emit(offerPath, sink)
 }
 
-// child reads one element inside an offer.
-func (p *parser) child(el feedkit.Element) error {
+// child reads one element inside an offer. Its attributes are read before
+// its text, which may refill the decoder's buffer over the start tag.
+func (p *parser) child(el *feedkit.Element) error {
 	d, o := p.d, &p.o
-	line := d.Line()
 	var slot *feedkit.Value
 	switch local := el.Local; local {
 	case "price":
@@ -302,7 +308,7 @@ func (p *parser) child(el feedkit.Element) error {
 		o.morePictures = o.morePictures || more
 		return nil
 	case "param":
-		return p.param(el, line)
+		return p.param(el, d.Line())
 	default:
 		for i, q := range quantityElems {
 			if local == q {
@@ -313,20 +319,20 @@ func (p *parser) child(el feedkit.Element) error {
 			return d.Skip()
 		}
 	}
-	text, err := d.Text()
-	if err != nil {
-		return err
-	}
-	col := el.Name
+	line, col := d.Line(), el.Name // the start tag's line: counted only for a value kept
 	if lang, ok := el.Attr("lang"); ok {
 		col += `[@lang="` + lang + `"]`
 	}
-	slot.Set(text, line, col)
+	text, err := d.RawText()
+	if err != nil {
+		return err
+	}
+	slot.Set(&p.arena, text, line, col)
 	return nil
 }
 
 // language picks the slot of a name or description element.
-func language(el feedkit.Element, local string) int {
+func language(el *feedkit.Element, local string) int {
 	lang := ""
 	if i := strings.LastIndexByte(local, '_'); i >= 0 {
 		lang = local[i+1:]
@@ -346,46 +352,33 @@ func language(el feedkit.Element, local string) int {
 
 // param reads a <param name="..." unit="...">; the key param is also kept
 // apart. An offer keeps at most connector.MaxColumns params.
-func (p *parser) param(el feedkit.Element, line int) error {
+func (p *parser) param(el *feedkit.Element, line int) error {
 	o := &p.o
-	text, err := p.d.Text()
+	raw, _ := el.RawAttr("name")
+	name := p.params.String(feedkit.TrimSpaceBytes(raw))
+	raw, _ = el.RawAttr("unit")
+	p.unit = append(p.unit[:0], feedkit.TrimSpaceBytes(raw)...) // the text may refill the buffer under it
+	text, err := p.d.RawText()
 	if err != nil {
 		return err
 	}
-	raw, _ := el.RawAttr("name")
-	name, v := p.paramName(feedkit.TrimSpaceBytes(raw)), feedkit.TrimSpace(text)
 	if p.key.elem == "param" && strings.EqualFold(name, p.key.param) {
-		o.kp.Set(text, line, `param[@name="`+name+`"]`)
+		o.kp.Set(&p.arena, text, line, `param[@name="`+name+`"]`)
 	}
-	if name == "" || v == "" {
+	v := feedkit.TrimSpaceBytes(text)
+	if name == "" || len(v) == 0 {
 		return nil
-	}
-	if unit, _ := el.Attr("unit"); strings.TrimSpace(unit) != "" {
-		v += " " + strings.TrimSpace(unit)
 	}
 	if len(o.params) == connector.MaxColumns {
 		o.droppedParams++
 		return nil
 	}
-	o.params = append(o.params, catalog.Property{Name: name, Value: v})
+	if len(p.unit) > 0 { // "VALUE UNIT"
+		p.value = append(append(append(p.value[:0], v...), ' '), p.unit...)
+		v = p.value
+	}
+	o.params = append(o.params, catalog.Property{Name: name, Value: p.params.String(v)})
 	return nil
-}
-
-// maxParamNames bounds the param names kept for reuse: a feed has a few
-// hundred; past the bound each name is allocated as it is read.
-const maxParamNames = 4096
-
-// paramName returns name as a string, shared by every offer with a param of
-// that name.
-func (p *parser) paramName(name []byte) string {
-	if s, ok := p.paramNames[string(name)]; ok {
-		return s
-	}
-	s := string(name)
-	if len(p.paramNames) < maxParamNames {
-		p.paramNames[s] = s
-	}
-	return s
 }
 
 // emit turns the offer read into an item or its problems.
@@ -404,41 +397,41 @@ func (p *parser) emit(offerPath string, sink connector.Sink) error {
 	}
 	sku := b.Item.SKU
 	qty, disagree := -1, false
-	for i, q := range o.quantities {
-		switch {
+	for i := range o.quantities {
+		switch q := &o.quantities[i]; {
 		case q.Blank():
 		case qty < 0:
 			qty = i
-		case feedkit.TrimSpace(q.Text) != feedkit.TrimSpace(o.quantities[qty].Text) && !disagree:
+		case !bytes.Equal(feedkit.TrimSpaceBytes(q.Text), feedkit.TrimSpaceBytes(o.quantities[qty].Text)) && !disagree:
 			disagree = true
 			p.disagree.Add(sku)
 		}
 	}
 	if qty >= 0 {
-		b.Set(catalog.FieldQuantity, o.quantities[qty])
+		b.Set(fieldmap.Quantity, o.quantities[qty])
 	}
-	b.Set(catalog.FieldAvailable, o.available)
-	b.Set(catalog.FieldCurrency, o.currency) // before the prices: a currency in a price does not override it
-	b.Set(catalog.FieldPrice, o.price)
-	b.Set(catalog.FieldPurchasedPrice, o.purchase)
-	b.Set(catalog.FieldBarcode, o.barcode)
-	b.Set(catalog.FieldParentSKU, o.groupID)
-	for _, n := range o.names {
-		if !n.Blank() {
-			b.Set(catalog.FieldName, n)
+	b.Set(fieldmap.Available, o.available)
+	b.Set(fieldmap.Currency, o.currency) // before the prices: a currency in a price does not override it
+	b.Set(fieldmap.Price, o.price)
+	b.Set(fieldmap.PurchasedPrice, o.purchase)
+	b.Set(fieldmap.Barcode, o.barcode)
+	b.Set(fieldmap.ParentSKU, o.groupID)
+	for i := range o.names {
+		if !o.names[i].Blank() {
+			b.Set(fieldmap.Name, o.names[i])
 			break
 		}
 	}
-	for _, n := range o.descriptions {
-		if !n.Blank() {
-			b.Set(catalog.FieldDescription, n)
+	for i := range o.descriptions {
+		if !o.descriptions[i].Blank() {
+			b.Set(fieldmap.Description, o.descriptions[i])
 			break
 		}
 	}
 	if !o.category.Blank() {
-		b.Set(catalog.FieldCategory, o.category)
-	} else if id := feedkit.TrimSpace(o.categoryID.Text); id != "" {
-		if c, ok := p.categories[id]; ok {
+		b.Set(fieldmap.Category, o.category)
+	} else if id := feedkit.TrimSpaceBytes(o.categoryID.Text); len(id) > 0 {
+		if c, ok := p.categories[string(id)]; ok {
 			b.Item.Category = c
 		} else {
 			p.undeclared.Add(sku)

@@ -449,3 +449,27 @@ func TestDetectAndOpen(t *testing.T) {
 		t.Errorf("stdin: %+v %+v %v", c, info, err)
 	}
 }
+
+// TestLongValues: a param's name and unit, and a name's lang, are read from
+// the start tag, which a value longer than the decoder's buffer overwrites
+// when it is refilled; offers' values read into one offer's storage do not
+// leak into the next.
+func TestLongValues(t *testing.T) {
+	long := strings.Repeat("ж", 100<<10) // 200 KB, past the scanner's 64 KiB buffer
+	text := feed(`<offer id="A"><param name="Колір" unit="см">` + long + `</param><name lang="ru">` + long + `</name><param name="Артикул">P-1</param><stock_quantity>2</stock_quantity></offer>
+<offer id="B"><price>5</price><param name="Артикул">P-2</param></offer>`)
+	c, _, err := kittest.ReadBytes(t, Format{}, "feed.xml", []byte(text), connector.ReadOptions{Key: "param:Артикул"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := c.SKU("P-1"), c.SKU("P-2")
+	if a == nil || b == nil || len(c.Items) != 2 {
+		t.Fatalf("items %+v, problems %+v", c.Items, c.Problems)
+	}
+	if want := []catalog.Property{{Name: "Колір", Value: long + " см"}, {Name: "Артикул", Value: "P-1"}}; !reflect.DeepEqual(a.Properties, want) || a.Name != long || a.Quantity != kittest.Num("2") {
+		t.Errorf("A: properties %d, name %d bytes, quantity %v", len(a.Properties), len(a.Name), a.Quantity)
+	}
+	if b.Price != kittest.Num("5") || b.Quantity.Known || b.Name != "" {
+		t.Errorf("B = %+v", b)
+	}
+}
