@@ -8,6 +8,7 @@ package catalog
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/keycrm-sync/keycrm-sync/pkg/decimal"
 )
@@ -105,10 +106,17 @@ type Problem struct {
 // no-break spaces) is trimmed; case and inner spaces are kept, because KeyCRM
 // compares SKUs exactly as stored.
 func NormalizeSKU(s string) string {
+	// Nearly every SKU starts and ends with a printable ASCII byte, which no
+	// trimmed character starts or ends with: such a SKU is already normal.
+	if s == "" || plainEdge(s[0]) && plainEdge(s[len(s)-1]) {
+		return s
+	}
 	return strings.TrimFunc(s, func(r rune) bool {
 		return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\u00a0' || r == '\ufeff' || r == '\u200b'
 	})
 }
+
+func plainEdge(c byte) bool { return c > ' ' && c < utf8.RuneSelf }
 
 // Canonical field names, as used by --map, --fields, JSON lines and SQL columns.
 const (

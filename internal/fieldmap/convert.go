@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/keycrm-sync/keycrm-sync/internal/catalog"
 	"github.com/keycrm-sync/keycrm-sync/internal/numparse"
@@ -425,6 +426,11 @@ func blankText[T Text](v T) bool {
 // and 1C leave around values.
 func trimBounds[T Text](v T) (int, int) {
 	i, j := 0, len(v)
+	// The common cell has nothing to trim: a printable ASCII byte at each end
+	// starts or ends none of the characters trimmed.
+	if j == 0 || v[0] > ' ' && v[0] < utf8.RuneSelf && v[j-1] > ' ' && v[j-1] < utf8.RuneSelf {
+		return i, j
+	}
 	for i < j {
 		n := spaceAt(v, i, j)
 		if n == 0 {
