@@ -31,14 +31,15 @@ type Collector struct {
 func NewCollector() *Collector { return &Collector{bad: map[string]bool{}} }
 
 // Item checks the row and keeps it, or records why it cannot be used.
-func (c *Collector) Item(it catalog.Item) error {
-	it.SKU = catalog.NormalizeSKU(it.SKU)
-	it.ParentSKU = catalog.NormalizeSKU(it.ParentSKU)
-	probs := checkRow(&it)
-	for _, p := range probs {
+func (c *Collector) Item(it *catalog.Item) error {
+	// The reader owns *it: the collector normalises its own copy.
+	c.items = append(c.items, *it)
+	kept := &c.items[len(c.items)-1]
+	kept.SKU = catalog.NormalizeSKU(kept.SKU)
+	kept.ParentSKU = catalog.NormalizeSKU(kept.ParentSKU)
+	for _, p := range checkRow(kept) {
 		c.Problem(p)
 	}
-	c.items = append(c.items, it)
 	return nil
 }
 

@@ -35,7 +35,7 @@ func FuzzPlanImport(f *testing.F) {
 			if name, value, ok := strings.Cut(col[6], "="); ok {
 				it.Properties = []catalog.Property{{Name: name, Value: value}}
 			}
-			if err := c.Item(it); err != nil {
+			if err := c.Item(&it); err != nil {
 				t.Fatal(err)
 			}
 		}

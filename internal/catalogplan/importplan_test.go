@@ -159,7 +159,7 @@ func TestProblemColumnIsTheSourceHeader(t *testing.T) {
 // and database readers do) gets the canonical field name, never an empty column.
 func TestProblemColumnFallsBackToField(t *testing.T) {
 	c := catalogplan.NewCollector()
-	_ = c.Item(catalog.Item{SKU: "X", Name: "Річ", Price: catalog.Known(decimal.FromInt(1)), Pos: catalog.Position{File: "offers.xml", Row: 7}})
+	_ = c.Item(&catalog.Item{SKU: "X", Name: "Річ", Price: catalog.Known(decimal.FromInt(1)), Pos: catalog.Position{File: "offers.xml", Row: 7}})
 	p := catalogplan.PlanImport(c, catalogplan.Existing{}, catalogplan.ImportOptions{})
 	if len(p.Problems) != 1 || p.Problems[0].Column != catalog.FieldPrice {
 		t.Errorf("problems %+v, want one with column %q", p.Problems, catalog.FieldPrice)
@@ -178,7 +178,7 @@ func TestVariantCharacteristicFromName(t *testing.T) {
 	} {
 		v.Price = catalog.Known(decimal.FromInt(100))
 		v.Pos = catalog.Position{File: "offers.xml", Row: i + 2}
-		_ = c.Item(v)
+		_ = c.Item(&v)
 	}
 	p := catalogplan.PlanImport(c, catalogplan.Existing{}, catalogplan.ImportOptions{})
 	if len(p.Create) != 1 || len(p.Create[0].Variants) != 3 {

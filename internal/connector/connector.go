@@ -27,8 +27,11 @@ type Reader interface {
 // Sink receives what a Reader finds, in source order.
 type Sink interface {
 	// Item receives one item; a non-nil error stops the read and is returned
-	// by Read (the context was cancelled, a limit was reached).
-	Item(catalog.Item) error
+	// by Read (the context was cancelled, a limit was reached). The item is
+	// the reader's, lent for the call: readers reuse it for the next row (an
+	// item is some 400 bytes, copied three times a row when passed by value),
+	// so a sink that keeps it keeps a copy, and none changes it.
+	Item(*catalog.Item) error
 	Problem(catalog.Problem)
 }
 

@@ -280,8 +280,8 @@ func TestRegistryEmptyFile(t *testing.T) {
 
 type countSink struct{ items, problems int }
 
-func (c *countSink) Item(catalog.Item) error { c.items++; return nil }
-func (c *countSink) Problem(catalog.Problem) { c.problems++ }
+func (c *countSink) Item(*catalog.Item) error { c.items++; return nil }
+func (c *countSink) Problem(catalog.Problem)  { c.problems++ }
 
 func TestCheckZipEntry(t *testing.T) {
 	var buf bytes.Buffer

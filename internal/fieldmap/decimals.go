@@ -8,9 +8,10 @@ import (
 	"github.com/keycrm-sync/keycrm-sync/internal/numparse"
 )
 
-// Sink receives a reader's rows (connector.Sink has these methods).
+// Sink receives a reader's rows (connector.Sink has these methods, and its
+// rule: the item is lent for the call).
 type Sink interface {
-	Item(catalog.Item) error
+	Item(*catalog.Item) error
 	Problem(catalog.Problem)
 }
 
@@ -159,7 +160,7 @@ func (d *Decimals) Emit(it *catalog.Item, problems []catalog.Problem, sink Sink)
 			err = d.release(first, true, sink)
 		}
 	default:
-		err = sink.Item(*it)
+		err = sink.Item(it)
 	}
 	d.pending = d.pending[:0]
 	if err != nil || !d.settled {
@@ -218,7 +219,7 @@ func (d *Decimals) release(h heldRow, final bool, sink Sink) error {
 		}
 	}
 	if len(problems) == 0 {
-		return sink.Item(h.it)
+		return sink.Item(&h.it)
 	}
 	for _, p := range problems {
 		sink.Problem(p)

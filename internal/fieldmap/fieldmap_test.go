@@ -484,8 +484,8 @@ type rows struct {
 	problems []catalog.Problem
 }
 
-func (r *rows) Item(it catalog.Item) error { r.items = append(r.items, it); return nil }
-func (r *rows) Problem(p catalog.Problem)  { r.problems = append(r.problems, p) }
+func (r *rows) Item(it *catalog.Item) error { r.items = append(r.items, *it); return nil }
+func (r *rows) Problem(p catalog.Problem)   { r.problems = append(r.problems, p) }
 
 // Rows waiting for their column's decimal mark are bounded: past MaxHeld the
 // oldest is settled by the fallback mark (here the file's ".", which makes

@@ -116,7 +116,7 @@ type snapshotSink struct {
 	bad  map[string]bool  // SKUs with a problem row
 }
 
-func (s *snapshotSink) Item(it catalog.Item) error {
+func (s *snapshotSink) Item(it *catalog.Item) error {
 	s.rows[it.SKU] = append(s.rows[it.SKU], it.Pos.Row)
 	s.snap.Values[it.SKU] = Value{Quantity: it.Quantity, Row: it.Pos.Row}
 	return nil

@@ -83,8 +83,8 @@ type collect struct {
 	problems []catalog.Problem
 }
 
-func (c *collect) Item(it catalog.Item) error { c.items = append(c.items, it); return nil }
-func (c *collect) Problem(p catalog.Problem)  { c.problems = append(c.problems, p) }
+func (c *collect) Item(it *catalog.Item) error { c.items = append(c.items, *it); return nil }
+func (c *collect) Problem(p catalog.Problem)   { c.problems = append(c.problems, p) }
 
 // readBack reads path with a reader of package connector.
 func readBack(t *testing.T, path string, f connector.Format, opt connector.ReadOptions) []view {

@@ -57,7 +57,7 @@ func BenchmarkPlan100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		for _, it := range items {
-			if err := x.Item(it); err != nil {
+			if err := x.Item(&it); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -92,7 +92,8 @@ func TestIndexMemory(t *testing.T) {
 	}
 	var buf []byte
 	for i := range n {
-		if err := x.Item(genItem(buf, (i*7919)%n)); err != nil {
+		it := genItem(buf, (i*7919)%n)
+		if err := x.Item(&it); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -125,7 +126,7 @@ func genIndex(tb testing.TB, n, delta int) *Index {
 		if k%20 == 0 {
 			it.Quantity = catalog.Known(decimal.FromInt(int64(k%50 + delta)))
 		}
-		if err := x.Item(it); err != nil {
+		if err := x.Item(&it); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -198,7 +199,7 @@ func BenchmarkFinish1M(b *testing.B) {
 	}
 	for i := range n {
 		sku := fmt.Sprintf("SKU-%08d", (i*7919)%n)
-		if err := x.Item(catalog.Item{SKU: sku, Quantity: catalog.Known(decimal.FromInt(int64(i % 97))),
+		if err := x.Item(&catalog.Item{SKU: sku, Quantity: catalog.Known(decimal.FromInt(int64(i % 97))),
 			Pos: catalog.Position{File: "a.csv", Row: i + 2}}); err != nil {
 			b.Fatal(err)
 		}

@@ -525,13 +525,13 @@ func TestIndexRefuses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := x.Item(catalog.Item{SKU: "A", Quantity: num("1")}); err != nil {
+		if err := x.Item(&catalog.Item{SKU: "A", Quantity: num("1")}); err != nil {
 			t.Fatal(err)
 		}
 		if err := x.Finish(); !errors.Is(err, ErrNoWarehouseField) {
 			t.Errorf("Finish: %v, want %v", err, ErrNoWarehouseField)
 		}
-		if err := x.Item(catalog.Item{SKU: "B"}); err == nil {
+		if err := x.Item(&catalog.Item{SKU: "B"}); err == nil {
 			t.Error("Item after Finish: no error")
 		}
 	})

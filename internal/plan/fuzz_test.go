@@ -47,7 +47,7 @@ func FuzzCompute(f *testing.F) {
 				if q != 63 {
 					it.Quantity = catalog.Known(decimal.FromInt(int64(q)))
 				}
-				if err := x.Item(it); err != nil {
+				if err := x.Item(&it); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -44,7 +44,7 @@ func feed(t testing.TB, opt IndexOptions, rows ...row) *Index {
 		it := catalog.Item{SKU: r.sku, Warehouse: r.wh, WarehouseName: r.whName, Quantity: num(r.qty),
 			Available: map[string]catalog.Flag{"yes": catalog.FlagYes, "no": catalog.FlagNo}[r.available],
 			Price:     num(r.price), PurchasedPrice: num(r.purchased), Name: r.name, ParentSKU: r.parent, Pos: pos}
-		if err := x.Item(it); err != nil {
+		if err := x.Item(&it); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -248,7 +248,7 @@ func (w *srcWarehouse) display() string {
 
 // Item records one source item. It returns an error only when the index cannot grow
 // further or was already finished.
-func (x *Index) Item(it catalog.Item) error {
+func (x *Index) Item(it *catalog.Item) error {
 	if x.finished {
 		return errFinished
 	}
@@ -486,7 +486,7 @@ func (x *Index) warehouse(key, name string) uint32 {
 	return i
 }
 
-func (x *Index) extraFrom(it catalog.Item) (extra, error) {
+func (x *Index) extraFrom(it *catalog.Item) (extra, error) {
 	var ex extra
 	if x.keep&keepPrice != 0 {
 		ex.price = it.Price

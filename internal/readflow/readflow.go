@@ -241,9 +241,9 @@ type counter struct {
 	v *Values
 }
 
-func (c counter) Item(it catalog.Item) error {
+func (c counter) Item(it *catalog.Item) error {
 	c.v.Rows++
-	for i, ok := range values(&it) {
+	for i, ok := range values(it) {
 		if ok {
 			c.v.filled[i]++
 		}

@@ -70,7 +70,7 @@ func read(t *testing.T, info connector.SourceInfo, items []catalog.Item, problem
 	values := Values{ByField: map[string]int{}}
 	c := counter{Sink: x, v: &values}
 	for _, it := range items {
-		if err := c.Item(it); err != nil {
+		if err := c.Item(&it); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -351,7 +351,7 @@ func (o *Options) source(snap plan.Snapshot) (*plan.Index, []filetarget.Row, err
 		if err != nil {
 			return nil, nil, fmt.Errorf("KeyCRM offer %d (%s): %w", of.ID, of.SKU, err)
 		}
-		if err := idx.Item(catalog.Item{SKU: of.SKU, Quantity: catalog.Known(q), Price: of.Price, Pos: pos}); err != nil {
+		if err := idx.Item(&catalog.Item{SKU: of.SKU, Quantity: catalog.Known(q), Price: of.Price, Pos: pos}); err != nil {
 			return nil, nil, err
 		}
 		if count[of.SKU] == 1 {

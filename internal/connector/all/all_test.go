@@ -15,8 +15,8 @@ import (
 
 type count struct{ items int }
 
-func (c *count) Item(catalog.Item) error { c.items++; return nil }
-func (c *count) Problem(catalog.Problem) {}
+func (c *count) Item(*catalog.Item) error { c.items++; return nil }
+func (c *count) Problem(catalog.Problem)  {}
 
 func TestRegistry(t *testing.T) {
 	r := Registry()

@@ -98,8 +98,8 @@ func (g *offerStream) offer(i int) {
 
 type discard struct{ items, problems int }
 
-func (d *discard) Item(catalog.Item) error { d.items++; return nil }
-func (d *discard) Problem(catalog.Problem) { d.problems++ }
+func (d *discard) Item(*catalog.Item) error { d.items++; return nil }
+func (d *discard) Problem(catalog.Problem)  { d.problems++ }
 
 func readInto(tb testing.TB, path string, opt connector.ReadOptions, sink connector.Sink) {
 	loc, _ := connector.ParseLocation(path)
@@ -169,7 +169,7 @@ type heapSink struct {
 	peak uint64
 }
 
-func (h *heapSink) Item(it catalog.Item) error {
+func (h *heapSink) Item(it *catalog.Item) error {
 	if h.items%60_000 == 0 {
 		runtime.GC()
 		var m runtime.MemStats

@@ -266,8 +266,8 @@ type result struct {
 
 type collect struct{ res *result }
 
-func (c collect) Item(it catalog.Item) error { c.res.items = append(c.res.items, it); return nil }
-func (c collect) Problem(p catalog.Problem)  { c.res.problems = append(c.res.problems, p) }
+func (c collect) Item(it *catalog.Item) error { c.res.items = append(c.res.items, *it); return nil }
+func (c collect) Problem(p catalog.Problem)   { c.res.problems = append(c.res.problems, p) }
 
 func readAll(t testing.TB, location string, opt connector.ReadOptions) *result {
 	t.Helper()

@@ -75,6 +75,7 @@ type run struct {
 	fatal error
 
 	scratch    offer
+	cur, perWh catalog.Item // the offer's item, and its copy per warehouse
 	priceBuf   []byte
 	typeBuf    []byte
 	currencies interner // as offers' prices write them
@@ -360,7 +361,10 @@ func (r *run) emit(o *offer) error {
 		}
 		return nil
 	}
-	it := catalog.Item{
+	// The item is built in the run, not on the stack: the sink gets a
+	// pointer, and a local would move to the heap at every offer.
+	it := &r.cur
+	*it = catalog.Item{
 		SKU: sku, Name: o.name, Price: o.price.n, PurchasedPrice: o.bought.n,
 		Barcode: o.barcode.v, Pos: catalog.Position{File: o.file, Row: o.line},
 	}
@@ -414,13 +418,14 @@ func (r *run) emit(o *offer) error {
 }
 
 // perWarehouse emits one item per warehouse an offer lists.
-func (r *run) perWarehouse(o *offer, it catalog.Item) error {
+func (r *run) perWarehouse(o *offer, it *catalog.Item) error {
 	for _, st := range o.stocks {
 		if st.q.err != nil {
 			r.problem(numberProblem(&st.q, stockField(&st)), it.SKU)
 			continue
 		}
-		wi := it
+		wi := &r.perWh
+		*wi = *it
 		wi.Warehouse, wi.WarehouseName, wi.WarehouseColumn = st.warehouse, r.warehouseName(st.warehouse), st.whPath
 		wi.Quantity = st.q.n
 		wi.Pos = catalog.Position{File: st.q.file, Row: st.q.line}
@@ -436,7 +441,7 @@ func (r *run) perWarehouse(o *offer, it catalog.Item) error {
 // own Количество, as 1C states it and as Bitrix and the shop modules read it.
 // The Склад breakdown stands in only for an offer without a Количество, whose
 // total it then is.
-func (r *run) whole(o *offer, it catalog.Item) error {
+func (r *run) whole(o *offer, it *catalog.Item) error {
 	if o.total.n.Known {
 		r.compareSum(o)
 		it.Quantity = o.total.n
@@ -570,12 +575,12 @@ func (r *run) problem(p catalog.Problem, sku string) {
 }
 
 // item hands one item to the sink, recording the fields it carries.
-func (r *run) item(it catalog.Item) error {
+func (r *run) item(it *catalog.Item) error {
 	r.items++
 	if !it.Quantity.Known {
 		r.unknownQty++
 	}
-	r.seen |= fieldsOf(&it)
+	r.seen |= fieldsOf(it)
 	if err := r.sink.Item(it); err != nil {
 		r.fatal = err
 		return err

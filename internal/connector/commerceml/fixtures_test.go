@@ -30,7 +30,7 @@ func planned(t *testing.T, res *result) ([]plan.Duplicate, []catalog.Problem) {
 		t.Fatal(err)
 	}
 	for _, it := range res.items {
-		if err := idx.Item(it); err != nil {
+		if err := idx.Item(&it); err != nil {
 			t.Fatal(err)
 		}
 	}

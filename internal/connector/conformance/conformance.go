@@ -244,10 +244,10 @@ type sink struct {
 	onItem   func(catalog.Item) error
 }
 
-func (s *sink) Item(it catalog.Item) error {
-	s.items = append(s.items, it)
+func (s *sink) Item(it *catalog.Item) error {
+	s.items = append(s.items, *it)
 	if s.onItem != nil {
-		return s.onItem(it)
+		return s.onItem(*it)
 	}
 	return nil
 }

@@ -51,8 +51,8 @@ func generate(rows int, cp1251 bool) []byte {
 // discard is the no-op sink of the benchmarks.
 type discard struct{ items, problems int }
 
-func (d *discard) Item(catalog.Item) error { d.items++; return nil }
-func (d *discard) Problem(catalog.Problem) { d.problems++ }
+func (d *discard) Item(*catalog.Item) error { d.items++; return nil }
+func (d *discard) Problem(catalog.Problem)  { d.problems++ }
 
 func readAll(tb testing.TB, src io.Reader, sink connector.Sink) {
 	loc, _ := connector.ParseLocation("-")
@@ -145,7 +145,7 @@ type heapSink struct {
 	peak uint64
 }
 
-func (h *heapSink) Item(it catalog.Item) error {
+func (h *heapSink) Item(it *catalog.Item) error {
 	if h.items%50_000 == 0 {
 		runtime.GC()
 		var m runtime.MemStats
@@ -200,7 +200,7 @@ func ExampleFormat() {
 
 type printSink struct{}
 
-func (printSink) Item(it catalog.Item) error {
+func (printSink) Item(it *catalog.Item) error {
 	fmt.Printf("%s row %d: quantity %s, price %s\n", it.SKU, it.Pos.Row, it.Quantity, it.Price)
 	return nil
 }

@@ -157,9 +157,9 @@ type collect struct {
 	problems []catalog.Problem
 }
 
-func (c *collect) Item(it catalog.Item) error { c.items = append(c.items, it); return nil }
-func (c *collect) Problem(p catalog.Problem)  { c.problems = append(c.problems, p) }
-func (c *collect) sku(s string) *catalog.Item { return find(c.items, s) }
+func (c *collect) Item(it *catalog.Item) error { c.items = append(c.items, *it); return nil }
+func (c *collect) Problem(p catalog.Problem)   { c.problems = append(c.problems, p) }
+func (c *collect) sku(s string) *catalog.Item  { return find(c.items, s) }
 func find(items []catalog.Item, s string) *catalog.Item {
 	for i := range items {
 		if items[i].SKU == s {

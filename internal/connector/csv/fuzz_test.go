@@ -15,7 +15,7 @@ type checkSink struct {
 	items int
 }
 
-func (s *checkSink) Item(it catalog.Item) error {
+func (s *checkSink) Item(it *catalog.Item) error {
 	if it.SKU == "" || it.SKU != catalog.NormalizeSKU(it.SKU) || it.Pos.Row < 1 || it.Quantity.Known && it.Quantity.V.Sign() < 0 {
 		s.t.Fatalf("bad item %+v", it)
 	}

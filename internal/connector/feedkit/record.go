@@ -195,7 +195,7 @@ func (b *Builder) Emit(sink connector.Sink) error {
 		}
 		return nil
 	}
-	return sink.Item(b.Item)
+	return sink.Item(&b.Item)
 }
 
 // urlSeparator marks the bytes fieldmap.SplitURLs may split at.

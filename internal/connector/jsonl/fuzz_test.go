@@ -11,7 +11,7 @@ import (
 
 type checkSink struct{ t *testing.T }
 
-func (s checkSink) Item(it catalog.Item) error {
+func (s checkSink) Item(it *catalog.Item) error {
 	if it.SKU == "" || it.Pos.Row < 1 || len(it.ImageURLs) > catalog.MaxImages {
 		s.t.Fatalf("bad item %+v", it)
 	}

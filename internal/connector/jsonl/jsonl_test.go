@@ -98,8 +98,8 @@ type collect struct {
 	problems []catalog.Problem
 }
 
-func (c *collect) Item(it catalog.Item) error { c.items = append(c.items, it); return nil }
-func (c *collect) Problem(p catalog.Problem)  { c.problems = append(c.problems, p) }
+func (c *collect) Item(it *catalog.Item) error { c.items = append(c.items, *it); return nil }
+func (c *collect) Problem(p catalog.Problem)   { c.problems = append(c.problems, p) }
 
 func read(t *testing.T, location string, opt connector.ReadOptions) (*collect, connector.SourceInfo, error) {
 	t.Helper()

@@ -76,7 +76,7 @@ func (s *session) emit() error {
 		}
 		return nil
 	}
-	return s.sink.Item(s.it)
+	return s.sink.Item(&s.it)
 }
 
 // keyOf returns the row's key value and the key's name.

@@ -189,7 +189,7 @@ func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
 			return nil
 		}
 		fields.Add(&it)
-		return sink.Item(it)
+		return sink.Item(&it)
 	}
 	table := r.s.c.Prefix + "product"
 	err = r.s.each(ctx, tx, r.s.productQuery(""), scanProduct, func(o *ocRow) error {

@@ -194,7 +194,7 @@ func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
 			return nil
 		}
 		fields.Add(&it)
-		return sink.Item(it)
+		return sink.Item(&it)
 	})
 	r.info.Fields = fields.List()
 	if n := summed.Note("product", "%s with combinations were read through their combinations; a product's own stock is their sum"); n != "" {

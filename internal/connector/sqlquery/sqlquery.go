@@ -201,7 +201,7 @@ func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
 			}
 			continue
 		}
-		if err := sink.Item(it); err != nil {
+		if err := sink.Item(&it); err != nil {
 			return err
 		}
 	}

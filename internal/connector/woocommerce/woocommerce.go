@@ -212,7 +212,7 @@ func (r *reader) Read(ctx context.Context, sink connector.Sink) error {
 			return nil
 		}
 		fields.Add(&it)
-		return sink.Item(it)
+		return sink.Item(&it)
 	})
 	r.info.Fields = fields.List()
 	if n := skipped.Note("variable product", "%s without stock of their own were left out; their variations carry the stock"); n != "" {

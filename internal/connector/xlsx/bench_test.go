@@ -48,8 +48,8 @@ func generate(tb testing.TB, dir string, rows int) string {
 
 type discard struct{ items int }
 
-func (d *discard) Item(catalog.Item) error { d.items++; return nil }
-func (d *discard) Problem(catalog.Problem) {}
+func (d *discard) Item(*catalog.Item) error { d.items++; return nil }
+func (d *discard) Problem(catalog.Problem)  {}
 
 func readAll(tb testing.TB, path string, sink connector.Sink) {
 	loc, _ := connector.ParseLocation(path)
@@ -182,7 +182,7 @@ type heapSink struct {
 	peak uint64
 }
 
-func (h *heapSink) Item(it catalog.Item) error {
+func (h *heapSink) Item(it *catalog.Item) error {
 	if h.items%20_000 == 0 {
 		runtime.GC()
 		var m runtime.MemStats

@@ -12,7 +12,7 @@ import (
 
 type checkSink struct{ t *testing.T }
 
-func (s checkSink) Item(it catalog.Item) error {
+func (s checkSink) Item(it *catalog.Item) error {
 	if it.SKU == "" || it.Pos.Row < 1 {
 		s.t.Fatalf("bad item %+v", it)
 	}

@@ -165,8 +165,8 @@ type collect struct {
 	problems []catalog.Problem
 }
 
-func (c *collect) Item(it catalog.Item) error { c.items = append(c.items, it); return nil }
-func (c *collect) Problem(p catalog.Problem)  { c.problems = append(c.problems, p) }
+func (c *collect) Item(it *catalog.Item) error { c.items = append(c.items, *it); return nil }
+func (c *collect) Problem(p catalog.Problem)   { c.problems = append(c.problems, p) }
 func (c *collect) sku(s string) *catalog.Item {
 	for i := range c.items {
 		if c.items[i].SKU == s {

@@ -27,7 +27,7 @@ type Collect struct {
 }
 
 // Item keeps an item.
-func (c *Collect) Item(it catalog.Item) error { c.Items = append(c.Items, it); return nil }
+func (c *Collect) Item(it *catalog.Item) error { c.Items = append(c.Items, *it); return nil }
 
 // Problem keeps a problem.
 func (c *Collect) Problem(p catalog.Problem) { c.Problems = append(c.Problems, p) }
@@ -95,7 +95,7 @@ type Check struct{ T *testing.T }
 
 // Item checks an item: a trimmed SKU, a position, no negative quantity, no
 // more images than KeyCRM keeps.
-func (c Check) Item(it catalog.Item) error {
+func (c Check) Item(it *catalog.Item) error {
 	if it.SKU == "" || it.SKU != catalog.NormalizeSKU(it.SKU) || it.Pos.Row < 1 || it.Pos.File == "" ||
 		it.Quantity.Known && it.Quantity.V.Sign() < 0 || len(it.ImageURLs) > catalog.MaxImages {
 		c.T.Fatalf("bad item %+v", it)
@@ -114,7 +114,7 @@ func (c Check) Problem(p catalog.Problem) {
 type Discard struct{ Items, Problems int }
 
 // Item counts an item.
-func (d *Discard) Item(catalog.Item) error { d.Items++; return nil }
+func (d *Discard) Item(*catalog.Item) error { d.Items++; return nil }
 
 // Problem counts a problem.
 func (d *Discard) Problem(catalog.Problem) { d.Problems++ }
@@ -126,7 +126,7 @@ type heapSink struct {
 	peak  uint64
 }
 
-func (h *heapSink) Item(it catalog.Item) error {
+func (h *heapSink) Item(it *catalog.Item) error {
 	if h.Items%h.every == 0 {
 		runtime.GC()
 		var m runtime.MemStats
